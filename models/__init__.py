@@ -1,0 +1,1 @@
+"""fanaudit: models."""
