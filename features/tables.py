@@ -1,0 +1,51 @@
+"""The staged tables as Ibis expressions, handed to every feature family."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import ibis
+
+from features.contract import EVENT_TABLES
+from features.loading import ROW_COLUMN, StagedDataset
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Ibis expressions over the staged tables; absent tables are None.
+
+    `as_of` is the reference time for ages and recency: the dataset's last event (or, with
+    no events, its newest account), so features never depend on the wall clock.
+    """
+
+    accounts: ibis.Table
+    follows: ibis.Table | None
+    logins: ibis.Table | None
+    comments: ibis.Table | None
+    engagements: ibis.Table | None
+    orders: ibis.Table | None
+    as_of: datetime
+
+    @property
+    def as_of_literal(self) -> ibis.expr.types.TimestampScalar:
+        return ibis.literal(self.as_of, type="timestamp('UTC')")
+
+
+def open_tables(con, staged: StagedDataset) -> Tables:
+    """Register the staged Parquet of `staged` on backend `con` (no label table, ever)."""
+
+    def read(name: str) -> ibis.Table | None:
+        if not staged.has(name):
+            return None
+        return con.read_parquet(staged.parquet_glob(name), table_name=f"staged_{name}").drop(ROW_COLUMN)
+
+    events = {name: read(name) for name in EVENT_TABLES}
+    accounts = read("accounts")
+    as_of = staged.last_event
+    if as_of is None:
+        newest = accounts.created_at.max().execute()
+        as_of = newest if newest is not None else datetime(2000, 1, 1, tzinfo=timezone.utc)
+    if as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=timezone.utc)
+    return Tables(accounts=accounts, as_of=as_of, **events)

@@ -1,0 +1,134 @@
+"""Configuration and result types of the platform simulator, and the difficulty knobs.
+
+Difficulty runs from 0 (blatant bots) to 1 (bots that imitate humans closely). Every
+bot parameter that differs between a blatant and a careful seller is interpolated with
+`lerp` (additive quantities such as probabilities) or `glerp` (scale quantities such as
+time spreads, where the geometric mean is the natural midpoint).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BOT_KINDS: tuple[str, ...] = (
+    "bulk_fan",
+    "high_end_fan",
+    "click_farm",
+    "comment_bot",
+    "order_brusher",
+    "drip_feed",
+    "stepped_delivery",
+)
+
+HUMAN_ARCHETYPES: tuple[str, ...] = (
+    "casual",
+    "superfan",
+    "nat_user",
+    "campus_user",
+    "night_shift",
+    "viral_follower",
+    "buyer",
+)
+
+STREAMER = "streamer"
+
+# Share of bots per kind and of humans per archetype (each sums to 1).
+BOT_KIND_WEIGHTS: dict[str, float] = {
+    "bulk_fan": 0.25,
+    "high_end_fan": 0.15,
+    "click_farm": 0.15,
+    "comment_bot": 0.11,
+    "order_brusher": 0.10,
+    "drip_feed": 0.10,
+    "stepped_delivery": 0.14,
+}
+HUMAN_ARCHETYPE_WEIGHTS: dict[str, float] = {
+    "casual": 0.42,
+    "superfan": 0.10,
+    "nat_user": 0.10,
+    "campus_user": 0.08,
+    "night_shift": 0.07,
+    "viral_follower": 0.10,
+    "buyer": 0.13,
+}
+
+ACCOUNTS_AT_SCALE_1 = 20_000
+STREAMER_SHARE = 0.005
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """What world to simulate and how to write it.
+
+    label_noise flips the `label` of that share of non-streamer accounts; `bot_kind` and
+    `archetype` keep the account's true kind, so a flipped row is one whose label
+    disagrees with its bot_kind (bot_kind set and label human, or the reverse).
+    """
+
+    seed: int = 0
+    scale: float = 1.0
+    bot_share: float = 0.3
+    difficulty: float = 0.5
+    kind_difficulty: tuple[tuple[str, float], ...] = ()
+    label_noise: float = 0.0
+    days: int = 30
+    start: str = "2026-10-01"
+    fmt: str = "parquet"
+    split: bool = False
+    test_fraction: float = 0.3
+    chunk_accounts: int = 50_000
+
+    def __post_init__(self) -> None:
+        if self.scale <= 0:
+            raise ValueError("scale must be positive")
+        if not 0 <= self.bot_share < 1:
+            raise ValueError("bot_share must be in [0, 1)")
+        if self.fmt not in ("parquet", "csv"):
+            raise ValueError("fmt must be 'parquet' or 'csv'")
+        if not 0 <= self.label_noise <= 0.5:
+            raise ValueError("label_noise must be in [0, 0.5]")
+        if not 0 < self.test_fraction < 1:
+            raise ValueError("test_fraction must be in (0, 1)")
+        if self.days < 7:
+            raise ValueError("days must be at least 7")
+        if self.chunk_accounts < 1_000:
+            raise ValueError("chunk_accounts must be at least 1000")
+        for kind, value in (("difficulty", self.difficulty), *self.kind_difficulty):
+            if kind != "difficulty" and kind not in BOT_KINDS:
+                raise ValueError(f"unknown bot kind {kind!r} in kind_difficulty")
+            if not 0 <= value <= 1:
+                raise ValueError(f"difficulty of {kind} must be in [0, 1]")
+
+    @property
+    def total_accounts(self) -> int:
+        return max(1_000, round(ACCOUNTS_AT_SCALE_1 * self.scale))
+
+    @property
+    def streamer_count(self) -> int:
+        return max(20, round(self.total_accounts * STREAMER_SHARE))
+
+    def difficulty_of(self, kind: str) -> float:
+        """The difficulty of one bot kind: its override, else the global difficulty."""
+        return dict(self.kind_difficulty).get(kind, self.difficulty)
+
+
+@dataclass(frozen=True)
+class SimulationSummary:
+    out_dir: Path
+    accounts: int
+    events: dict[str, int]
+    bots_by_kind: dict[str, int]
+    humans_by_archetype: dict[str, int]
+    streamers: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def lerp(blatant: float, humanlike: float, d: float) -> float:
+    """Linear interpolation from the blatant value (d=0) to the human-like one (d=1)."""
+    return blatant + (humanlike - blatant) * d
+
+
+def glerp(blatant: float, humanlike: float, d: float) -> float:
+    """Geometric interpolation, for positive scale parameters such as time spreads."""
+    return blatant * (humanlike / blatant) ** d
