@@ -1,0 +1,68 @@
+"""SHAP explanations: TreeExplainer contributions per feature, turned into plain-language
+reasons from the feature registry.
+
+Contributions are in the model's raw (log-odds) space: base value + sum of contributions
+= LightGBM's raw score for the row. Explaining is the slow step, so callers pass only the
+rows that need reasons.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import shap
+
+from features.feature import Language
+from features.registry import FEATURES_BY_NAME, render_reason
+from models.artifact import FanauditModel
+
+TOP_REASONS = 3
+EXPLAIN_BATCH = 20_000
+
+
+@dataclass(frozen=True)
+class Explanation:
+    contributions: np.ndarray  # rows x features, raw (log-odds) units
+    base_value: float
+    feature_names: tuple[str, ...]
+
+
+@lru_cache(maxsize=4)
+def _explainer(model: FanauditModel) -> shap.TreeExplainer:
+    return shap.TreeExplainer(model.booster)
+
+
+def explain(model: FanauditModel, frame: pd.DataFrame) -> Explanation:
+    """SHAP contributions of every feature for every row of `frame`, in batches."""
+    X = model.feature_matrix(frame)
+    explainer = _explainer(model)
+    parts = [np.asarray(explainer.shap_values(X[start:start + EXPLAIN_BATCH], check_additivity=False))
+             for start in range(0, len(X), EXPLAIN_BATCH)] or [np.empty((0, len(model.feature_names)))]
+    values = np.vstack(parts)
+    if values.ndim == 3:  # some SHAP versions return one slice per class
+        values = values[..., -1]
+    base = np.ravel(explainer.expected_value)[-1]
+    return Explanation(values, float(base), model.feature_names)
+
+
+def top_contributions(contributions: np.ndarray, names: tuple[str, ...], towards_bot: bool,
+                      k: int = TOP_REASONS) -> list[tuple[str, float]]:
+    """The k features pushing hardest towards the verdict (bot: positive; human: negative)."""
+    signed = contributions if towards_bot else -contributions
+    order = np.argsort(-signed, kind="stable")[:k]
+    return [(names[i], float(contributions[i])) for i in order if signed[i] > 0]
+
+
+def reasons_sentence(top: list[tuple[str, float]], values: dict[str, float], lang: Language = "en") -> str:
+    separator = "；" if lang == "zh" else "; "
+    return separator.join(render_reason(name, values, lang) for name, _ in top)
+
+
+def top_features_json(top: list[tuple[str, float]], values: dict[str, float]) -> str:
+    """Machine-readable top contributions: feature, its value and its SHAP contribution."""
+    return json.dumps([{"feature": n, "value": None if pd.isna(values.get(n)) else float(values[n]),
+                        "shap": round(c, 6), "family": FEATURES_BY_NAME[n].family} for n, c in top])

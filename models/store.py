@@ -1,0 +1,107 @@
+"""Where models live: the MLflow tracking store and model registry.
+
+By default fanaudit uses an embedded store in its home folder (``$FANAUDIT_HOME``, default
+``~/.fanaudit``): ``mlflow.db`` (SQLite: runs and registry) and ``mlartifacts/``
+(artifacts). ``MLFLOW_TRACKING_URI`` or an explicit URI points the same code at a real
+MLflow server. Models are loaded by registry alias (``models:/fanaudit@champion``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlflow
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+from features.privacy import fanaudit_home
+from models.artifact import FanauditModel, ModelArtifactError
+
+MODEL_NAME = "fanaudit"
+CHAMPION = "champion"
+ARTIFACT_KEY = "fanaudit"  # the model's artifacts/<key>/ holds model.txt + metadata.json
+
+
+def default_tracking_uri() -> str:
+    return f"sqlite:///{fanaudit_home() / 'mlflow.db'}"
+
+
+def default_artifact_root() -> str:
+    return (fanaudit_home() / "mlartifacts").as_uri()
+
+
+def use_tracking(uri: str | None = None) -> str:
+    """Point MLflow at `uri`, $MLFLOW_TRACKING_URI, or the embedded default; return it."""
+    resolved = uri or os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
+    mlflow.set_tracking_uri(resolved)
+    mlflow.set_registry_uri(resolved)
+    return resolved
+
+
+def ensure_experiment(name: str) -> str:
+    """The experiment's id, creating it (artifacts in the home folder when the store is local)."""
+    client = MlflowClient()
+    found = client.get_experiment_by_name(name)
+    if found is not None:
+        return found.experiment_id
+    location = default_artifact_root() if mlflow.get_tracking_uri().startswith("sqlite:") else None
+    try:
+        return client.create_experiment(name, artifact_location=location)
+    except MlflowException:  # created meanwhile by a concurrent run
+        return client.get_experiment_by_name(name).experiment_id
+
+
+def champion_uri(name: str = MODEL_NAME) -> str:
+    return f"models:/{name}@{CHAMPION}"
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    model: FanauditModel
+    uri: str
+    version: str  # registered version, or "unregistered"
+
+
+def registered_version(uri: str) -> str:
+    """The registry version a models:/ URI names (alias or number), else 'unregistered'."""
+    if not uri.startswith("models:/"):
+        return "unregistered"
+    name, _, ref = uri[len("models:/"):].partition("@")
+    client = MlflowClient()
+    if ref:
+        return str(client.get_model_version_by_alias(name, ref).version)
+    name, _, number = uri[len("models:/"):].partition("/")
+    return number
+
+
+def load_model(uri: str | None = None) -> LoadedModel:
+    """Download a logged fanaudit model (registry alias, version, runs:/ or a folder) and load it."""
+    uri = uri or champion_uri()
+    local = Path(uri)
+    if local.is_dir():
+        folder = local / "artifacts" / ARTIFACT_KEY if (local / "artifacts").is_dir() else local
+        return LoadedModel(FanauditModel.load(folder), uri, "unregistered")
+    try:
+        version = registered_version(uri)
+        target = tempfile.mkdtemp(prefix="fanaudit-model-")
+        path = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=target)
+    except MlflowException as exc:
+        raise ModelArtifactError(
+            f"cannot load model {uri!r} from {mlflow.get_tracking_uri()}: {exc.message}. "
+            "Train one with `fanaudit train`, or pass --model.") from exc
+    return LoadedModel(FanauditModel.load(Path(path) / "artifacts" / ARTIFACT_KEY), uri, version)
+
+
+def set_champion(version: str, name: str = MODEL_NAME) -> None:
+    MlflowClient().set_registered_model_alias(name, CHAMPION, str(version))
+
+
+def has_champion(name: str = MODEL_NAME) -> bool:
+    try:
+        MlflowClient().get_model_version_by_alias(name, CHAMPION)
+        return True
+    except MlflowException:
+        return False

@@ -1,0 +1,138 @@
+"""One MLflow run per training: params, metrics, dataset lineage, plots, the model (with
+signature, input example and explicit pip requirements) and its registration."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import lightgbm as lgb
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow.data.meta_dataset import MetaDataset
+from mlflow.data.dataset_source import DatasetSource
+from mlflow.models import infer_signature
+
+import models.artifact
+import models.pyfunc_model
+from features.registry import FEATURE_NAMES, registry_version
+from models.explain import explain
+from models.store import ARTIFACT_KEY, ensure_experiment, set_champion
+from training import plots
+from training.config import TrainConfig
+from training.train import NEVER_HELD_OUT, TrainingData, TrainOutcome, save_model_folder
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    version: str
+    champion: bool
+    metrics: dict[str, float]
+    tracking_uri: str
+
+
+class FolderSource(DatasetSource):
+    """A dataset folder as an MLflow dataset source (lineage only; nothing is uploaded)."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    @staticmethod
+    def _get_source_type() -> str:
+        return "fanaudit_folder"
+
+    def load(self, **kwargs):
+        return self.path
+
+    @staticmethod
+    def _can_resolve(raw_source) -> bool:
+        return False
+
+    @classmethod
+    def _resolve(cls, raw_source):
+        return cls(str(raw_source))
+
+    def to_dict(self) -> dict:
+        return {"path": self.path}
+
+    @classmethod
+    def from_dict(cls, source_dict: dict) -> "FolderSource":
+        return cls(source_dict["path"])
+
+
+def pip_requirements() -> list[str]:
+    """Explicit requirements: inferring them costs seconds per model."""
+    return [f"mlflow=={mlflow.__version__}", f"lightgbm=={lgb.__version__}",
+            f"numpy=={np.__version__}", f"pandas=={pd.__version__}"]
+
+
+def log_params(data: TrainingData, config: TrainConfig) -> None:
+    mlflow.log_params(config.model_dump())
+    rows = data.staged.rows()
+    mlflow.log_params({
+        "dataset_fingerprint": data.staged.fingerprint[:16],
+        "dataset_accounts": data.staged.accounts,
+        "labelled_accounts": len(data.labels),
+        "feature_registry_version": registry_version(),
+        "n_features": len(FEATURE_NAMES),
+        "groups": int(len(np.unique(data.groups))),
+        "largest_group": int(np.bincount(data.groups).max()) if len(data.groups) else 0,
+        **{f"rows_{name}": count for name, count in rows.items()},
+    })
+    dataset = MetaDataset(source=FolderSource(str(data.staged.source)),
+                          name=data.staged.source.name, digest=data.staged.fingerprint[:16])
+    mlflow.log_input(dataset, context="training")
+
+
+def log_plots(data: TrainingData, outcome: TrainOutcome, folder: Path, seed: int) -> None:
+    held = outcome.folds != NEVER_HELD_OUT
+    p, y = outcome.held_out_probability[held], data.y[held]
+    thresholds = outcome.model.thresholds
+    plots.pr_curve_plot(p, y, folder / "pr_curve.png")
+    plots.calibration_plot(p, y, folder / "calibration_curve.png")
+    plots.confusion_plot(p, y, thresholds, folder / "confusion_matrix.png")
+    sample = data.features.sample(min(plots.SHAP_SAMPLE, len(data.features)), random_state=seed)
+    contributions = explain(outcome.model, sample).contributions
+    plots.shap_summary_plot(contributions, sample.loc[:, list(FEATURE_NAMES)], folder / "shap_summary.png")
+    outcome.evaluation.groups.to_csv(folder / "per_kind.csv", index=False)
+    mlflow.log_artifacts(str(folder), artifact_path="evaluation")
+
+
+def log_model(outcome: TrainOutcome, data: TrainingData, config: TrainConfig):
+    model_dir = save_model_folder(outcome.model)
+    example = data.features.loc[:, list(FEATURE_NAMES)].head(5)
+    signature = infer_signature(example, pd.DataFrame({"bot_probability": outcome.model.predict_proba(example)}))
+    return mlflow.pyfunc.log_model(
+        name="model",
+        python_model=models.pyfunc_model.__file__,
+        artifacts={ARTIFACT_KEY: str(model_dir)},
+        code_paths=[models.artifact.__file__],
+        pip_requirements=pip_requirements(),
+        signature=signature,
+        input_example=example,
+        registered_model_name=config.model_name,
+    )
+
+
+def log_training_run(data: TrainingData, outcome: TrainOutcome, config: TrainConfig,
+                     promote: bool, tracking_uri: str) -> RunResult:
+    mlflow.set_experiment(experiment_id=ensure_experiment(config.experiment))
+    metrics = outcome.evaluation.flat_metrics()
+    with mlflow.start_run() as run:
+        log_params(data, config)
+        mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
+        mlflow.log_metrics({f"calibration_brier_{m}": b for m, b in outcome.calibration_brier.items()})
+        mlflow.set_tags({"calibration": outcome.model.calibration.method,
+                         "threshold_bot": f"{outcome.model.thresholds.bot:.6f}",
+                         "threshold_human": f"{outcome.model.thresholds.human:.6f}"})
+        with tempfile.TemporaryDirectory() as folder:
+            log_plots(data, outcome, Path(folder), config.seed)
+        info = log_model(outcome, data, config)
+    version = str(info.registered_model_version)
+    champion = promote or version == "1"
+    if champion:
+        set_champion(version, config.model_name)
+    return RunResult(run.info.run_id, version, champion, metrics, tracking_uri)

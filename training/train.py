@@ -1,0 +1,153 @@
+"""Training: features and labels of a dataset folder -> grouped out-of-fold scores ->
+calibration -> thresholds -> metrics -> final LightGBM -> one MLflow run -> a registered
+model version (the first one ever becomes `champion`; later ones only when promoted)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from sklearn.model_selection import StratifiedGroupKFold
+
+from features.loading import StagedDataset, duckdb_connection
+from features.pipeline import compute_features
+from features.registry import FEATURE_NAMES, registry_version
+from models.artifact import FanauditModel
+from training.calibration import choose_calibration
+from training.config import TrainConfig
+from training.evaluate import Evaluation, choose_thresholds, evaluate
+from training.groups import account_groups
+
+Progress = Callable[[str], None]
+NEVER_HELD_OUT = -1
+
+
+class TrainingDataError(ValueError):
+    """The dataset cannot be trained on (no labels, one class only...)."""
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    staged: StagedDataset
+    features: pd.DataFrame  # account_id + FEATURE_NAMES, labelled accounts only
+    labels: pd.DataFrame  # account_id, label, bot_kind, archetype
+    groups: np.ndarray  # connected component of each labelled account
+    first_seen: np.ndarray  # epoch seconds of each account's first event (time split)
+
+    @property
+    def y(self) -> np.ndarray:
+        return (self.labels["label"].to_numpy() == "bot").astype(int)
+
+    @property
+    def X(self) -> np.ndarray:
+        return self.features.loc[:, list(FEATURE_NAMES)].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def read_labels(staged: StagedDataset) -> pd.DataFrame:
+    if not staged.has("labels"):
+        raise TrainingDataError(f"{staged.source}: training needs a labels table "
+                                "(labels.parquet or labels.csv with account_id, label)")
+    table = pq.read_table(staged.tables["labels"].staged)
+    return table.select(["account_id", "label", "bot_kind", "archetype"]).to_pandas()
+
+
+def first_event_seconds(staged: StagedDataset, account_ids: pd.Series) -> np.ndarray:
+    """Each account's first event time (epoch seconds), or its creation time without events."""
+    parts = [f"SELECT {col} AS account_id, min(ts) AS ts FROM read_parquet('{staged.parquet_glob(t)}') GROUP BY 1"
+             for t, col in (("follows", "follower_id"), ("logins", "account_id"), ("comments", "account_id"),
+                            ("engagements", "account_id"), ("orders", "account_id")) if staged.has(t)]
+    parts.append(f"SELECT account_id, min(created_at) AS ts FROM read_parquet('{staged.parquet_glob('accounts')}') GROUP BY 1")
+    sql = f"SELECT account_id, epoch(min(ts)) AS s FROM ({' UNION ALL '.join(parts)}) GROUP BY 1"
+    seen = duckdb_connection().sql(sql).df().set_index("account_id")["s"]
+    return seen.reindex(account_ids.astype(str)).fillna(0).to_numpy(dtype=float)
+
+
+def load_training_data(staged: StagedDataset, config: TrainConfig, progress: Progress | None = None) -> TrainingData:
+    labels = read_labels(staged)
+    if labels["label"].nunique() < 2:
+        raise TrainingDataError(f"{staged.source}: labels need both 'human' and 'bot' accounts")
+    features = compute_features(staged, progress=progress)
+    labelled = features.merge(labels[["account_id"]], on="account_id", how="inner")
+    labels = labels.set_index("account_id").loc[labelled["account_id"]].reset_index()
+    if progress:
+        progress("groups")
+    groups = account_groups(staged, labelled["account_id"], config.group_ip_cap)
+    return TrainingData(staged, labelled.reset_index(drop=True), labels, groups,
+                        first_event_seconds(staged, labelled["account_id"]))
+
+
+def assign_folds(data: TrainingData, config: TrainConfig) -> np.ndarray:
+    """Held-out fold of each account; NEVER_HELD_OUT for the first block of a time split."""
+    if config.split == "time":
+        order = np.argsort(data.first_seen, kind="stable")
+        blocks = np.array_split(order, config.n_folds + 1)
+        folds = np.full(len(order), NEVER_HELD_OUT)
+        for number, block in enumerate(blocks[1:]):
+            folds[block] = number
+        return folds
+    splitter = StratifiedGroupKFold(n_splits=config.n_folds, shuffle=True, random_state=config.seed)
+    folds = np.full(len(data.y), NEVER_HELD_OUT)
+    for number, (_, held) in enumerate(splitter.split(data.X, data.y, data.groups)):
+        folds[held] = number
+    return folds
+
+
+def fit_booster(X: np.ndarray, y: np.ndarray, config: TrainConfig) -> lgb.Booster:
+    classifier = lgb.LGBMClassifier(**config.lightgbm_params())
+    classifier.fit(pd.DataFrame(X, columns=list(FEATURE_NAMES)), y)
+    return classifier.booster_
+
+
+def out_of_fold_raw_scores(X: np.ndarray, y: np.ndarray, folds: np.ndarray, config: TrainConfig,
+                           progress: Progress | None = None) -> np.ndarray:
+    """Raw scores of each held-out account from a model that never saw it (or its group)."""
+    raw = np.full(len(y), np.nan)
+    for fold in sorted(set(folds) - {NEVER_HELD_OUT}):
+        if progress:
+            progress(f"fold {fold + 1}")
+        held = folds == fold
+        train = ~held if config.split == "group" else (folds < fold)
+        booster = fit_booster(X[train], y[train], config)
+        raw[held] = booster.predict(X[held], raw_score=True)
+    return raw
+
+
+@dataclass(frozen=True)
+class TrainOutcome:
+    model: FanauditModel
+    evaluation: Evaluation
+    held_out_probability: np.ndarray  # calibrated out-of-fold probability (NaN: never held out)
+    calibration_brier: dict[str, float]
+    folds: np.ndarray
+
+
+def train_model(data: TrainingData, config: TrainConfig, progress: Progress | None = None) -> TrainOutcome:
+    X, y = data.X, data.y
+    folds = assign_folds(data, config)
+    raw = out_of_fold_raw_scores(X, y, folds, config, progress)
+    held = folds != NEVER_HELD_OUT
+    calibration, brier = choose_calibration(raw[held], y[held], folds[held], config.calibration)
+    probability = np.full(len(y), np.nan)
+    probability[held] = calibration.apply(raw[held])
+    thresholds = choose_thresholds(probability[held], y[held], config.target_fpr, config.human_max_miss)
+    if progress:
+        progress("evaluation")
+    evaluation = evaluate(probability[held], y[held], data.labels[held].reset_index(drop=True),
+                          thresholds, config.target_fpr, config.bootstrap, config.seed)
+    if progress:
+        progress("final model")
+    booster = fit_booster(X, y, config)
+    metadata = {"registry_version": registry_version(), "dataset_fingerprint": data.staged.fingerprint,
+                "config": config.model_dump(), "metrics": evaluation.metrics}
+    model = FanauditModel(booster, FEATURE_NAMES, calibration, thresholds, metadata)
+    return TrainOutcome(model, evaluation, probability, brier, folds)
+
+
+def save_model_folder(model: FanauditModel) -> Path:
+    return model.save(Path(tempfile.mkdtemp(prefix="fanaudit-train-")) / "fanaudit")
