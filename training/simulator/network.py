@@ -26,6 +26,8 @@ CARRIER_V4 = (
 )
 # Mobile CGNAT exits: small pools many subscribers share.
 MOBILE_NAT_V4 = (("223.104.3.0", 24), ("117.136.38.0", 24), ("112.97.54.0", 24))
+# Education network (CERNET) exits of campus Wi-Fi.
+CAMPUS_V4 = (("202.112.0.0", 13), ("219.224.0.0", 12), ("166.111.0.0", 16))
 # Data-centre ranges proxy sellers rent.
 DATACENTRE_V4 = (("47.92.0.0", 14), ("121.40.0.0", 14), ("139.224.0.0", 16),
                  ("106.14.0.0", 15), ("110.42.0.0", 16), ("43.248.0.0", 16))

@@ -1,0 +1,169 @@
+"""`simulate`: build the platform, then generate and write accounts chunk by chunk."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from . import ids, network
+from .bots import GENERATORS
+from .chunk import Chunk
+from .config import (BOT_KIND_WEIGHTS, BOT_KINDS, HUMAN_ARCHETYPE_WEIGHTS, HUMAN_ARCHETYPES,
+                     STREAMER, SimulationConfig, SimulationSummary)
+from .humans import populate_humans
+from .platform import Platform, build_platform
+from .profiles import account_profiles, streamer_profiles
+from .tables import (SCHEMAS, TABLES, accounts_table, event_tables, labels_table, timestamps)
+from .writer import DatasetWriter
+
+ACCOUNT_KEYS, ROOM_KEYS, ORDER_KEYS = 1, 2, 3
+ORDERS_PER_CHUNK = 10**8
+
+
+def _shares(total: int, weights: dict[str, float]) -> dict[str, int]:
+    """Split a count by weights with largest remainders, so parts sum to the total."""
+    raw = np.array(list(weights.values())) * total / sum(weights.values())
+    counts = np.floor(raw).astype(int)
+    counts[np.argsort(raw - counts)[::-1][: total - counts.sum()]] += 1
+    return dict(zip(weights, counts.tolist()))
+
+
+def _chunk_sizes(config: SimulationConfig) -> list[int]:
+    members = config.total_accounts - config.streamer_count
+    n_chunks = -(-members // config.chunk_accounts)
+    return [len(part) for part in np.array_split(np.arange(members), n_chunks)]
+
+
+def _roles(config: SimulationConfig, rng: np.random.Generator, size: int) -> np.ndarray:
+    """Kind or archetype name per local account, in random order."""
+    bots = round(config.bot_share * size)
+    counts = {**_shares(bots, BOT_KIND_WEIGHTS), **_shares(size - bots, HUMAN_ARCHETYPE_WEIGHTS)}
+    roles = np.repeat(np.array(list(counts), dtype=object), list(counts.values()))
+    return rng.permutation(roles)
+
+
+def _labels(config: SimulationConfig, rng: np.random.Generator, roles: np.ndarray):
+    """label, bot_kind and archetype per account, with `label_noise` of labels flipped."""
+    is_bot = np.isin(roles, BOT_KINDS)
+    flipped = np.zeros(len(roles), bool)
+    flipped[rng.choice(len(roles), round(config.label_noise * len(roles)), replace=False)] = True
+    label = np.where(is_bot ^ flipped, "bot", "human")
+    bot_kind = np.where(is_bot, roles, None)
+    return label, bot_kind, roles
+
+
+def _test_side(config: SimulationConfig, rng: np.random.Generator, roles: np.ndarray) -> np.ndarray:
+    """Accounts that go to test/, a `test_fraction` of each kind and archetype."""
+    in_test = np.zeros(len(roles), bool)
+    for role in np.unique(roles):
+        members = rng.permutation(np.flatnonzero(roles == role))
+        in_test[members[: round(config.test_fraction * len(members))]] = True
+    return in_test
+
+
+def _generate_chunk(config: SimulationConfig, platform: Platform, seed: np.random.SeedSequence,
+                    index: int, size: int) -> tuple[Chunk, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    chunk = Chunk(index, config, platform, rng, size)
+    roles = _roles(config, rng, size)
+    populate_humans(chunk, {a: np.flatnonzero(roles == a) for a in HUMAN_ARCHETYPES})
+    for kind in BOT_KINDS:
+        GENERATORS[kind](chunk, np.flatnonzero(roles == kind), config.difficulty_of(kind))
+    return chunk, roles
+
+
+def _streamer_rows(config: SimulationConfig, platform: Platform, rng: np.random.Generator,
+                   streamer_ids: pa.Array) -> dict[str, pa.Table]:
+    """Streamers' accounts, labels and logins (one before each live session, from the studio)."""
+    n = platform.n_streamers
+    created = platform.start - rng.integers(200, 3000, n) * 86_400
+    profile = streamer_profiles(rng, platform.popularity, config.total_accounts)
+    sessions = platform.sessions
+    ts = sessions.start - rng.integers(60, 1800, len(sessions.start))
+    order = np.argsort(ts, kind="stable")
+    who, ts = sessions.streamer[order], ts[order]
+    studio_ip = network.home_or_mobile_ip(rng, n)
+    device = (10**9 - 1) - np.arange(n)
+    ua = network.phone_user_agents(rng, n)
+    logins = pa.Table.from_arrays([
+        streamer_ids.take(pa.array(who)), timestamps(ts), network.format_ips(studio_ip[who]),
+        network.format_devices(device[who]), network.format_user_agents(ua[who])],
+        schema=SCHEMAS["logins"])
+    return {
+        "accounts": accounts_table(streamer_ids, created, profile),
+        "labels": labels_table(streamer_ids, np.full(n, "human"), np.full(n, None),
+                               np.full(n, STREAMER)),
+        "logins": logins,
+    }
+
+
+def simulate(config: SimulationConfig, out_dir: Path,
+             progress: Callable[[int, int], None] | None = None) -> SimulationSummary:
+    """Simulate a month of the platform and write it as a dataset folder (or train/test)."""
+    began = time.perf_counter()
+    out_dir = Path(out_dir)
+    seeds = np.random.SeedSequence(config.seed).spawn(len(_chunk_sizes(config)) + 1)
+    platform_rng = np.random.default_rng(seeds[0])
+    platform = build_platform(config, platform_rng)
+    n_streamers = platform.n_streamers
+    account_keys = ids.id_keys(config.seed, ACCOUNT_KEYS)
+    streamer_ids = ids.format_ids("u", np.arange(n_streamers), account_keys)
+    room_ids = ids.format_ids("r", np.arange(n_streamers), ids.id_keys(config.seed, ROOM_KEYS))
+    order_keys = ids.id_keys(config.seed, ORDER_KEYS)
+    pending = _streamer_rows(config, platform, platform_rng, streamer_ids)
+
+    writer = DatasetWriter(out_dir, config.fmt, config.split)
+    rows = dict.fromkeys(TABLES, 0)
+    role_counts: dict[str, int] = {STREAMER: n_streamers}
+    followers = np.zeros(n_streamers, np.int64)
+    offset, total = n_streamers, config.total_accounts
+    for index, size in enumerate(_chunk_sizes(config)):
+        chunk, roles = _generate_chunk(config, platform, seeds[index + 1], index, size)
+        account_ids = ids.format_ids("u", offset + np.arange(size), account_keys)
+        order_base = index * ORDERS_PER_CHUNK
+
+        def order_ids(n: int, base: int = order_base) -> pa.Array:
+            return ids.format_ids("o", base + np.arange(n), order_keys)
+
+        tables = event_tables(chunk, account_ids, streamer_ids, room_ids, order_ids)
+        follows = chunk.table("follows")
+        followers += np.bincount(follows["streamer"], np.where(follows["unfollow"], -1, 1),
+                                 minlength=n_streamers).astype(np.int64)
+        made = np.bincount(follows["account"][~follows["unfollow"]], minlength=size)
+        profile = account_profiles(chunk.rng, chunk.humanlike, made)
+        shuffle = chunk.rng.permutation(size)
+        tables["accounts"] = (accounts_table(account_ids, chunk.created_at, profile).take(
+            pa.array(shuffle)), shuffle)
+        tables["labels"] = (labels_table(account_ids, *_labels(config, chunk.rng, roles)).take(
+            pa.array(shuffle)), shuffle)
+        in_test = _test_side(config, chunk.rng, roles) if config.split else None
+        for name, (table, owner) in tables.items():
+            if name in pending:
+                shared = pending.pop(name)
+                table = pa.concat_tables([shared, table])
+                owner = np.concatenate([np.full(shared.num_rows, -1), owner])
+                if name != "logins":
+                    mix = chunk.rng.permutation(table.num_rows)
+                    table, owner = table.take(pa.array(mix)), owner[mix]
+            writer.write(name, table, owner, in_test)
+            rows[name] += table.num_rows
+        for role, count in zip(*np.unique(roles, return_counts=True)):
+            role_counts[str(role)] = role_counts.get(str(role), 0) + int(count)
+        offset += size
+        if progress is not None:
+            progress(offset, total)
+    writer.close()
+    most_followed = np.argsort(-followers, kind="stable")
+    return SimulationSummary(
+        out_dir=out_dir,
+        accounts=offset,
+        events=rows,
+        bots_by_kind={k: role_counts.get(k, 0) for k in BOT_KINDS},
+        humans_by_archetype={a: role_counts.get(a, 0) for a in (*HUMAN_ARCHETYPES, STREAMER)},
+        streamers=streamer_ids.take(pa.array(most_followed)).to_pylist(),
+        seconds=time.perf_counter() - began,
+    )

@@ -1,0 +1,143 @@
+"""The platform every chunk of accounts lives on: streamers, their live sessions, the
+hour-of-day rhythm in China time (UTC+8), and the clips that go viral.
+
+All times are int64 epoch seconds in UTC; hours of day are China Standard Time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import SimulationConfig
+
+DAY = 86_400
+HOUR = 3_600
+CST_OFFSET = 8 * HOUR
+
+# Relative activity per China-time hour: low 02-07, peak 19-23.
+PLATFORM_HOURS = np.array([3.0, 1.8, 1.0, 0.6, 0.4, 0.4, 0.6, 1.2, 2.0, 2.5, 3.0, 3.5,
+                           4.2, 3.6, 3.0, 3.0, 3.3, 3.8, 4.8, 7.0, 8.5, 8.5, 7.5, 5.0])
+NIGHT_SHIFT_HOURS = np.array([6.0, 6.5, 6.5, 6.0, 5.5, 5.0, 4.5, 4.0, 2.5, 1.0, 0.4, 0.3,
+                              0.3, 0.3, 0.4, 0.6, 1.0, 1.2, 1.4, 1.5, 1.8, 2.5, 3.5, 5.0])
+UNIFORM_HOURS = np.ones(24)
+
+# Live slots: (name, share of streamers, earliest and latest start in CST hours).
+SLOTS = (
+    ("evening", 0.62, 19.0, 21.0),
+    ("lunch", 0.13, 11.5, 12.5),
+    ("afternoon", 0.10, 14.0, 16.0),
+    ("late_night", 0.10, 23.5, 25.0),
+    ("morning", 0.05, 6.5, 8.5),
+)
+NIGHT_SLOTS = (3, 4)
+EVENING_SLOT = 0
+
+
+def cst_hour(ts: np.ndarray) -> np.ndarray:
+    """Hour of day in China time of UTC epoch seconds."""
+    return ((np.asarray(ts) + CST_OFFSET) // HOUR) % 24
+
+
+def times_by_hour(rng: np.random.Generator, n: int, hours: np.ndarray, start: int,
+                  days: int) -> np.ndarray:
+    """n instants on uniformly chosen days, with the hour of day drawn from `hours`."""
+    day = rng.integers(0, days, n)
+    hour = rng.choice(24, n, p=hours / hours.sum())
+    ts = start + day * DAY + hour * HOUR - CST_OFFSET + rng.integers(0, HOUR, n)
+    return np.clip(ts, start, start + days * DAY - 1)
+
+
+@dataclass(frozen=True)
+class Sessions:
+    """Live sessions, ordered by streamer; a streamer's run is first[s]:first[s]+count[s]."""
+
+    streamer: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    first: np.ndarray
+    count: np.ndarray
+
+    def pick(self, rng: np.random.Generator, streamer: np.ndarray) -> np.ndarray:
+        """A uniformly random session of each given streamer."""
+        return self.first[streamer] + (rng.random(len(streamer)) * self.count[streamer]).astype(
+            np.int64)
+
+
+@dataclass(frozen=True)
+class Platform:
+    start: int
+    days: int
+    popularity: np.ndarray  # share of attention per streamer, sums to 1
+    slot: np.ndarray  # index into SLOTS per streamer
+    sessions: Sessions
+    evening_sessions: np.ndarray  # indices of sessions in the evening slot
+    viral_streamer: np.ndarray  # one per viral clip
+    viral_ts: np.ndarray
+
+    @property
+    def end(self) -> int:
+        return self.start + self.days * DAY
+
+    @property
+    def n_streamers(self) -> int:
+        return len(self.popularity)
+
+    def favourites(self, rng: np.random.Generator, n: int, k: int,
+                   night: np.ndarray | None = None) -> np.ndarray:
+        """(n, k) streamers each viewer follows, by popularity; night owls prefer night slots."""
+        fav = rng.choice(self.n_streamers, (n, k), p=self.popularity)
+        if night is not None and night.any():
+            night_streamers = np.flatnonzero(np.isin(self.slot, NIGHT_SLOTS))
+            p = self.popularity[night_streamers] / self.popularity[night_streamers].sum()
+            prefer = night[:, None] & (rng.random((n, k)) < 0.85)
+            fav[prefer] = rng.choice(night_streamers, int(prefer.sum()), p=p)
+        return fav
+
+    def small_streamers(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Streamers who buy fans: mostly the less popular ones."""
+        weights = 1.0 / np.sqrt(self.popularity)
+        return rng.choice(self.n_streamers, n, p=weights / weights.sum())
+
+
+def _popularity(rng: np.random.Generator, n: int) -> np.ndarray:
+    weights = rng.lognormal(0.0, 1.2, n)
+    return weights / weights.sum()
+
+
+def _sessions(rng: np.random.Generator, slot: np.ndarray, start: int, days: int) -> Sessions:
+    n = len(slot)
+    lo = np.array([s[2] for s in SLOTS])[slot]
+    hi = np.array([s[3] for s in SLOTS])[slot]
+    slot_start = (lo + rng.random(n) * (hi - lo)) * HOUR
+    live = rng.random((n, days)) < rng.uniform(0.5, 0.95, n)[:, None]
+    live[:, days // 2] = True
+    streamer, day = np.nonzero(live)
+    begin = (start + day * DAY + slot_start[streamer].astype(np.int64) - CST_OFFSET
+             + rng.integers(-15 * 60, 15 * 60, len(day)))
+    length = rng.uniform(2 * HOUR, 4 * HOUR, len(day)).astype(np.int64)
+    inside = (begin >= start) & (begin + length < start + days * DAY)
+    streamer, begin, length = streamer[inside], begin[inside], length[inside]
+    count = np.bincount(streamer, minlength=n)
+    first = np.concatenate([[0], np.cumsum(count)[:-1]])
+    return Sessions(streamer, begin, begin + length, first, count)
+
+
+def build_platform(config: SimulationConfig, rng: np.random.Generator) -> Platform:
+    start = int(np.datetime64(config.start, "s").astype(np.int64))
+    n = config.streamer_count
+    popularity = _popularity(rng, n)
+    shares = np.array([s[1] for s in SLOTS])
+    slot = rng.choice(len(SLOTS), n, p=shares / shares.sum())
+    slot[: len(SLOTS)] = np.arange(len(SLOTS))  # every slot has a streamer
+    sessions = _sessions(rng, slot, start, config.days)
+    evening = np.flatnonzero(slot[sessions.streamer] == EVENING_SLOT)
+    n_viral = max(1, round(config.total_accounts / 40_000))
+    by_rank = np.argsort(-popularity)
+    viral_streamer = rng.choice(by_rank[n // 10: n // 2 + 1], n_viral)
+    viral_day = rng.integers(3, config.days - 5, n_viral)
+    viral_ts = (start + viral_day * DAY + rng.integers(12, 22, n_viral) * HOUR - CST_OFFSET
+                + rng.integers(0, HOUR, n_viral))
+    return Platform(start, config.days, popularity, slot, sessions, evening,
+                    viral_streamer, viral_ts)

@@ -1,0 +1,99 @@
+"""Turning integer-coded chunk data into contract tables (docs/dataset.md).
+
+Every builder returns the pyarrow table and, per row, the local index of the account
+that owns the row (-1 for streamer rows), which the writer uses to split train/test.
+Event rows are ordered by time, so no table is grouped by label.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from . import network, text
+from .chunk import ENGAGEMENT_KINDS, NOT_REFUNDED, Chunk
+
+TS = pa.timestamp("us", tz="UTC")
+SCHEMAS: dict[str, pa.Schema] = {
+    "accounts": pa.schema([("account_id", pa.string()), ("created_at", TS),
+                           ("nickname", pa.string()), ("has_avatar", pa.bool_()),
+                           ("bio", pa.string()), ("followers_count", pa.int64()),
+                           ("following_count", pa.int64()), ("posts_count", pa.int64())]),
+    "follows": pa.schema([("follower_id", pa.string()), ("followee_id", pa.string()),
+                          ("ts", TS), ("action", pa.string())]),
+    "logins": pa.schema([("account_id", pa.string()), ("ts", TS), ("ip", pa.string()),
+                         ("device_id", pa.string()), ("user_agent", pa.string())]),
+    "comments": pa.schema([("account_id", pa.string()), ("room_id", pa.string()),
+                           ("ts", TS), ("text", pa.string())]),
+    "engagements": pa.schema([("account_id", pa.string()), ("room_id", pa.string()),
+                              ("ts", TS), ("kind", pa.string()), ("amount", pa.float64())]),
+    "orders": pa.schema([("order_id", pa.string()), ("account_id", pa.string()),
+                         ("room_id", pa.string()), ("ts", TS), ("amount", pa.float64()),
+                         ("refunded_at", TS)]),
+    "labels": pa.schema([("account_id", pa.string()), ("label", pa.string()),
+                         ("bot_kind", pa.string()), ("archetype", pa.string())]),
+}
+TABLES = tuple(SCHEMAS)
+
+
+def timestamps(seconds: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
+    micros = np.asarray(seconds, np.int64) * 1_000_000
+    return pa.array(micros, type=TS, mask=missing)
+
+
+def _lookup(values: pa.Array, index: np.ndarray) -> pa.Array:
+    return values.take(pa.array(np.asarray(index, np.int64)))
+
+
+def _time_order(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    order = np.argsort(columns["ts"], kind="stable")
+    return {name: values[order] for name, values in columns.items()}
+
+
+def event_tables(chunk: Chunk, account_ids: pa.Array, streamer_ids: pa.Array,
+                 room_ids: pa.Array, order_ids) -> dict[str, tuple[pa.Table, np.ndarray]]:
+    """The five event tables of a chunk; `order_ids(n)` returns fresh unique order ids."""
+    out = {}
+    f = _time_order(chunk.table("follows"))
+    out["follows"] = (pa.Table.from_arrays([
+        _lookup(account_ids, f["account"]), _lookup(streamer_ids, f["streamer"]),
+        timestamps(f["ts"]),
+        _lookup(pa.array(["follow", "unfollow"]), f["unfollow"].astype(np.int64))],
+        schema=SCHEMAS["follows"]), f["account"])
+    g = _time_order(chunk.table("logins"))
+    out["logins"] = (pa.Table.from_arrays([
+        _lookup(account_ids, g["account"]), timestamps(g["ts"]), network.format_ips(g["ip"]),
+        network.format_devices(g["device"]), network.format_user_agents(g["ua"])],
+        schema=SCHEMAS["logins"]), g["account"])
+    c = _time_order(chunk.table("comments"))
+    out["comments"] = (pa.Table.from_arrays([
+        _lookup(account_ids, c["account"]), _lookup(room_ids, c["streamer"]),
+        timestamps(c["ts"]), _lookup(text.COMMENTS, c["text"])],
+        schema=SCHEMAS["comments"]), c["account"])
+    e = _time_order(chunk.table("engagements"))
+    out["engagements"] = (pa.Table.from_arrays([
+        _lookup(account_ids, e["account"]), _lookup(room_ids, e["streamer"]),
+        timestamps(e["ts"]), _lookup(pa.array(ENGAGEMENT_KINDS), e["kind"]),
+        pa.array(e["amount"].astype(np.float64))], schema=SCHEMAS["engagements"]), e["account"])
+    o = _time_order(chunk.table("orders"))
+    out["orders"] = (pa.Table.from_arrays([
+        order_ids(len(o["ts"])), _lookup(account_ids, o["account"]),
+        _lookup(room_ids, o["streamer"]), timestamps(o["ts"]),
+        pa.array(o["amount"].astype(np.float64)),
+        timestamps(o["refunded_at"], o["refunded_at"] == NOT_REFUNDED)],
+        schema=SCHEMAS["orders"]), o["account"])
+    return out
+
+
+def accounts_table(ids: pa.Array, created_at: np.ndarray,
+                   profile: dict[str, pa.Array]) -> pa.Table:
+    columns = {"account_id": ids, "created_at": timestamps(created_at), **profile}
+    return pa.Table.from_pydict(columns, schema=SCHEMAS["accounts"])
+
+
+def labels_table(ids: pa.Array, label: np.ndarray, bot_kind: np.ndarray,
+                 archetype: np.ndarray) -> pa.Table:
+    return pa.Table.from_arrays([ids, pa.array(label.tolist(), pa.string()),
+                                 pa.array(bot_kind.tolist(), pa.string()),
+                                 pa.array(archetype.tolist(), pa.string())],
+                                schema=SCHEMAS["labels"])

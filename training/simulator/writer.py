@@ -1,0 +1,74 @@
+"""Writing tables to one dataset folder, or to train/ and test/ folders, in parquet or
+CSV, a chunk at a time so memory stays bounded at any scale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from .tables import SCHEMAS, TABLES
+
+
+def _csv_ready(table: pa.Table) -> pa.Table:
+    """Timestamps as ISO 8601 UTC strings ending in 'Z'."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type):
+            text = pc.strftime(table.column(i), format="%Y-%m-%dT%H:%M:%SZ")
+            table = table.set_column(i, field.name, text)
+    return table
+
+
+class _FolderWriter:
+    """Appends chunks of every table to one dataset folder."""
+
+    def __init__(self, folder: Path, fmt: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self._fmt = fmt
+        self._writers = {}
+        for name in TABLES:
+            path = folder / f"{name}.{fmt}"
+            if fmt == "parquet":
+                self._writers[name] = pq.ParquetWriter(path, SCHEMAS[name], compression="zstd")
+            else:
+                empty = _csv_ready(SCHEMAS[name].empty_table())
+                self._writers[name] = pacsv.CSVWriter(path, empty.schema)
+
+    def write(self, name: str, table: pa.Table) -> None:
+        if table.num_rows:
+            self._writers[name].write_table(
+                table if self._fmt == "parquet" else _csv_ready(table))
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+
+
+class DatasetWriter:
+    """One folder, or train/ and test/ with each account's rows on its account's side;
+    rows owned by no account (owner -1: streamers) go to both sides."""
+
+    def __init__(self, out_dir: Path, fmt: str, split: bool) -> None:
+        if split:
+            self._folders = {"train": _FolderWriter(out_dir / "train", fmt),
+                             "test": _FolderWriter(out_dir / "test", fmt)}
+        else:
+            self._folders = {"all": _FolderWriter(out_dir, fmt)}
+
+    def write(self, name: str, table: pa.Table, owner: np.ndarray,
+              in_test: np.ndarray | None) -> None:
+        if in_test is None or "all" in self._folders:
+            self._folders["all"].write(name, table)
+            return
+        shared = owner < 0
+        test = np.where(shared, False, in_test[np.maximum(owner, 0)])
+        self._folders["test"].write(name, table.filter(pa.array(test | shared)))
+        self._folders["train"].write(name, table.filter(pa.array(~test)))
+
+    def close(self) -> None:
+        for folder in self._folders.values():
+            folder.close()
