@@ -1,0 +1,107 @@
+"""Activity windows: when and how regularly the account does anything at all.
+
+All timestamped events (logins, comments, engagements, follows, orders) are pooled per
+account. Hours and days are China time (UTC+8). Scripts run around the clock or in short
+booked slots, with machine-regular gaps; people cluster in the evening, sleep, and act in
+irregular bursts. A session ends after SESSION_GAP_SECONDS without any event.
+"""
+
+from __future__ import annotations
+
+import ibis
+
+from features.families.common import (china_day, china_hour, coefficient_of_variation,
+                                      entropy_bits, epoch, share)
+from features.feature import Feature
+from features.tables import Tables
+
+FAMILY = "activity"
+SESSION_GAP_SECONDS = 1_800
+NIGHT_HOURS = (1, 6)  # 01:00-05:59 China time
+
+FEATURES = (
+    Feature("active_days", FAMILY, "Distinct China-time days with any event.", "days", "lower",
+            "was active on {value} days", "有{value}天处于活跃状态"),
+    Feature("events_per_active_day", FAMILY, "Events per active day.", "events/day", "higher",
+            "produced {value} events on a day it was active", "活跃日平均产生{value}次行为",
+            "{:.1f}"),
+    Feature("hour_entropy_bits", FAMILY,
+            "Entropy (bits) of its events over the 24 hours of the day, China time; "
+            "4.6 is perfectly even.", "bits", "either",
+            "spreads its activity over the day with an hour entropy of {value} bits",
+            "活动时段分布的熵为{value}比特", "{:.2f}"),
+    Feature("night_share", FAMILY, "Share of its events between 01:00 and 06:00 China time.",
+            "share", "higher", "{value} of its activity falls between 1 and 6 a.m. China time",
+            "{value}的活动发生在北京时间凌晨1点到6点"),
+    Feature("inter_event_cv", FAMILY,
+            "Coefficient of variation of the gaps between consecutive events "
+            "(about 1 for random timing, near 0 for a metronome).", "ratio", "lower",
+            "the gaps between its actions vary by a factor of {value} (coefficient of variation)",
+            "行为间隔的变异系数为{value}", "{:.2f}"),
+    Feature("mean_session_minutes", FAMILY,
+            "Mean length of its sessions (events less than 30 minutes apart), minutes.",
+            "minutes", "either", "its sessions last {value} minutes on average",
+            "平均每次会话持续{value}分钟", "{:.1f}"),
+    Feature("daily_span_hours", FAMILY,
+            "Mean over active days of the hours from its first to its last event that day.",
+            "hours", "lower", "its activity on a day spans {value} hours on average",
+            "每个活跃日的活动时间跨度平均为{value}小时", "{:.1f}"),
+)
+
+
+def all_events(tables: Tables) -> ibis.Table | None:
+    """account_id and t (epoch seconds) of every timestamped event of every table."""
+    parts = []
+    for name in ("logins", "comments", "engagements", "orders"):
+        table = getattr(tables, name)
+        if table is not None:
+            parts.append(table.select("account_id", t=epoch(table.ts)))
+    if tables.follows is not None:
+        f = tables.follows.filter(tables.follows.ts.notnull())
+        parts.append(f.select(account_id=f.follower_id, t=epoch(f.ts)))
+    return ibis.union(*parts, distinct=False) if parts else None
+
+
+def gap_features(events: ibis.Table) -> ibis.Table:
+    """Inter-event CV and mean session minutes from gaps between consecutive events."""
+    previous = events.t.lag().over(group_by=events.account_id, order_by=events.t)
+    gaps = events.mutate(gap=events.t - previous)
+    in_session = gaps.gap <= SESSION_GAP_SECONDS
+    agg = gaps.group_by("account_id").aggregate(
+        inter_event_cv=coefficient_of_variation(gaps.gap.cast("float64")),
+        session_seconds=gaps.gap.sum(where=in_session),
+        sessions=(~in_session.fill_null(False)).cast("int64").sum(),
+    )
+    return agg.select("account_id", "inter_event_cv",
+                      mean_session_minutes=share(agg.session_seconds.fill_null(0), agg.sessions)
+                      / 60.0)
+
+
+def day_features(events: ibis.Table) -> ibis.Table:
+    days = events.group_by(["account_id", china_day(events.t).name("day")]).aggregate(
+        n=events.count(), span=events.t.max() - events.t.min())
+    agg = days.group_by("account_id").aggregate(active_days=days.count(), events=days.n.sum(),
+                                                daily_span_hours=days.span.mean() / 3_600.0)
+    return agg.select("account_id", "active_days", "daily_span_hours",
+                      events_per_active_day=share(agg.events, agg.active_days))
+
+
+def hour_features(events: ibis.Table) -> ibis.Table:
+    hours = events.group_by(["account_id", china_hour(events.t).name("hour")]).aggregate(
+        n=events.count())
+    night = hours.hour.between(NIGHT_HOURS[0], NIGHT_HOURS[1] - 1)
+    agg = hours.group_by("account_id").aggregate(total=hours.n.sum(),
+                                                 night=hours.n.sum(where=night))
+    agg = agg.select("account_id", night_share=share(agg.night.fill_null(0), agg.total))
+    entropy = entropy_bits(hours, "account_id", "n").rename(hour_entropy_bits="entropy")
+    return agg.join(entropy, "account_id")
+
+
+def compute(tables: Tables) -> ibis.Table | None:
+    events = all_events(tables)
+    if events is None:
+        return None
+    out = day_features(events)
+    for part in (hour_features(events), gap_features(events)):
+        out = out.left_join(part, "account_id").drop("account_id_right")
+    return out

@@ -1,0 +1,62 @@
+"""Small Ibis helpers shared by the feature families (not a family itself).
+
+Everything here is plain Ibis arithmetic so it compiles the same on DuckDB and PySpark:
+times are handled as integer epoch seconds, China time is UTC+8 by adding 8 hours of
+seconds, and hashes are folded into [0, 2**31 - 1) so products of two fit in int64.
+"""
+
+from __future__ import annotations
+
+import ibis
+
+DAY_SECONDS = 86_400
+WEEK_SECONDS = 7 * DAY_SECONDS
+CHINA_OFFSET_SECONDS = 8 * 3_600
+HASH_MODULUS = 2_147_483_647  # 2**31 - 1, a prime
+
+
+def epoch(ts: ibis.TimestampValue) -> ibis.IntegerValue:
+    """Integer seconds since 1970 (UTC)."""
+    return ts.epoch_seconds().cast("int64")
+
+
+def china_hour(t: ibis.IntegerValue) -> ibis.IntegerValue:
+    """Hour of day (0-23) in China time of epoch seconds `t`."""
+    return ((t + CHINA_OFFSET_SECONDS) % DAY_SECONDS) // 3_600
+
+
+def china_day(t: ibis.IntegerValue) -> ibis.IntegerValue:
+    """Day number in China time of epoch seconds `t` (midnight to midnight, UTC+8)."""
+    return (t + CHINA_OFFSET_SECONDS) // DAY_SECONDS
+
+
+def folded_hash(value: ibis.Value) -> ibis.IntegerValue:
+    """A backend-native hash of `value` folded into [0, HASH_MODULUS)."""
+    raw = value.hash().cast("int64")
+    return ((raw % HASH_MODULUS) + HASH_MODULUS) % HASH_MODULUS
+
+
+def share(part: ibis.NumericValue, whole: ibis.NumericValue) -> ibis.FloatingValue:
+    """part / whole as float64, null when whole is 0 or null."""
+    whole = whole.cast("float64")
+    return ibis.ifelse(whole > 0, part.cast("float64") / whole, None)
+
+
+def entropy_bits(counts: ibis.Table, key: str, count: str) -> ibis.Table:
+    """Shannon entropy (bits) per `key` of the distribution given by `count` per row."""
+    total = counts[count].sum().over(group_by=counts[key])
+    p = counts[count].cast("float64") / total.cast("float64")
+    with_p = counts.mutate(_p=p)
+    return with_p.group_by(key).aggregate(entropy=(-(with_p._p * with_p._p.log2())).sum())
+
+
+def coefficient_of_variation(values: ibis.NumericValue, minimum: int = 2) -> ibis.FloatingValue:
+    """Population std / mean of `values` (an aggregate), null with fewer than `minimum`."""
+    mean = values.mean()
+    return ibis.ifelse((values.count() >= minimum) & (mean > 0),
+                       values.std(how="pop") / mean, None)
+
+
+def created_epoch(accounts: ibis.Table) -> ibis.Table:
+    """account_id and its registration time in epoch seconds (null when unknown)."""
+    return accounts.select("account_id", created=epoch(accounts.created_at))
