@@ -1,0 +1,337 @@
+"""fanaudit's command line: thin typer wiring over the library's jobs.
+
+Each command parses options, calls one library function and prints its result; no other
+module knows about the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(help="Tell machine fans from real people: simulate, validate, featurise, train, "
+                       "score, explain and report.", no_args_is_help=True, add_completion=False)
+console = Console(stderr=True)
+out = Console()
+
+DataOpt = Annotated[Path, typer.Option("--data", help="Dataset folder (see docs/dataset.md).")]
+TrackingOpt = Annotated[Optional[str], typer.Option(
+    "--tracking-uri", help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or ~/.fanaudit/mlflow.db).")]
+ModelOpt = Annotated[Optional[str], typer.Option(
+    "--model", help="Model URI (default: models:/fanaudit@champion), runs:/ URI or model folder.")]
+LangOpt = Annotated[str, typer.Option("--lang", help="Language of reasons: en or zh.")]
+AllowUnknownOpt = Annotated[bool, typer.Option(
+    "--allow-unknown", help="Add accounts that only appear in event tables, with empty profiles.")]
+
+
+def fail(message: str, code: int = 2) -> None:
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def clear_errors():
+    """Turn the library's expected errors into a one-message, non-zero exit."""
+    from features.loading import ContractError
+    from models.artifact import ModelArtifactError
+    from models.scoring import RequestError
+    from training.train import TrainingDataError
+
+    try:
+        yield
+    except ContractError as exc:
+        fail(str(exc))
+    except (RequestError, TrainingDataError, ModelArtifactError, ValueError) as exc:
+        fail(str(exc))
+
+
+def stage_progress():
+    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True)
+
+
+def status(message: str) -> None:
+    console.print(f"[dim]… {message}[/]", highlight=False)
+
+
+def check_lang(lang: str) -> str:
+    if lang not in ("en", "zh"):
+        fail(f"--lang must be 'en' or 'zh', not {lang!r}")
+    return lang
+
+
+@app.command()
+def simulate(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the dataset to.")],
+    seed: Annotated[int, typer.Option(help="Random seed (deterministic output).")] = 0,
+    scale: Annotated[float, typer.Option(help="1.0 is about 20,000 accounts.")] = 1.0,
+    bot_share: Annotated[float, typer.Option(help="Share of fans that are bots.")] = 0.3,
+    difficulty: Annotated[float, typer.Option(help="0 blatant bots, 1 human-like bots.")] = 0.5,
+    kind_difficulty: Annotated[Optional[list[str]], typer.Option(
+        help="Per-kind difficulty, KIND=VALUE (repeatable), e.g. click_farm=0.9.")] = None,
+    label_noise: Annotated[float, typer.Option(help="Share of labels flipped.")] = 0.0,
+    days: Annotated[int, typer.Option(help="Days of platform activity.")] = 30,
+    split: Annotated[bool, typer.Option(help="Write train/ and test/ with disjoint accounts.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+) -> None:
+    """Simulate a labelled live-streaming platform, bots and all."""
+    from training.simulator import SimulationConfig, simulate as run
+
+    overrides = []
+    for item in kind_difficulty or []:
+        kind, _, value = item.partition("=")
+        try:
+            overrides.append((kind, float(value)))
+        except ValueError:
+            fail(f"--kind-difficulty expects KIND=VALUE, got {item!r}")
+    with clear_errors():
+        config = SimulationConfig(seed=seed, scale=scale, bot_share=bot_share, difficulty=difficulty,
+                                  kind_difficulty=tuple(overrides), label_noise=label_noise,
+                                  days=days, split=split, fmt=fmt)
+        with stage_progress() as bar:
+            task = bar.add_task("simulating", total=None)
+            summary = run(config, out_dir, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    out.print(f"wrote {summary.out_dir}: {summary.accounts:,} accounts, "
+              f"{sum(summary.events.values()):,} rows in {summary.seconds:.1f} s")
+    table = Table("table", "rows")
+    for name, count in summary.events.items():
+        table.add_row(name, f"{count:,}")
+    out.print(table)
+    out.print("bots by kind: " + ", ".join(f"{k} {v:,}" for k, v in summary.bots_by_kind.items()))
+    out.print(f"most-followed streamer: {summary.streamers[0]}")
+
+
+@app.command()
+def validate(
+    data_dir: Annotated[Path, typer.Argument(help="Dataset folder to check.")],
+    allow_unknown: AllowUnknownOpt = False,
+) -> None:
+    """Check a dataset folder against the contract; exit non-zero with file, row and column of each problem."""
+    from features.loading import staged_dataset
+
+    with clear_errors(), staged_dataset(data_dir, allow_unknown=allow_unknown) as staged:
+        table = Table("table", "file", "rows")
+        for name, info in staged.tables.items():
+            table.add_row(name, info.source.name, f"{info.rows:,}")
+        out.print(table)
+        out.print(f"accounts: {staged.accounts:,}")
+        out.print(f"time span: {staged.first_event} .. {staged.last_event}")
+        for warning in staged.warnings:
+            console.print(f"[yellow]warning:[/] {warning}")
+        out.print("[green]valid[/]")
+
+
+@app.command()
+def features(
+    data_dir: DataOpt,
+    out_file: Annotated[Path, typer.Option("--out", help="Feature table (.parquet or .csv).")],
+    engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+    spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL.")] = None,
+    allow_unknown: AllowUnknownOpt = False,
+) -> None:
+    """Write the per-account feature table: exactly one row per account."""
+    from features.io import output_format, write_frame_atomic
+    from features.loading import staged_dataset
+    from features.pipeline import compute_features
+
+    with clear_errors():
+        output_format(out_file)
+        with staged_dataset(data_dir, allow_unknown=allow_unknown, progress=status) as staged:
+            frame = compute_features(staged, engine=engine, spark_master=spark_master, progress=status)
+            if len(frame) != staged.accounts:
+                fail(f"feature table has {len(frame)} rows for {staged.accounts} accounts")
+        write_frame_atomic(frame, out_file)
+    out.print(f"wrote {out_file}: {len(frame):,} accounts x {frame.shape[1] - 1} features")
+
+
+@app.command()
+def train(
+    data_dir: DataOpt,
+    config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML or JSON training config.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Override the config's seed.")] = None,
+    n_estimators: Annotated[Optional[int], typer.Option(help="Override the number of trees.")] = None,
+    split: Annotated[Optional[str], typer.Option(help="group (default) or time.")] = None,
+    target_fpr: Annotated[Optional[float], typer.Option(help="FPR on humans at the bot threshold.")] = None,
+    promote: Annotated[bool, typer.Option(help="Make the new version the champion.")] = False,
+    tracking_uri: TrackingOpt = None,
+    allow_unknown: AllowUnknownOpt = False,
+) -> None:
+    """Train LightGBM, log one MLflow run and register a new version of the model."""
+    from training.config import TrainConfig
+    from training.jobs import train_from_folder
+
+    overrides = {"seed": seed, "n_estimators": n_estimators, "split": split, "target_fpr": target_fpr}
+    with clear_errors():
+        config = (TrainConfig.from_file(config_file, **overrides) if config_file
+                  else TrainConfig(**{k: v for k, v in overrides.items() if v is not None}))
+        result = train_from_folder(data_dir, config, promote=promote, tracking_uri=tracking_uri,
+                                   allow_unknown=allow_unknown, progress=status)
+    out.print(f"run id: {result.run_id}")
+    out.print(f"model: {config.model_name} version {result.version}"
+              + (" (champion)" if result.champion else " (not promoted; use fanaudit promote)"))
+    m = result.metrics
+    out.print(f"ROC-AUC {m['roc_auc']:.4f} [{m['roc_auc_ci_low']:.4f}, {m['roc_auc_ci_high']:.4f}]  "
+              f"PR-AUC {m['pr_auc']:.4f}  recall@{config.target_fpr:.0%}FPR {m['recall_at_fpr']:.3f}  "
+              f"precision@bot {m['precision_at_bot']:.3f}  Brier {m['brier']:.4f}  ECE {m['ece']:.4f}")
+    out.print(f"tracking: {result.tracking_uri}")
+
+
+@app.command()
+def score(
+    data_dir: DataOpt,
+    out_file: Annotated[Path, typer.Option("--out", help="Scores (.parquet or .csv).")],
+    streamer: Annotated[Optional[str], typer.Option("--followers-of", help="Score this account's followers.")] = None,
+    accounts_file: Annotated[Optional[Path], typer.Option("--accounts", help="CSV/Parquet with account_id.")] = None,
+    model: ModelOpt = None,
+    skip_unknown: Annotated[bool, typer.Option(help="List and skip requested ids not in the data.")] = False,
+    explain_which: Annotated[str, typer.Option("--explain", help="Reasons for: flagged, all or none.")] = "flagged",
+    lang: LangOpt = "en",
+    tracking_uri: TrackingOpt = None,
+    allow_unknown: AllowUnknownOpt = False,
+) -> None:
+    """Score accounts: probability, verdict, reasons; every requested account exactly once."""
+    from models.jobs import score_folder
+
+    if explain_which not in ("flagged", "all", "none"):
+        fail("--explain must be flagged, all or none")
+    with clear_errors(), stage_progress() as bar:
+        task = bar.add_task("scoring", total=None)
+        summary = score_folder(
+            data_dir, out_file, model_uri=model, streamer=streamer, accounts_file=accounts_file,
+            skip_unknown=skip_unknown, explain_which=explain_which, lang=check_lang(lang),
+            tracking_uri=tracking_uri, allow_unknown=allow_unknown, progress=status,
+            advance=lambda done, total: bar.update(task, completed=done, total=total))
+    if summary.unknown:
+        console.print(f"[yellow]skipped {len(summary.unknown)} unknown id(s):[/] "
+                      + ", ".join(summary.unknown[:20]))
+    out.print(f"requested {summary.requested:,} ({summary.source}); duplicates {summary.duplicates:,}; "
+              f"unknown {len(summary.unknown):,}; scored {summary.scored:,}; written {summary.scored:,}")
+    out.print("verdicts: " + ", ".join(f"{k} {v:,}" for k, v in sorted(summary.verdicts.items())))
+    out.print(f"model {summary.model_uri} (version {summary.model_version}); wrote {summary.out} "
+              f"in {summary.seconds:.1f} s")
+
+
+@app.command()
+def explain(
+    data_dir: DataOpt,
+    account: Annotated[str, typer.Option("--account", help="Account id to explain.")],
+    model: ModelOpt = None,
+    top: Annotated[int, typer.Option(help="Number of reasons.")] = 5,
+    lang: LangOpt = "en",
+    waterfall: Annotated[Optional[Path], typer.Option(help="Save a SHAP waterfall plot (PNG).")] = None,
+    tracking_uri: TrackingOpt = None,
+    allow_unknown: AllowUnknownOpt = False,
+) -> None:
+    """Print an account's verdict, probability and top reasons with their SHAP contributions."""
+    from models.jobs import explain_account
+
+    with clear_errors():
+        result, loaded, row = explain_account(data_dir, account, model_uri=model, top=top,
+                                              lang=check_lang(lang), tracking_uri=tracking_uri,
+                                              allow_unknown=allow_unknown)
+    out.print(f"account {result.account_id}: [bold]{result.verdict}[/] "
+              f"(bot probability {result.probability:.3f}; model version {result.model_version}; "
+              f"thresholds human < {result.thresholds[0]:.3f}, bot ≥ {result.thresholds[1]:.3f})")
+    table = Table("SHAP (log-odds)", "feature", "value", "reason")
+    for name, shap_value, value, reason in result.contributions:
+        table.add_row(f"{shap_value:+.3f}", name, "" if value is None else f"{value:.4g}", reason)
+    out.print(table)
+    out.print(f"base value {result.base_value:+.3f} + contributions = raw score {result.raw_score:+.3f}")
+    if waterfall:
+        from models.plots import waterfall_png
+
+        waterfall_png(loaded.model, row, waterfall)
+        out.print(f"wrote {waterfall}")
+
+
+@app.command()
+def report(
+    data_dir: DataOpt,
+    streamer: Annotated[str, typer.Option("--streamer", help="Streamer account id.")],
+    out_file: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
+    model: ModelOpt = None,
+    lang: LangOpt = "en",
+    tracking_uri: TrackingOpt = None,
+    allow_unknown: AllowUnknownOpt = False,
+) -> None:
+    """Write a streamer's audience audit page (self-contained HTML)."""
+    from models.jobs import report_streamer
+
+    with clear_errors():
+        result = report_streamer(data_dir, streamer, out_file, model_uri=model, lang=check_lang(lang),
+                                 tracking_uri=tracking_uri, allow_unknown=allow_unknown, progress=status)
+    out.print(f"wrote {result.out}: {result.followers:,} followers; "
+              + ", ".join(f"{k} {v:,}" for k, v in sorted(result.verdicts.items())))
+
+
+@app.command()
+def promote(
+    version: Annotated[str, typer.Argument(help="Registered version to make champion.")],
+    name: Annotated[str, typer.Option(help="Registered model name.")] = "fanaudit",
+    tracking_uri: TrackingOpt = None,
+) -> None:
+    """Move the `champion` alias to VERSION."""
+    from mlflow.exceptions import MlflowException
+
+    from models.store import set_champion, use_tracking
+
+    use_tracking(tracking_uri)
+    try:
+        set_champion(version, name)
+    except MlflowException as exc:
+        fail(f"cannot promote {name} version {version}: {exc.message}")
+    out.print(f"{name} version {version} is now champion")
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option(help="How many recent runs.")] = 10,
+    experiment: Annotated[str, typer.Option(help="Experiment name.")] = "fanaudit",
+    tracking_uri: TrackingOpt = None,
+) -> None:
+    """List recent training runs with headline metrics and registered versions."""
+    from models.history import recent_runs
+
+    use_uri = tracking_uri
+    table = Table("run id", "started", "version", "ROC-AUC", "PR-AUC", "recall@FPR", "Brier", "champion")
+    for run in recent_runs(experiment, limit, use_uri):
+        table.add_row(run.run_id[:12], run.started, run.version, f"{run.roc_auc:.4f}",
+                      f"{run.pr_auc:.4f}", f"{run.recall_at_fpr:.3f}", f"{run.brier:.4f}",
+                      "yes" if run.champion else "")
+    out.print(table)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's results.")] = Path("demo-out"),
+    scale: Annotated[float, typer.Option(help="World size (1.0 is about 20,000 accounts).")] = 0.5,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    tracking_uri: TrackingOpt = None,
+) -> None:
+    """Run the main job end to end: simulate, train, score a streamer's followers, report."""
+    from models.demo import run_demo
+
+    with clear_errors():
+        result = run_demo(out_dir, scale=scale, seed=seed, tracking_uri=tracking_uri, progress=status)
+    out.print(f"dataset:    {result.dataset}")
+    out.print(f"model:      fanaudit version {result.version} (run {result.run_id}); "
+              f"ROC-AUC {result.metrics['roc_auc']:.4f}, recall at 1% FPR {result.metrics['recall_at_fpr']:.3f}")
+    out.print(f"scores:     {result.scores} ({result.followers:,} followers of {result.streamer})")
+    out.print(f"report:     {result.report}")
+    out.print(f"MLflow:     {result.tracking_uri}  (browse: mlflow ui --backend-store-uri {result.tracking_uri})")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

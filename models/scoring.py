@@ -1,0 +1,165 @@
+"""Batch scoring: every requested account exactly once, with a calibrated probability, a
+verdict from the model's stored thresholds, and plain-language reasons where needed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from features.feature import Language
+from features.loading import StagedDataset, duckdb_connection
+from features.pipeline import ID
+from models.artifact import FanauditModel
+from models.explain import explain, reasons_sentence, top_contributions, top_features_json
+
+SCORE_CHUNK = 200_000
+ExplainWhich = Literal["flagged", "all", "none"]
+OUTPUT_COLUMNS = ("account_id", "bot_probability", "verdict", "reasons", "top_features", "model_version")
+
+
+class RequestError(ValueError):
+    """The requested accounts cannot be scored as asked (unknown ids, unknown streamer...)."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """Which accounts to score, deduplicated, with what was dropped and why."""
+
+    account_ids: pd.Index
+    source: str
+    duplicates: int = 0
+    unknown: tuple[str, ...] = field(default=())
+
+
+def read_account_list(path: Path) -> pd.Series:
+    """The `account_id` column of a CSV or Parquet file, as strings."""
+    path = Path(path)
+    if not path.is_file():
+        raise RequestError(f"{path}: account list not found")
+    if path.suffix == ".parquet":
+        table = pq.read_table(path)
+        if "account_id" not in table.column_names:
+            raise RequestError(f"{path}: no 'account_id' column (columns: {table.column_names})")
+        return table.column("account_id").to_pandas().astype(str)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    if "account_id" not in frame.columns:
+        raise RequestError(f"{path}: no 'account_id' column (columns: {list(frame.columns)})")
+    empty = frame.index[frame["account_id"].str.strip() == ""]
+    if len(empty):
+        raise RequestError(f"{path}, row {empty[0] + 1}, column 'account_id': empty id")
+    return frame["account_id"].str.strip()
+
+
+def followers_of(staged: StagedDataset, streamer: str) -> pd.Series:
+    """Accounts whose latest follow action on `streamer` is a follow (current followers)."""
+    if not staged.has("follows"):
+        raise RequestError(f"{staged.source}: no follows table, so no followers of {streamer!r}")
+    sql = f"""
+        SELECT follower_id FROM read_parquet('{staged.parquet_glob('follows')}')
+        WHERE followee_id = $streamer
+        QUALIFY row_number() OVER (PARTITION BY follower_id ORDER BY ts DESC NULLS FIRST, _row DESC) = 1
+            AND action = 'follow'
+        ORDER BY follower_id"""
+    ids = duckdb_connection().execute(sql, {"streamer": streamer}).df()["follower_id"]
+    if ids.empty:
+        raise RequestError(f"{staged.source}: account {streamer!r} has no followers in follows")
+    return ids.astype(str)
+
+
+def build_request(staged: StagedDataset, all_ids: pd.Index, *, streamer: str | None = None,
+                  accounts_file: Path | None = None, skip_unknown: bool = False) -> Request:
+    if streamer is not None and accounts_file is not None:
+        raise RequestError("choose --followers-of or --accounts, not both")
+    if streamer is not None:
+        wanted, source = followers_of(staged, streamer), f"followers of {streamer}"
+    elif accounts_file is not None:
+        wanted, source = read_account_list(accounts_file), str(accounts_file)
+    else:
+        return Request(all_ids, "all accounts")
+    unique = pd.Index(wanted.drop_duplicates())
+    unknown = unique.difference(all_ids, sort=False)
+    if len(unknown) and not skip_unknown:
+        shown = ", ".join(map(repr, unknown[:10]))
+        raise RequestError(f"{len(unknown)} requested account(s) are not in the dataset: {shown}"
+                           + (" ..." if len(unknown) > 10 else "") + " (use --skip-unknown to score the rest)")
+    return Request(unique.difference(unknown, sort=False), source,
+                   duplicates=len(wanted) - len(unique), unknown=tuple(unknown))
+
+
+def needs_reasons(verdicts: np.ndarray, which: ExplainWhich) -> np.ndarray:
+    if which == "all":
+        return np.ones(len(verdicts), dtype=bool)
+    if which == "none":
+        return np.zeros(len(verdicts), dtype=bool)
+    return verdicts != "human"
+
+
+def add_reasons(scored: pd.DataFrame, features: pd.DataFrame, model: FanauditModel,
+                which: ExplainWhich, lang: Language) -> None:
+    """Fill `reasons` and `top_features` for the rows that need them (in place)."""
+    rows = np.flatnonzero(needs_reasons(scored["verdict"].to_numpy(), which))
+    if len(rows) == 0:
+        return
+    subset = features.iloc[rows]
+    contributions = explain(model, subset).contributions
+    names = model.feature_names
+    reasons, tops = [], []
+    for position, values in enumerate(subset.loc[:, list(names)].to_dict("records")):
+        top = top_contributions(contributions[position], names,
+                                towards_bot=scored["verdict"].iat[rows[position]] != "human")
+        reasons.append(reasons_sentence(top, values, lang))
+        tops.append(top_features_json(top, values))
+    scored.iloc[rows, scored.columns.get_loc("reasons")] = reasons
+    scored.iloc[rows, scored.columns.get_loc("top_features")] = tops
+
+
+def score_features(features: pd.DataFrame, model: FanauditModel, version: str, *,
+                   which: ExplainWhich = "flagged", lang: Language = "en") -> pd.DataFrame:
+    """Score one chunk of the feature table (one row per account)."""
+    probability = model.predict_proba(features)
+    scored = pd.DataFrame({
+        "account_id": features[ID].astype(str).to_numpy(),
+        "bot_probability": probability,
+        "verdict": model.thresholds.verdicts(probability),
+        "reasons": "",
+        "top_features": "[]",
+        "model_version": str(version),
+    })
+    add_reasons(scored, features.reset_index(drop=True), model, which, lang)
+    return scored
+
+
+def score_in_chunks(features: pd.DataFrame, model: FanauditModel, version: str, *,
+                    which: ExplainWhich = "flagged", lang: Language = "en",
+                    progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+    parts = []
+    for start in range(0, len(features), SCORE_CHUNK):
+        chunk = features.iloc[start:start + SCORE_CHUNK]
+        parts.append(score_features(chunk, model, version, which=which, lang=lang))
+        if progress:
+            progress(len(chunk))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in OUTPUT_COLUMNS})
+    return pd.concat(parts, ignore_index=True)
+
+
+def reconcile(request: Request, scored: pd.DataFrame) -> None:
+    """Accounts in must equal accounts out: each requested id exactly once, none added."""
+    out = pd.Index(scored["account_id"])
+    problems = []
+    if out.has_duplicates:
+        problems.append(f"{out.duplicated().sum()} account(s) scored twice")
+    missing = request.account_ids.difference(out)
+    if len(missing):
+        problems.append(f"{len(missing)} requested account(s) missing from the output, e.g. {missing[0]!r}")
+    extra = out.difference(request.account_ids)
+    if len(extra):
+        problems.append(f"{len(extra)} account(s) in the output that were not requested, e.g. {extra[0]!r}")
+    if problems:
+        raise RuntimeError("scoring failed to reconcile: " + "; ".join(problems))
