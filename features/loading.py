@@ -386,7 +386,9 @@ class _TableStager:
             arrays[col.name] = pc.cast(values, STAGED_TYPES[col.kind])
         return pa.table([arrays[f.name] for f in schema], schema=schema)
 
-    def pseudonymise(self, values: pa.ChunkedArray, kind: str) -> pa.Array:
+    def pseudonymise(self, values: pa.ChunkedArray | pa.Array, kind: str) -> pa.Array:
+        if isinstance(values, pa.Array):  # an absent column arrives as one null array
+            values = pa.chunked_array([values])
         encoded = pc.dictionary_encode(values).combine_chunks()
         mapped = [None if v is None else self.pseudonymiser.pseudonym(v, kind)
                   for v in encoded.dictionary.to_pylist()]
