@@ -107,8 +107,8 @@ def bulk_fans(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
         client = int(chunk.platform.small_streamers(rng, 1)[0])
         begin = int(_delivery_times(rng, chunk, 1, d)[0])
         _farm_identity(chunk, pack, d, begin - glerp(2 * DAY, 500 * DAY, d),
-                       ip_share=lerp(0.02, 0.5, d), device_share=lerp(0.03, 0.8, d))
-        _deliver(chunk, pack, client, begin, glerp(120, 6 * HOUR, d))
+                       ip_share=glerp(0.02, 0.5, d), device_share=glerp(0.03, 0.8, d))
+        _deliver(chunk, pack, client, begin, glerp(60, 6 * HOUR, d))
         _camouflage(chunk, pack, d)
 
 
@@ -122,7 +122,7 @@ def high_end_fans(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
         people, machines = order[human_run], order[~human_run]
         _phone_identity(chunk, people, 60, 2000, lerp(0.6, 1.0, d))
         _farm_identity(chunk, machines, d, begin - glerp(30 * DAY, 400 * DAY, d),
-                       ip_share=lerp(0.1, 0.4, d), device_share=lerp(0.1, 0.6, d))
+                       ip_share=glerp(0.1, 0.4, d), device_share=glerp(0.1, 0.6, d))
         _deliver(chunk, order, client, begin, glerp(2, 10, d) * DAY, exponential=False)
         visits = rng.poisson(lerp(4, 10, d), len(people))
         who = np.repeat(people, visits)
@@ -154,9 +154,9 @@ def click_farms(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
             np.int64)
         join = np.minimum(join, window_end[booking] - 120)
         seconds = np.maximum(leave - join, 60)
-        chunk.watch(who, booked[booking], join, seconds, lerp(60.0, 12.0, d), 0.04, 0.1)
+        chunk.watch(who, booked[booking], join, seconds, lerp(25.0, 8.0, d), 0.04, 0.1)
         chunk.login(who, join - rng.integers(0, 120, len(who)), 1.0)
-        visit, ts = spread_in(rng, rng.poisson(lerp(3.0, 1.2, d), len(who)), join, seconds)
+        visit, ts = spread_in(rng, rng.poisson(lerp(1.5, 0.6, d), len(who)), join, seconds)
         chunk.comment(who[visit], sessions.streamer[booked[booking]][visit], ts,
                       text.stock_phrases(rng, len(visit)))
         first = np.unique(member, return_index=True)[1]
@@ -172,8 +172,8 @@ def comment_bots(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
         script = rng.choice(text.N_SCRIPTED, int(rng.integers(12, 26)), replace=False)
         clients = chunk.platform.small_streamers(rng, int(rng.integers(1, 4)))
         _farm_identity(chunk, operator, d, _delivery_times(rng, chunk, 1, d)[0]
-                       - glerp(5 * DAY, 500 * DAY, d), ip_share=lerp(0.05, 0.5, d),
-                       device_share=lerp(0.05, 0.8, d))
+                       - glerp(5 * DAY, 500 * DAY, d), ip_share=glerp(0.05, 0.5, d),
+                       device_share=glerp(0.05, 0.8, d))
         runs = 1 + rng.poisson(lerp(12, 6, d), len(operator))
         bot = np.repeat(np.arange(len(operator)), runs)
         session = sessions.pick(rng, rng.choice(clients, len(bot)))
@@ -202,7 +202,7 @@ def order_brushers(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
     for ring in partition(rng, accounts, 20, 100):
         merchant = int(chunk.platform.small_streamers(rng, 1)[0])
         _farm_identity(chunk, ring, d, chunk.platform.start - glerp(3 * DAY, 400 * DAY, d),
-                       ip_share=lerp(0.05, 0.5, d), device_share=lerp(0.05, 0.8, d))
+                       ip_share=glerp(0.05, 0.5, d), device_share=glerp(0.05, 0.8, d))
         buyer = np.repeat(ring, 1 + rng.poisson(lerp(4.0, 1.5, d), len(ring)))
         session = sessions.pick(rng, np.full(len(buyer), merchant))
         length = sessions.end[session] - sessions.start[session]
@@ -226,7 +226,7 @@ def drip_feeds(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
     for campaign in partition(rng, accounts, 40, 200):
         client = int(platform.small_streamers(rng, 1)[0])
         _farm_identity(chunk, campaign, d, platform.start - glerp(3 * DAY, 400 * DAY, d),
-                       ip_share=lerp(0.05, 0.5, d), device_share=lerp(0.05, 0.8, d))
+                       ip_share=glerp(0.05, 0.5, d), device_share=glerp(0.05, 0.8, d))
         first_wave = campaign[: max(1, int(len(campaign) * 0.65))]
         top_ups = campaign[len(first_wave):]
         followed = _deliver(chunk, first_wave, client, platform.start,
@@ -260,7 +260,7 @@ def stepped_deliveries(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
     jittered) on successive days, to stay under per-day alert thresholds."""
     rng, platform = chunk.rng, chunk.platform
     size = max(40, round(STEP_CAMPAIGN_AT_SCALE_1 * chunk.config.scale))
-    campaigns = [accounts[i:i + size] for i in range(0, len(accounts), size)]
+    campaigns = np.array_split(accounts, max(1, len(accounts) // size))
     weights = 1.0 / np.sqrt(platform.popularity)
     clients = rng.choice(platform.n_streamers, min(len(campaigns), platform.n_streamers),
                          replace=False, p=weights / weights.sum())
@@ -274,8 +274,8 @@ def stepped_deliveries(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
         days = first_day + np.cumsum(gaps) - gaps[0]
         start_hour = rng.integers(10, 20)
         _farm_identity(chunk, campaign, d, platform.start + first_day * DAY
-                       - glerp(2 * DAY, 300 * DAY, d), ip_share=lerp(0.02, 0.5, d),
-                       device_share=lerp(0.03, 0.8, d))
+                       - glerp(2 * DAY, 300 * DAY, d), ip_share=glerp(0.02, 0.5, d),
+                       device_share=glerp(0.03, 0.8, d))
         for step, batch in enumerate(np.split(campaign, cuts[:-1])):
             begin = platform.start + days[step] * DAY + (start_hour - 8) * HOUR
             _deliver(chunk, batch, client, int(begin), glerp(600, 3 * HOUR, d))

@@ -23,13 +23,14 @@ NIGHT_SHIFT_HOURS = np.array([6.0, 6.5, 6.5, 6.0, 5.5, 5.0, 4.5, 4.0, 2.5, 1.0, 
                               0.3, 0.3, 0.4, 0.6, 1.0, 1.2, 1.4, 1.5, 1.8, 2.5, 3.5, 5.0])
 UNIFORM_HOURS = np.ones(24)
 
-# Live slots: (name, share of streamers, earliest and latest start in CST hours).
+# Live slots: (name, share of streamers, audience factor, earliest and latest start in
+# CST hours). Evening rooms draw the biggest audiences.
 SLOTS = (
-    ("evening", 0.62, 19.0, 21.0),
-    ("lunch", 0.13, 11.5, 12.5),
-    ("afternoon", 0.10, 14.0, 16.0),
-    ("late_night", 0.10, 23.5, 25.0),
-    ("morning", 0.05, 6.5, 8.5),
+    ("evening", 0.62, 2.0, 19.0, 21.0),
+    ("lunch", 0.13, 1.0, 11.5, 12.5),
+    ("afternoon", 0.10, 0.8, 14.0, 16.0),
+    ("late_night", 0.10, 0.6, 23.5, 25.0),
+    ("morning", 0.05, 0.5, 6.5, 8.5),
 )
 NIGHT_SLOTS = (3, 4)
 EVENING_SLOT = 0
@@ -101,15 +102,16 @@ class Platform:
         return rng.choice(self.n_streamers, n, p=weights / weights.sum())
 
 
-def _popularity(rng: np.random.Generator, n: int) -> np.ndarray:
-    weights = rng.lognormal(0.0, 1.2, n)
+def _popularity(rng: np.random.Generator, slot: np.ndarray) -> np.ndarray:
+    audience = np.array([s[2] for s in SLOTS])[slot]
+    weights = rng.lognormal(0.0, 1.2, len(slot)) * audience
     return weights / weights.sum()
 
 
 def _sessions(rng: np.random.Generator, slot: np.ndarray, start: int, days: int) -> Sessions:
     n = len(slot)
-    lo = np.array([s[2] for s in SLOTS])[slot]
-    hi = np.array([s[3] for s in SLOTS])[slot]
+    lo = np.array([s[3] for s in SLOTS])[slot]
+    hi = np.array([s[4] for s in SLOTS])[slot]
     slot_start = (lo + rng.random(n) * (hi - lo)) * HOUR
     live = rng.random((n, days)) < rng.uniform(0.5, 0.95, n)[:, None]
     live[:, days // 2] = True
@@ -127,10 +129,10 @@ def _sessions(rng: np.random.Generator, slot: np.ndarray, start: int, days: int)
 def build_platform(config: SimulationConfig, rng: np.random.Generator) -> Platform:
     start = int(np.datetime64(config.start, "s").astype(np.int64))
     n = config.streamer_count
-    popularity = _popularity(rng, n)
     shares = np.array([s[1] for s in SLOTS])
     slot = rng.choice(len(SLOTS), n, p=shares / shares.sum())
     slot[: len(SLOTS)] = np.arange(len(SLOTS))  # every slot has a streamer
+    popularity = _popularity(rng, slot)
     sessions = _sessions(rng, slot, start, config.days)
     evening = np.flatnonzero(slot[sessions.streamer] == EVENING_SLOT)
     n_viral = max(1, round(config.total_accounts / 40_000))

@@ -18,7 +18,8 @@ def _csv_ready(table: pa.Table) -> pa.Table:
     """Timestamps as ISO 8601 UTC strings ending in 'Z'."""
     for i, field in enumerate(table.schema):
         if pa.types.is_timestamp(field.type):
-            text = pc.strftime(table.column(i), format="%Y-%m-%dT%H:%M:%SZ")
+            seconds = pc.cast(table.column(i), pa.timestamp("s", tz="UTC"))
+            text = pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")
             table = table.set_column(i, field.name, text)
     return table
 
