@@ -18,7 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 app = typer.Typer(help="Tell machine fans from real people: simulate, validate, featurise, train, "
-                       "score, explain and report.", no_args_is_help=True, add_completion=False)
+                       "score, explain and report.", no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_show_locals=False)
 console = Console(stderr=True)
 out = Console()
 

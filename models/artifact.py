@@ -65,7 +65,7 @@ class Thresholds:
                         np.where(probability < self.human, "human", "uncertain")).astype(object)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: explainers are cached per model
 class FanauditModel:
     """A trained, calibrated classifier with its thresholds."""
 

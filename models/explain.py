@@ -9,6 +9,7 @@ rows that need reasons.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,8 +41,10 @@ def explain(model: FanauditModel, frame: pd.DataFrame) -> Explanation:
     """SHAP contributions of every feature for every row of `frame`, in batches."""
     X = model.feature_matrix(frame)
     explainer = _explainer(model)
-    parts = [np.asarray(explainer.shap_values(X[start:start + EXPLAIN_BATCH], check_additivity=False))
-             for start in range(0, len(X), EXPLAIN_BATCH)] or [np.empty((0, len(model.feature_names)))]
+    with warnings.catch_warnings():  # SHAP notes its LightGBM output format changed; handled below
+        warnings.filterwarnings("ignore", message="LightGBM binary classifier", category=UserWarning)
+        parts = [np.asarray(explainer.shap_values(X[start:start + EXPLAIN_BATCH], check_additivity=False))
+                 for start in range(0, len(X), EXPLAIN_BATCH)] or [np.empty((0, len(model.feature_names)))]
     values = np.vstack(parts)
     if values.ndim == 3:  # some SHAP versions return one slice per class
         values = values[..., -1]

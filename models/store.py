@@ -20,6 +20,8 @@ from mlflow.exceptions import MlflowException
 from features.privacy import fanaudit_home
 from models.artifact import FanauditModel, ModelArtifactError
 
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
 MODEL_NAME = "fanaudit"
 CHAMPION = "champion"
 ARTIFACT_KEY = "fanaudit"  # the model's artifacts/<key>/ holds model.txt + metadata.json
