@@ -150,19 +150,28 @@ def click_farms(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
         who = crew[member]
         join = window_start[booking] + rng.exponential(glerp(60, 900, d), len(who)).astype(
             np.int64)
-        leave = window_end[booking] - rng.exponential(glerp(60, 1200, d), len(who)).astype(
-            np.int64)
         join = np.minimum(join, window_end[booking] - 120)
-        seconds = np.maximum(leave - join, 60)
+        stay = rng.lognormal(np.log(glerp(3600, 600, d)), 0.9, len(who)).astype(np.int64)
+        seconds = np.clip(stay, 60, window_end[booking] - join)
         chunk.watch(who, booked[booking], join, seconds, lerp(25.0, 8.0, d), 0.04, 0.1)
         chunk.login(who, join - rng.integers(0, 120, len(who)), 1.0)
         visit, ts = spread_in(rng, rng.poisson(lerp(1.5, 0.6, d), len(who)), join, seconds)
         chunk.comment(who[visit], sessions.streamer[booked[booking]][visit], ts,
                       text.stock_phrases(rng, len(visit)))
+        _earlier_follows(chunk, crew, lerp(1.0, 3.0, d))
         first = np.unique(member, return_index=True)[1]
         fan = rng.random(len(first)) < 0.6
         chunk.follow(who[first][fan], sessions.streamer[booked[booking[first]]][fan],
                      join[first][fan] + rng.integers(60, 600, int(fan.sum())))
+
+
+def _earlier_follows(chunk: Chunk, accounts: np.ndarray, mean: float) -> None:
+    """Follows of popular streamers from before the month, as a used account has."""
+    rng, platform = chunk.rng, chunk.platform
+    who = np.repeat(accounts, rng.poisson(mean, len(accounts)))
+    since = np.maximum(chunk.created_at[who], platform.start - 730 * DAY)
+    ts = since + (rng.random(len(who)) * (platform.start - since)).astype(np.int64)
+    chunk.follow(who, rng.choice(platform.n_streamers, len(who), p=platform.popularity), ts)
 
 
 def comment_bots(chunk: Chunk, accounts: np.ndarray, d: float) -> None:

@@ -15,7 +15,8 @@ import numpy as np
 from . import network, text
 from .chunk import Chunk, partition, spread_in
 from .config import HUMAN_ARCHETYPES
-from .platform import DAY, HOUR, NIGHT_SHIFT_HOURS, PLATFORM_HOURS, times_by_hour
+from .platform import (DAY, EVENING_HOURS, HOUR, NIGHT_SHIFT_HOURS, PLATFORM_HOURS,
+                       times_by_hour)
 
 FAVOURITES = 4
 
@@ -47,6 +48,8 @@ HABITS: dict[str, Habits] = {
 }
 BUYER_REFUNDS = (0.05, 0.15)
 OTHER_REFUND = 0.08
+AFTER_WORK_SHARE = 0.3  # people who only use the app in the evening
+MOBILE_ONLY_SHARE = 0.35  # people without home broadband: one phone, one address
 SHARED_ADDRESS_GROUP = {"nat_user": (150, 400), "campus_user": (200, 500)}
 
 
@@ -60,24 +63,27 @@ def populate_humans(chunk: Chunk, members: dict[str, np.ndarray]) -> None:
     account = np.concatenate([members[a] for a in HUMAN_ARCHETYPES])
     archetype = np.repeat(np.arange(len(HUMAN_ARCHETYPES)),
                           [len(members[a]) for a in HUMAN_ARCHETYPES])
+    night = archetype == HUMAN_ARCHETYPES.index("night_shift")
+    after_work = ~night & (chunk.rng.random(len(account)) < AFTER_WORK_SHARE)
     _identities(chunk, account, members)
-    favourites = _favourites(chunk, account, archetype, members["viral_follower"])
+    favourites = _favourites(chunk, account, night, after_work, members["viral_follower"])
     _follows(chunk, account, archetype, favourites)
     row, session, join, seconds = _visits(chunk, account, archetype, favourites)
     _comments(chunk, account, archetype, row, session, join, seconds)
     _orders(chunk, account, archetype, row, session, join, seconds)
-    _logins(chunk, account, archetype)
+    _logins(chunk, account, archetype, night, after_work)
 
 
-def _logins(chunk: Chunk, account: np.ndarray, archetype: np.ndarray) -> None:
-    """Logins besides those before visits, at the hours the archetype is awake."""
+def _logins(chunk: Chunk, account: np.ndarray, archetype: np.ndarray, night: np.ndarray,
+            after_work: np.ndarray) -> None:
+    """Logins besides those before visits, at the hours the person is awake and free."""
     rng, platform = chunk.rng, chunk.platform
     count = rng.poisson(_per_account(archetype, "extra_logins") * platform.days / 30)
     row = np.repeat(np.arange(len(account)), count)
-    night = archetype[row] == HUMAN_ARCHETYPES.index("night_shift")
-    ts = np.where(night, times_by_hour(rng, len(row), NIGHT_SHIFT_HOURS, platform.start,
-                                       platform.days),
-                  times_by_hour(rng, len(row), PLATFORM_HOURS, platform.start, platform.days))
+    ts = times_by_hour(rng, len(row), PLATFORM_HOURS, platform.start, platform.days)
+    for mask, hours in ((night, NIGHT_SHIFT_HOURS), (after_work, EVENING_HOURS)):
+        mine = mask[row]
+        ts[mine] = times_by_hour(rng, int(mine.sum()), hours, platform.start, platform.days)
     chunk.login(account[row], ts, _per_account(archetype, "mobile_share")[row])
 
 
@@ -92,6 +98,8 @@ def _identities(chunk: Chunk, account: np.ndarray, members: dict[str, np.ndarray
     cgnat = rng.random(n) < 0.3
     chunk.mobile_ip[account[cgnat]] = network.random_ipv4(rng, int(cgnat.sum()),
                                                           network.MOBILE_NAT_V4)
+    mobile_only = rng.random(n) < MOBILE_ONLY_SHARE
+    chunk.home_ip[account[mobile_only]] = chunk.mobile_ip[account[mobile_only]]
     chunk.device[account] = chunk.new_devices(n)
     chunk.ua[account] = network.phone_user_agents(rng, n)
     for archetype, (low, high) in SHARED_ADDRESS_GROUP.items():
@@ -100,12 +108,11 @@ def _identities(chunk: Chunk, account: np.ndarray, members: dict[str, np.ndarray
             chunk.home_ip[group] = network.random_ipv4(rng, 1, ranges)[0]
 
 
-def _favourites(chunk: Chunk, account: np.ndarray, archetype: np.ndarray,
+def _favourites(chunk: Chunk, account: np.ndarray, night: np.ndarray, after_work: np.ndarray,
                 viral: np.ndarray) -> np.ndarray:
     """(humans, FAVOURITES) streamers; viral followers' first favourite is the viral one."""
     platform, rng = chunk.platform, chunk.rng
-    night = archetype == HUMAN_ARCHETYPES.index("night_shift")
-    favourites = platform.favourites(rng, len(account), FAVOURITES, night)
+    favourites = platform.favourites(rng, len(account), FAVOURITES, night, after_work)
     is_viral = np.isin(account, viral)
     clip = rng.integers(0, len(platform.viral_streamer), int(is_viral.sum()))
     favourites[is_viral, 0] = platform.viral_streamer[clip]
@@ -145,7 +152,8 @@ def _visits(chunk: Chunk, account: np.ndarray, archetype: np.ndarray, favourites
     session = sessions.pick(rng, favourites[row, col])
     length = sessions.end[session] - sessions.start[session]
     join = sessions.start[session] + (rng.random(len(row)) * 0.85 * length).astype(np.int64)
-    minutes = _per_account(archetype, "watch_minutes")[row] * rng.lognormal(0, 1.0, len(row))
+    patience = _per_account(archetype, "watch_minutes") * rng.lognormal(0, 0.7, len(account))
+    minutes = patience[row] * rng.lognormal(0, 1.0, len(row))
     seconds = np.clip((minutes * 60).astype(np.int64), 5, sessions.end[session] - join)
     who = account[row]
     chunk.watch(who, session, join, seconds, _per_account(archetype, "likes_per_hour")[row],

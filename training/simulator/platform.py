@@ -21,6 +21,7 @@ PLATFORM_HOURS = np.array([3.0, 1.8, 1.0, 0.6, 0.4, 0.4, 0.6, 1.2, 2.0, 2.5, 3.0
                            4.2, 3.6, 3.0, 3.0, 3.3, 3.8, 4.8, 7.0, 8.5, 8.5, 7.5, 5.0])
 NIGHT_SHIFT_HOURS = np.array([6.0, 6.5, 6.5, 6.0, 5.5, 5.0, 4.5, 4.0, 2.5, 1.0, 0.4, 0.3,
                               0.3, 0.3, 0.4, 0.6, 1.0, 1.2, 1.4, 1.5, 1.8, 2.5, 3.5, 5.0])
+EVENING_HOURS = np.where(np.arange(24) >= 18, PLATFORM_HOURS, 0.0)
 UNIFORM_HOURS = np.ones(24)
 
 # Live slots: (name, share of streamers, audience factor, earliest and latest start in
@@ -86,14 +87,18 @@ class Platform:
         return len(self.popularity)
 
     def favourites(self, rng: np.random.Generator, n: int, k: int,
-                   night: np.ndarray | None = None) -> np.ndarray:
-        """(n, k) streamers each viewer follows, by popularity; night owls prefer night slots."""
+                   night: np.ndarray | None = None,
+                   evening: np.ndarray | None = None) -> np.ndarray:
+        """(n, k) streamers each viewer follows, by popularity; night owls mostly pick
+        night slots and after-work viewers evening slots."""
         fav = rng.choice(self.n_streamers, (n, k), p=self.popularity)
-        if night is not None and night.any():
-            night_streamers = np.flatnonzero(np.isin(self.slot, NIGHT_SLOTS))
-            p = self.popularity[night_streamers] / self.popularity[night_streamers].sum()
-            prefer = night[:, None] & (rng.random((n, k)) < 0.85)
-            fav[prefer] = rng.choice(night_streamers, int(prefer.sum()), p=p)
+        for mask, slots in ((night, NIGHT_SLOTS), (evening, (EVENING_SLOT,))):
+            if mask is None or not mask.any():
+                continue
+            candidates = np.flatnonzero(np.isin(self.slot, slots))
+            p = self.popularity[candidates] / self.popularity[candidates].sum()
+            prefer = mask[:, None] & (rng.random((n, k)) < 0.85)
+            fav[prefer] = rng.choice(candidates, int(prefer.sum()), p=p)
         return fav
 
     def small_streamers(self, rng: np.random.Generator, n: int) -> np.ndarray:
