@@ -20,8 +20,8 @@ from rich.table import Table
 app = typer.Typer(help="Tell machine fans from real people: simulate, validate, featurise, train, "
                        "score, explain and report.", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_show_locals=False)
-console = Console(stderr=True)
-out = Console()
+console = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 DataOpt = Annotated[Path, typer.Option("--data", help="Dataset folder (see docs/dataset.md).")]
 TrackingOpt = Annotated[Optional[str], typer.Option(

@@ -1,0 +1,59 @@
+"""Shared fixtures: an isolated fanaudit home for the whole session, a small simulated
+world and a model trained on it in a real (SQLite) MLflow store."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FANAUDIT_SHARED", PROJECT.parent / "shared"))
+FAST_TRAIN = {"n_estimators": 60, "n_folds": 3, "bootstrap": 30, "seed": 11}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_home(tmp_path_factory):
+    """Every test runs against a throwaway home folder, secret and MLflow store."""
+    home = tmp_path_factory.mktemp("fanaudit-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FANAUDIT_HOME", str(home))
+        patch.setenv("FANAUDIT_SECRET", "test-secret-not-for-production")
+        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
+        patch.setenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        yield home
+
+
+@dataclass(frozen=True)
+class World:
+    path: Path
+    streamer: str
+    summary: object
+
+
+@pytest.fixture(scope="session")
+def small_world(tmp_path_factory) -> World:
+    from training.simulator import SimulationConfig, simulate
+
+    out = tmp_path_factory.mktemp("world") / "data"
+    summary = simulate(SimulationConfig(seed=3, scale=0.1), out)
+    return World(out, summary.streamers[0], summary)
+
+
+@dataclass(frozen=True)
+class Trained:
+    tracking_uri: str
+    run: object
+    world: World
+
+
+@pytest.fixture(scope="session")
+def trained(small_world, tmp_path_factory) -> Trained:
+    from training.config import TrainConfig
+    from training.jobs import train_from_folder
+
+    uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+    run = train_from_folder(small_world.path, TrainConfig(**FAST_TRAIN), tracking_uri=uri)
+    return Trained(uri, run, small_world)
