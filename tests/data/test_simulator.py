@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -376,3 +375,63 @@ def test_high_end_fans_arrive_over_days_and_mix_people_and_machines(world):
     mine = logins[logins["role"] == "high_end_fan"]
     busiest = mine["ip"].map(sharing).groupby(mine["account_id"]).max()
     assert 0.2 < (busiest == 1).mean() < 0.9  # some run by people on own phones
+
+
+# --- hardness and difficulty -----------------------------------------------------------
+
+def _single_family_features(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One simple per-account feature from each family a detector would build."""
+    accounts = tables["accounts"].set_index("account_id")
+    logins, comments = tables["logins"], tables["comments"]
+    views = tables["engagements"].query("kind == 'view'")
+    by_ip = logins.groupby("ip")["account_id"].nunique()
+    by_device = logins.groupby("device_id")["account_id"].nunique()
+    evening = np.isin(_cst_hour(logins["ts"]), range(18, 24))
+    features = pd.DataFrame({
+        "profile_age_days": (pd.Timestamp("2026-10-01", tz="UTC")
+                             - accounts["created_at"]).dt.days,
+        "profile_followers": accounts["followers_count"],
+        "hours_evening_share": pd.Series(evening, logins.index).groupby(
+            logins["account_id"]).mean(),
+        "network_ip_sharing": logins["ip"].map(by_ip).groupby(logins["account_id"]).max(),
+        "network_device_sharing": logins["device_id"].map(by_device).groupby(
+            logins["account_id"]).max(),
+        "network_addresses": logins.groupby("account_id")["ip"].nunique(),
+        "viewing_watch_median": views.groupby("account_id")["amount"].median(),
+        "viewing_visits": views.groupby("account_id").size(),
+        "comments_count": comments.groupby("account_id").size(),
+        "comments_length": comments["text"].str.len().groupby(comments["account_id"]).median(),
+    })
+    return features.reindex(accounts.index).fillna(-1)
+
+
+@pytest.mark.parametrize("kind", ["click_farm", "high_end_fan"])
+def test_hard_kinds_stay_hard_for_any_single_feature(world, kind):
+    from sklearn.metrics import roc_auc_score
+
+    _, tables, _ = world
+    role = tables["labels"].set_index("account_id")["archetype"]
+    features = _single_family_features(tables)
+    pool = role[role.isin([*HUMAN_ARCHETYPES, kind])]
+    target = (pool == kind).astype(int)
+    for name in features:
+        auc = roc_auc_score(target, features.loc[pool.index, name])
+        assert max(auc, 1 - auc) < 0.95, (kind, name, auc)
+
+
+def test_difficulty_spreads_bulk_deliveries_and_pools(tmp_path):
+    def bulk_stats(difficulty: float) -> tuple[float, float]:
+        folder = tmp_path / str(difficulty)
+        simulate(SimulationConfig(seed=9, scale=0.06, kind_difficulty=(
+            ("bulk_fan", difficulty),)), folder)
+        tables = _read(folder)
+        bulk = set(tables["labels"].query("archetype == 'bulk_fan'")["account_id"])
+        follows = tables["follows"][tables["follows"]["follower_id"].isin(bulk)]
+        spread = follows.groupby("followee_id")["ts"].agg(
+            lambda t: (t.quantile(0.5) - t.min()).total_seconds()).max()
+        logins = tables["logins"][tables["logins"]["account_id"].isin(bulk)]
+        return spread, logins["ip"].nunique() / len(bulk)
+
+    blatant, careful = bulk_stats(0.0), bulk_stats(1.0)
+    assert blatant[0] < careful[0]
+    assert blatant[1] < careful[1]

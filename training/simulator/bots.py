@@ -18,7 +18,7 @@ from .config import glerp, lerp
 from .platform import DAY, HOUR, PLATFORM_HOURS, UNIFORM_HOURS, times_by_hour
 
 STEPS = np.array([500, 800, 1200, 2000])
-STEP_CAMPAIGN_AT_SCALE_1 = 225
+STEPS_AT_SCALE = 20  # the scale at which a campaign's steps are exactly STEPS
 
 
 def _delivery_times(rng: np.random.Generator, chunk: Chunk, n: int, d: float,
@@ -265,10 +265,11 @@ def _redeliver(chunk: Chunk, accounts: np.ndarray, client: int, ts: np.ndarray) 
 
 
 def stepped_deliveries(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
-    """Deliveries to one streamer rising step by step (500, 800, 1200, 2000, scaled and
-    jittered) on successive days, to stay under per-day alert thresholds."""
+    """Deliveries to one streamer rising step by step on successive days, to stay under
+    per-day alert thresholds: 500, 800, 1200, 2000 at scale 20, proportionally smaller at
+    smaller scales, each step jittered."""
     rng, platform = chunk.rng, chunk.platform
-    size = max(40, round(STEP_CAMPAIGN_AT_SCALE_1 * chunk.config.scale))
+    size = max(40, round(STEPS.sum() * chunk.config.scale / STEPS_AT_SCALE))
     campaigns = np.array_split(accounts, max(1, len(accounts) // size))
     weights = 1.0 / np.sqrt(platform.popularity)
     clients = rng.choice(platform.n_streamers, min(len(campaigns), platform.n_streamers),

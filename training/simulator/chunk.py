@@ -137,7 +137,8 @@ def spread_in(rng: np.random.Generator, counts: np.ndarray, begin: np.ndarray,
     return row, ts
 
 
-def partition(rng: np.random.Generator, members: np.ndarray, low: int, high: int) -> list[np.ndarray]:
+def partition(rng: np.random.Generator, members: np.ndarray, low: int,
+              high: int) -> list[np.ndarray]:
     """Split members into consecutive groups of random size in [low, high]."""
     groups, i = [], 0
     while i < len(members):

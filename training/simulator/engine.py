@@ -101,66 +101,94 @@ def _streamer_rows(config: SimulationConfig, platform: Platform, rng: np.random.
     }
 
 
+def _chunk_tables(config: SimulationConfig, chunk: Chunk, roles: np.ndarray, first_index: int,
+                  streamer_ids: pa.Array, room_ids: pa.Array,
+                  ) -> dict[str, tuple[pa.Table, np.ndarray]]:
+    """All seven tables of a chunk, each with the local account owning every row."""
+    size = chunk.size
+    account_ids = ids.format_ids("u", first_index + np.arange(size),
+                                 ids.id_keys(config.seed, ACCOUNT_KEYS))
+    order_base, order_keys = chunk.index * ORDERS_PER_CHUNK, ids.id_keys(config.seed, ORDER_KEYS)
+
+    def order_ids(n: int) -> pa.Array:
+        return ids.format_ids("o", order_base + np.arange(n), order_keys)
+
+    tables = event_tables(chunk, account_ids, streamer_ids, room_ids, order_ids)
+    follows = chunk.table("follows")
+    made = np.bincount(follows["account"][~follows["unfollow"]], minlength=size)
+    profile = account_profiles(chunk.rng, chunk.humanlike, made)
+    shuffle = chunk.rng.permutation(size)
+    tables["accounts"] = (accounts_table(account_ids, chunk.created_at, profile).take(
+        pa.array(shuffle)), shuffle)
+    tables["labels"] = (labels_table(account_ids, *_labels(config, chunk.rng, roles)).take(
+        pa.array(shuffle)), shuffle)
+    return tables
+
+
+def _with_shared_rows(rng: np.random.Generator, name: str, table: pa.Table, owner: np.ndarray,
+                      shared: pa.Table) -> tuple[pa.Table, np.ndarray]:
+    """Add rows owned by no account (streamers'), mixed in so no block stands out."""
+    table = pa.concat_tables([shared, table])
+    owner = np.concatenate([np.full(shared.num_rows, -1), owner])
+    if name == "logins":
+        order = np.argsort(table.column("ts").to_numpy(), kind="stable")
+    else:
+        order = rng.permutation(table.num_rows)
+    return table.take(pa.array(order)), owner[order]
+
+
+def _net_follows(chunk: Chunk, n_streamers: int) -> np.ndarray:
+    follows = chunk.table("follows")
+    sign = np.where(follows["unfollow"], -1, 1)
+    return np.bincount(follows["streamer"], sign, minlength=n_streamers).astype(np.int64)
+
+
 def simulate(config: SimulationConfig, out_dir: Path,
              progress: Callable[[int, int], None] | None = None) -> SimulationSummary:
-    """Simulate a month of the platform and write it as a dataset folder (or train/test)."""
+    """Simulate a month of the platform and write it as a dataset folder (or train/test).
+
+    The platform is built first; accounts are then generated, written and dropped
+    chunk by chunk (`config.chunk_accounts` at a time), so memory is bounded at any
+    scale. The same config always gives the same tables.
+    """
     began = time.perf_counter()
     out_dir = Path(out_dir)
-    seeds = np.random.SeedSequence(config.seed).spawn(len(_chunk_sizes(config)) + 1)
+    sizes = _chunk_sizes(config)
+    seeds = np.random.SeedSequence(config.seed).spawn(len(sizes) + 1)
     platform_rng = np.random.default_rng(seeds[0])
     platform = build_platform(config, platform_rng)
     n_streamers = platform.n_streamers
-    account_keys = ids.id_keys(config.seed, ACCOUNT_KEYS)
-    streamer_ids = ids.format_ids("u", np.arange(n_streamers), account_keys)
+    streamer_ids = ids.format_ids("u", np.arange(n_streamers),
+                                  ids.id_keys(config.seed, ACCOUNT_KEYS))
     room_ids = ids.format_ids("r", np.arange(n_streamers), ids.id_keys(config.seed, ROOM_KEYS))
-    order_keys = ids.id_keys(config.seed, ORDER_KEYS)
     pending = _streamer_rows(config, platform, platform_rng, streamer_ids)
 
     writer = DatasetWriter(out_dir, config.fmt, config.split)
     rows = dict.fromkeys(TABLES, 0)
     role_counts: dict[str, int] = {STREAMER: n_streamers}
     followers = np.zeros(n_streamers, np.int64)
-    offset, total = n_streamers, config.total_accounts
-    for index, size in enumerate(_chunk_sizes(config)):
+    first_index = n_streamers
+    for index, size in enumerate(sizes):
         chunk, roles = _generate_chunk(config, platform, seeds[index + 1], index, size)
-        account_ids = ids.format_ids("u", offset + np.arange(size), account_keys)
-        order_base = index * ORDERS_PER_CHUNK
-
-        def order_ids(n: int, base: int = order_base) -> pa.Array:
-            return ids.format_ids("o", base + np.arange(n), order_keys)
-
-        tables = event_tables(chunk, account_ids, streamer_ids, room_ids, order_ids)
-        follows = chunk.table("follows")
-        followers += np.bincount(follows["streamer"], np.where(follows["unfollow"], -1, 1),
-                                 minlength=n_streamers).astype(np.int64)
-        made = np.bincount(follows["account"][~follows["unfollow"]], minlength=size)
-        profile = account_profiles(chunk.rng, chunk.humanlike, made)
-        shuffle = chunk.rng.permutation(size)
-        tables["accounts"] = (accounts_table(account_ids, chunk.created_at, profile).take(
-            pa.array(shuffle)), shuffle)
-        tables["labels"] = (labels_table(account_ids, *_labels(config, chunk.rng, roles)).take(
-            pa.array(shuffle)), shuffle)
+        tables = _chunk_tables(config, chunk, roles, first_index, streamer_ids, room_ids)
         in_test = _test_side(config, chunk.rng, roles) if config.split else None
         for name, (table, owner) in tables.items():
             if name in pending:
-                shared = pending.pop(name)
-                table = pa.concat_tables([shared, table])
-                owner = np.concatenate([np.full(shared.num_rows, -1), owner])
-                if name != "logins":
-                    mix = chunk.rng.permutation(table.num_rows)
-                    table, owner = table.take(pa.array(mix)), owner[mix]
+                table, owner = _with_shared_rows(chunk.rng, name, table, owner,
+                                                 pending.pop(name))
             writer.write(name, table, owner, in_test)
             rows[name] += table.num_rows
+        followers += _net_follows(chunk, n_streamers)
         for role, count in zip(*np.unique(roles, return_counts=True)):
             role_counts[str(role)] = role_counts.get(str(role), 0) + int(count)
-        offset += size
+        first_index += size
         if progress is not None:
-            progress(offset, total)
+            progress(first_index, config.total_accounts)
     writer.close()
     most_followed = np.argsort(-followers, kind="stable")
     return SimulationSummary(
         out_dir=out_dir,
-        accounts=offset,
+        accounts=first_index,
         events=rows,
         bots_by_kind={k: role_counts.get(k, 0) for k in BOT_KINDS},
         humans_by_archetype={a: role_counts.get(a, 0) for a in (*HUMAN_ARCHETYPES, STREAMER)},

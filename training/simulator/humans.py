@@ -117,7 +117,8 @@ def _favourites(chunk: Chunk, account: np.ndarray, night: np.ndarray, after_work
     clip = rng.integers(0, len(platform.viral_streamer), int(is_viral.sum()))
     favourites[is_viral, 0] = platform.viral_streamer[clip]
     follow_ts = platform.viral_ts[clip] + (rng.gamma(1.5, 1.2, len(clip)) * HOUR).astype(np.int64)
-    chunk.follow(account[is_viral], favourites[is_viral, 0], np.minimum(follow_ts, platform.end - 1))
+    chunk.follow(account[is_viral], favourites[is_viral, 0],
+                 np.minimum(follow_ts, platform.end - 1))
     return favourites
 
 

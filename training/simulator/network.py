@@ -31,7 +31,8 @@ CAMPUS_V4 = (("202.112.0.0", 13), ("219.224.0.0", 12), ("166.111.0.0", 16))
 # Data-centre ranges proxy sellers rent.
 DATACENTRE_V4 = (("47.92.0.0", 14), ("121.40.0.0", 14), ("139.224.0.0", 16),
                  ("106.14.0.0", 15), ("110.42.0.0", 16), ("43.248.0.0", 16))
-IPV6_PREFIXES = tuple(int(ipaddress.IPv6Address(p)) for p in ("240e::", "2409:8a00::", "2408:8400::"))
+IPV6_PREFIXES = tuple(int(ipaddress.IPv6Address(prefix))
+                      for prefix in ("240e::", "2409:8a00::", "2408:8400::"))
 
 
 def _ranges(table: tuple[tuple[str, int], ...]) -> tuple[np.ndarray, np.ndarray]:
