@@ -71,10 +71,12 @@ def address_users(pairs: ibis.Table, accounts: ibis.Table, as_of) -> ibis.Table:
 
 
 def busiest_address(pairs: ibis.Table, stats: ibis.Table) -> ibis.Table:
-    """Per account, the stats row of the address it shares with the most accounts."""
+    """Per account, the stats row of the address it shares with the most accounts (ties:
+    the one with the youngest users)."""
     ranked = pairs.join(stats, "address")
     order = ibis.row_number().over(group_by=ranked.account_id,
-                                   order_by=[ranked.accounts.desc(), ranked.address])
+                                   order_by=[ranked.accounts.desc(),
+                                             ranked.peer_median_age_days, ranked.address])
     return ranked.mutate(_rank=order).filter(lambda t: t._rank == 0).drop("_rank")
 
 

@@ -1,7 +1,9 @@
 """Lockstep groups (after CopyCatch and SynchroTrap), found with MinHash bands.
 
-Every event is put in a *cell*: (room, 5-minute bucket) for views, likes, shares, gifts
-and comments; (target, 10-minute bucket) for follows. Accounts driven by one controller
+Every room entry is put in a *cell*: (room, 10-minute bucket of the account's first view,
+like, share, gift or comment in that room that China-time day), and every follow in a
+(target, 10-minute bucket) cell. Entries, not every like, because a crew enters together
+and then likes at random moments that would drown the shared cells. Accounts driven by one controller
 share many cells across many rooms or targets; people share a cell now and then, but never
 the same long sequence of them. Comparing all pairs of accounts is quadratic, so each
 account gets a MinHash signature of its cell set (the minimum of a seeded hash over its
@@ -10,20 +12,24 @@ band are candidates of one group (the chance is J**ROWS for Jaccard similarity J
 account takes its largest band group. Only accounts whose cells span at least two rooms
 (targets) are banded, so one crowded room never makes a group; its *shared* rooms are
 the distinct rooms of its cells that another member of its group also has.
+
+Hashes are plain integer arithmetic, never a hash of an id: a place is coded by its own
+data (the second of its first event and its number of events), so renaming rooms or
+accounts leaves every signature unchanged and DuckDB and Spark agree bit for bit.
 """
 
 from __future__ import annotations
 
 import ibis
 
-from features.families.common import HASH_MODULUS, epoch, folded_hash
+from features.families.common import HASH_MODULUS, china_day, epoch
 from features.feature import Feature
 from features.tables import Tables
 
 FAMILY = "lockstep"
-ROOM_BUCKET_SECONDS = 300
+ROOM_BUCKET_SECONDS = 600
 FOLLOW_BUCKET_SECONDS = 600
-BANDS = 4
+BANDS = 8
 ROWS = 2
 CELL_MULTIPLIER = 1_000_003
 # Fixed (a, b) pairs of the universal hashes (a * cell + b) mod HASH_MODULUS, one per seed.
@@ -32,16 +38,16 @@ SEEDS = tuple((48_271 + 7_919 * i * i + 104_729 * i, 12_345 + 99_991 * i)
 
 FEATURES = (
     Feature("room_lockstep_peers", FAMILY,
-            "Other accounts in its lockstep group: accounts whose (room, 5-minute) presence "
-            "matches its own across rooms.", "accounts", "higher",
-            "shows up in the same live rooms within the same minutes as {value} other accounts, "
+            "Other accounts in its lockstep group: accounts that entered the same rooms in the "
+            "same 10 minutes as it did, across rooms.", "accounts", "higher",
+            "enters the same live rooms within the same minutes as {value} other accounts, "
             "across {room_lockstep_rooms} rooms",
-            "与另外{value}个账号在{room_lockstep_rooms}个直播间的同一时段同时出现"),
+            "与另外{value}个账号在{room_lockstep_rooms}个直播间的同一时段先后进入"),
     Feature("room_lockstep_rooms", FAMILY,
-            "Distinct rooms in which it was present in the same 5 minutes as another member "
-            "of its lockstep group.", "rooms", "higher",
-            "was in {value} live rooms at the same minutes as its lockstep group",
-            "在{value}个直播间与同组账号同一时段出现"),
+            "Distinct rooms it entered in the same 10 minutes as another member of its "
+            "lockstep group.", "rooms", "higher",
+            "entered {value} live rooms at the same minutes as its lockstep group",
+            "在{value}个直播间与同组账号同一时段进入"),
     Feature("follow_lockstep_peers", FAMILY,
             "Other accounts whose follows match its own (target, 10-minute window) "
             "across targets.", "accounts", "higher",
@@ -56,11 +62,17 @@ FEATURES = (
 )
 
 
+def place_codes(e: ibis.Table) -> ibis.Table:
+    """Per place: a code from its first event second and its event count (not its name)."""
+    g = e.group_by("place").aggregate(first=e.t.min(), n=e.count())
+    return g.select("place", code=(g["first"] * CELL_MULTIPLIER + g.n) % HASH_MODULUS)
+
+
 def account_cells(events: ibis.Table, bucket_seconds: int) -> ibis.Table:
-    """Distinct (account_id, place, cell) with cell a hash of (place, time bucket)."""
+    """Distinct (account_id, place, cell) with cell a code of (place, time bucket)."""
     e = events.filter(events.t.notnull())
-    bucket = e.t // bucket_seconds
-    cell = (folded_hash(e.place) * CELL_MULTIPLIER + bucket) % HASH_MODULUS
+    e = e.join(place_codes(e), "place")
+    cell = (e.code * CELL_MULTIPLIER + e.t // bucket_seconds) % HASH_MODULUS
     return e.select("account_id", "place", cell=cell).distinct()
 
 
@@ -112,10 +124,15 @@ def lockstep_features(events: ibis.Table, bucket_seconds: int, peers: str,
                          places: out.shared.fill_null(0).cast("float64")})
 
 
-def room_events(tables: Tables) -> ibis.Table | None:
+def room_entries(tables: Tables) -> ibis.Table | None:
+    """account_id, place (room) and t of its first event in each room on each day."""
     parts = [t.select("account_id", place=t.room_id, t=epoch(t.ts))
              for t in (tables.engagements, tables.comments) if t is not None]
-    return ibis.union(*parts, distinct=False) if parts else None
+    if not parts:
+        return None
+    events = ibis.union(*parts, distinct=False)
+    events = events.mutate(day=china_day(events.t))
+    return events.group_by(["account_id", "place", "day"]).aggregate(t=events.t.min()).drop("day")
 
 
 def follow_events(tables: Tables) -> ibis.Table | None:
@@ -126,7 +143,7 @@ def follow_events(tables: Tables) -> ibis.Table | None:
 
 
 def compute(tables: Tables) -> ibis.Table | None:
-    rooms, follows = room_events(tables), follow_events(tables)
+    rooms, follows = room_entries(tables), follow_events(tables)
     parts = []
     if rooms is not None:
         parts.append(lockstep_features(rooms, ROOM_BUCKET_SECONDS,
