@@ -1,0 +1,120 @@
+"""Training pieces on tiny hand-built inputs: thresholds, calibration, metrics, groups."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.loading import staged_dataset
+from models.artifact import Calibration, Thresholds
+from training.calibration import choose_calibration, fit_isotonic, fit_sigmoid
+from training.evaluate import (bot_threshold_at_fpr, choose_thresholds, expected_calibration_error,
+                               human_threshold_at_miss, per_group_rates, recall_at_fpr)
+from training.groups import account_groups
+
+
+def test_bot_threshold_keeps_false_positives_at_or_below_target():
+    humans = np.arange(100) / 100  # 0.00 .. 0.99
+    p = np.concatenate([humans, [0.995, 0.999]])
+    y = np.array([0] * 100 + [1, 1])
+    threshold = bot_threshold_at_fpr(p, y, 0.02)  # two humans (0.98, 0.99) may be flagged
+    assert 0.97 < threshold <= 0.98 + 1e-12
+    assert ((p >= threshold) & (y == 0)).sum() == 2
+
+
+def test_bot_threshold_with_zero_allowed_false_positives_sits_above_every_human():
+    p = np.array([0.1, 0.2, 0.3, 0.9])
+    y = np.array([0, 0, 0, 1])
+    threshold = bot_threshold_at_fpr(p, y, 0.01)
+    assert 0.3 < threshold <= 0.9
+
+
+def test_human_threshold_lets_at_most_the_allowed_share_of_bots_below():
+    p = np.array([0.0, 0.1, 0.2, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99])
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1])
+    threshold = human_threshold_at_miss(p, y, max_miss=0.25, bot=0.95)  # 2 of 8 bots may fall below
+    assert threshold == 0.7
+    assert ((p < threshold) & (y == 1)).sum() == 2
+
+
+def test_thresholds_are_ordered_and_give_three_verdicts():
+    rng = np.random.default_rng(0)
+    p = np.concatenate([rng.uniform(0, 0.6, 500), rng.uniform(0.3, 1, 500)])
+    y = np.array([0] * 500 + [1] * 500)
+    t = choose_thresholds(p, y, 0.01, 0.05)
+    assert t.human <= t.bot
+    assert set(t.verdicts(np.array([0.0, (t.human + t.bot) / 2, 1.0]))) == {"human", "uncertain", "bot"}
+
+
+def test_verdict_boundaries():
+    t = Thresholds(bot=0.8, human=0.2)
+    assert list(t.verdicts(np.array([0.19, 0.2, 0.79, 0.8]))) == ["human", "uncertain", "uncertain", "bot"]
+
+
+def test_recall_at_fpr_on_a_hand_made_ranking():
+    p = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    y = np.array([1, 1, 0, 1, 0, 0])
+    assert recall_at_fpr(p, y, 0.0) == pytest.approx(2 / 3)
+    assert recall_at_fpr(p, y, 1 / 3) == pytest.approx(1.0)
+
+
+def test_expected_calibration_error_by_hand():
+    p = np.array([0.05, 0.05, 0.95, 0.95])
+    y = np.array([0, 1, 1, 1])  # bin 0: mean p .05 vs .5; bin 9: .95 vs 1
+    assert expected_calibration_error(p, y) == pytest.approx(0.5 * 0.45 + 0.5 * 0.05)
+
+
+def test_isotonic_and_sigmoid_maps_are_monotone_and_serialisable():
+    rng = np.random.default_rng(1)
+    raw = rng.normal(0, 2, 2000)
+    y = (rng.uniform(size=2000) < 1 / (1 + np.exp(-raw))).astype(int)
+    for fitted in (fit_isotonic(raw, y), fit_sigmoid(raw, y)):
+        grid = np.linspace(-6, 6, 50)
+        out = fitted.apply(grid)
+        assert np.all(np.diff(out) >= -1e-12) and out.min() >= 0 and out.max() <= 1
+        again = Calibration.from_dict(fitted.to_dict())
+        assert np.allclose(again.apply(grid), out)
+
+
+def test_calibration_choice_prefers_sigmoid_for_logistic_scores():
+    rng = np.random.default_rng(2)
+    raw = rng.normal(0, 1.5, 3000)
+    y = (rng.uniform(size=3000) < 1 / (1 + np.exp(-raw))).astype(int)
+    folds = np.arange(3000) % 5
+    chosen, scores = choose_calibration(raw, y, folds, "auto")
+    assert set(scores) == {"isotonic", "sigmoid"}
+    assert chosen.method == min(scores, key=scores.get)
+    assert chosen.method == "sigmoid"  # the truth is a logistic curve; isotonic overfits its steps
+
+
+def test_per_group_rates_by_kind_and_archetype():
+    labels = pd.DataFrame({"label": ["bot", "bot", "human", "human"],
+                           "bot_kind": ["bulk_fan", "bulk_fan", None, None],
+                           "archetype": ["bulk_fan", "bulk_fan", "nat_user", "superfan"]})
+    table = per_group_rates(np.array([0.9, 0.1, 0.95, 0.0]), labels, Thresholds(bot=0.5, human=0.2))
+    rates = table.set_index("group")["flagged_share"]
+    assert rates["bot:bulk_fan"] == 0.5 and rates["human:nat_user"] == 1.0 and rates["human:superfan"] == 0.0
+
+
+def test_accounts_sharing_a_device_or_small_address_are_one_group(tmp_path):
+    (tmp_path / "accounts.csv").write_text("account_id\na\nb\nc\nd\ne\n")
+    (tmp_path / "logins.csv").write_text(
+        "account_id,ts,ip,device_id\n"
+        "a,2024-05-01T10:00:00Z,10.0.0.1,dev1\n"
+        "b,2024-05-01T10:00:00Z,10.0.0.2,dev1\n"   # a-b share a device
+        "c,2024-05-01T10:00:00Z,10.0.0.2,dev3\n"   # b-c share an address
+        "d,2024-05-01T10:00:00Z,10.0.0.9,dev4\n")  # d alone; e has no logins
+    with staged_dataset(tmp_path) as staged:
+        groups = account_groups(staged, pd.Series(list("abcde")), ip_cap=10)
+    assert groups[0] == groups[1] == groups[2]
+    assert len({groups[0], groups[3], groups[4]}) == 3
+
+
+def test_an_address_shared_beyond_the_cap_does_not_join_accounts(tmp_path):
+    (tmp_path / "accounts.csv").write_text("account_id\na\nb\nc\n")
+    (tmp_path / "logins.csv").write_text(
+        "account_id,ts,ip\n" + "".join(f"{a},2024-05-01T10:00:00Z,100.64.0.1\n" for a in "abc"))
+    with staged_dataset(tmp_path) as staged:
+        assert len(set(account_groups(staged, pd.Series(list("abc")), ip_cap=2))) == 3
+        assert len(set(account_groups(staged, pd.Series(list("abc")), ip_cap=3))) == 1
