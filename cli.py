@@ -162,6 +162,7 @@ def train(
     split: Annotated[Optional[str], typer.Option(help="group (default) or time.")] = None,
     target_fpr: Annotated[Optional[float], typer.Option(help="FPR on humans at the bot threshold.")] = None,
     promote: Annotated[bool, typer.Option(help="Make the new version the champion.")] = False,
+    tune: Annotated[int, typer.Option(help="Optuna trials before training (0: no search).")] = 0,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
 ) -> None:
@@ -174,7 +175,7 @@ def train(
         config = (TrainConfig.from_file(config_file, **overrides) if config_file
                   else TrainConfig(**{k: v for k, v in overrides.items() if v is not None}))
         result = train_from_folder(data_dir, config, promote=promote, tracking_uri=tracking_uri,
-                                   allow_unknown=allow_unknown, progress=status)
+                                   allow_unknown=allow_unknown, tune_trials=tune, progress=status)
     out.print(f"run id: {result.run_id}")
     out.print(f"model: {config.model_name} version {result.version}"
               + (" (champion)" if result.champion else " (not promoted; use fanaudit promote)"))

@@ -7,17 +7,27 @@ from pathlib import Path
 from features.loading import staged_dataset
 from models.store import use_tracking
 from training.config import TrainConfig
-from training.tracking import RunResult, log_training_run
+from training.tracking import RunResult, log_training_run, start_training_run
 from training.train import Progress, load_training_data, train_model
 
 
 def train_from_folder(data_dir: Path, config: TrainConfig, *, promote: bool = False,
                       tracking_uri: str | None = None, allow_unknown: bool = False,
-                      progress: Progress | None = None) -> RunResult:
+                      tune_trials: int = 0, progress: Progress | None = None) -> RunResult:
+    """Train on a labelled dataset folder: one MLflow run, one new registered version.
+
+    With `tune_trials`, an Optuna search (each trial a nested run) picks the LightGBM
+    settings first; the run then logs the tuned config.
+    """
     uri = use_tracking(tracking_uri)
     with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
         data = load_training_data(staged, config, progress)
-        outcome = train_model(data, config, progress)
-        if progress:
-            progress("logging to MLflow")
-        return log_training_run(data, outcome, config, promote, uri)
+        with start_training_run(config):
+            if tune_trials:
+                from training.tuning import tune
+
+                config = tune(data, config, tune_trials, progress)
+            outcome = train_model(data, config, progress)
+            if progress:
+                progress("logging to MLflow")
+            return log_training_run(data, outcome, config, promote, uri)

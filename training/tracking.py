@@ -117,22 +117,28 @@ def log_model(outcome: TrainOutcome, data: TrainingData, config: TrainConfig):
     )
 
 
+def start_training_run(config: TrainConfig):
+    """Open the run a training logs into (tuning trials nest inside it)."""
+    mlflow.set_experiment(experiment_id=ensure_experiment(config.experiment))
+    return mlflow.start_run()
+
+
 def log_training_run(data: TrainingData, outcome: TrainOutcome, config: TrainConfig,
                      promote: bool, tracking_uri: str) -> RunResult:
-    mlflow.set_experiment(experiment_id=ensure_experiment(config.experiment))
+    """Log everything about a trained model into the active run and register it."""
+    run = mlflow.active_run()
     metrics = outcome.evaluation.flat_metrics()
-    with mlflow.start_run() as run:
-        log_params(data, config)
-        mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
-        mlflow.log_metrics({f"calibration_brier_{m}": b for m, b in outcome.calibration_brier.items()})
-        mlflow.set_tags({"calibration": outcome.model.calibration.method,
-                         "threshold_bot": f"{outcome.model.thresholds.bot:.6f}",
-                         "threshold_human": f"{outcome.model.thresholds.human:.6f}"})
-        with tempfile.TemporaryDirectory() as folder:
-            log_plots(data, outcome, Path(folder), config.seed)
-        info = log_model(outcome, data, config)
+    log_params(data, config)
+    mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
+    mlflow.log_metrics({f"calibration_brier_{m}": b for m, b in outcome.calibration_brier.items()})
+    mlflow.set_tags({"calibration": outcome.model.calibration.method,
+                     "threshold_bot": f"{outcome.model.thresholds.bot:.6f}",
+                     "threshold_human": f"{outcome.model.thresholds.human:.6f}"})
+    with tempfile.TemporaryDirectory() as folder:
+        log_plots(data, outcome, Path(folder), config.seed)
+    info = log_model(outcome, data, config)
     version = str(info.registered_model_version)
-    champion = promote or version == "1"
+    champion = promote or version == "1"  # the first version ever registered is the champion
     if champion:
         set_champion(version, config.model_name)
     return RunResult(run.info.run_id, version, champion, metrics, tracking_uri)
