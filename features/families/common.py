@@ -2,7 +2,8 @@
 
 Everything here is plain Ibis arithmetic so it compiles the same on DuckDB and PySpark:
 times are handled as integer epoch seconds, China time is UTC+8 by adding 8 hours of
-seconds, and hashes are folded into [0, 2**31 - 1) so products of two fit in int64.
+seconds, and integer hashes are reduced modulo a prime below 2**31 so that the product of
+two still fits in int64.
 """
 
 from __future__ import annotations
@@ -28,12 +29,6 @@ def china_hour(t: ibis.IntegerValue) -> ibis.IntegerValue:
 def china_day(t: ibis.IntegerValue) -> ibis.IntegerValue:
     """Day number in China time of epoch seconds `t` (midnight to midnight, UTC+8)."""
     return (t + CHINA_OFFSET_SECONDS) // DAY_SECONDS
-
-
-def folded_hash(value: ibis.Value) -> ibis.IntegerValue:
-    """A backend-native hash of `value` folded into [0, HASH_MODULUS)."""
-    raw = value.hash().cast("int64")
-    return ((raw % HASH_MODULUS) + HASH_MODULUS) % HASH_MODULUS
 
 
 def share(part: ibis.NumericValue, whole: ibis.NumericValue) -> ibis.FloatingValue:

@@ -95,8 +95,8 @@ def burst_features(f: ibis.Table, accounts: ibis.Table) -> ibis.Table:
         timed_follows=per_follow.count(),
         bursts=per_follow.in_burst.sum(),
         follow_rate_excess_log2=per_follow.log_ratio.mean(),
-        burst_cohort_created_spread_days=per_follow.created_spread_days.median(
-            where=per_follow.in_burst == 1),
+        burst_cohort_created_spread_days=ibis.ifelse(  # median() ignores the nulls
+            per_follow.in_burst == 1, per_follow.created_spread_days, None).median(),
         active_days=china_day(per_follow.t).nunique(),
         first_follow=per_follow.t.min(),
     )

@@ -48,7 +48,7 @@ def order_features(orders: ibis.Table) -> ibis.Table:
     agg = orders.group_by("account_id").aggregate(
         order_count=orders.count(),
         refunds=refunded.cast("int64").sum(),
-        refund_delay_hours=delay_hours.median(where=refunded),
+        refund_delay_hours=delay_hours.median(),  # null (not refunded) delays are ignored
     )
     return agg.select("account_id", "order_count", "refund_delay_hours",
                       refund_rate=share(agg.refunds, agg.order_count))

@@ -39,16 +39,18 @@ def digit_count(text: ibis.StringValue) -> ibis.IntegerValue:
 
 def compute(tables: Tables) -> ibis.Table:
     a = tables.accounts
-    age_seconds = (tables.as_of_literal.epoch_seconds() - a.created_at.epoch_seconds())
-    nick_len = a.nickname.length()
+    observed = a.observed_at.fill_null(tables.as_of_literal)  # a crawl's time, when given
+    age_seconds = (observed.epoch_seconds() - a.created_at.epoch_seconds())
+    nick_len = ibis.coalesce(a.nickname.length(), a.nickname_chars)  # lengths-only sources
+    nick_digits = ibis.coalesce(digit_count(a.nickname), a.nickname_digits)
     return a.select(
         "account_id",
         account_age_days=(age_seconds / 86400.0),
-        nickname_digit_share=ibis.ifelse(nick_len > 0, digit_count(a.nickname) / nick_len.cast("float64"), None),
+        nickname_digit_share=ibis.ifelse(nick_len > 0, nick_digits / nick_len.cast("float64"), None),
         nickname_length=nick_len.cast("float64"),
         has_avatar=a.has_avatar.cast("float64"),
-        bio_length=ibis.ifelse(a.bio.isnull() & a.has_avatar.isnull(), None,
-                               a.bio.length().fill_null(0)).cast("float64"),
+        bio_length=ibis.coalesce(a.bio.length(), a.bio_chars,
+                                 ibis.ifelse(a.has_avatar.notnull(), 0, None)).cast("float64"),
         log_follower_following_ratio=(
             ((a.followers_count + 1).cast("float64") / (a.following_count + 1).cast("float64")).log10()),
         following_count=a.following_count.cast("float64"),

@@ -29,12 +29,13 @@ def features_of(folder: Path, engine: str = "duckdb") -> pd.DataFrame:
 
 @pytest.fixture
 def featurize(tmp_path, monkeypatch):
-    """featurize(tables) -> features indexed by account_id, for a dataset written in tmp_path."""
+    """featurize(tables, engine) -> features indexed by account_id, for a dataset written in
+    tmp_path and computed on `engine` (duckdb or spark)."""
     monkeypatch.setenv("FANAUDIT_SECRET", "unit-test-secret")
     counter = iter(range(1_000))
 
-    def run(tables: dict[str, list[dict] | pd.DataFrame]) -> pd.DataFrame:
-        return features_of(write_dataset(tmp_path / f"ds{next(counter)}", tables))
+    def run(tables: dict[str, list[dict] | pd.DataFrame], engine: str = "duckdb") -> pd.DataFrame:
+        return features_of(write_dataset(tmp_path / f"ds{next(counter)}", tables), engine)
 
     return run
 
