@@ -67,6 +67,12 @@ ACCOUNTS = Table(
         Column("verified", "bool"),
         Column("is_private", "bool"),
         Column("default_profile", "bool"),
+        # For sets crawled once, without event logs: when the profile was observed (its
+        # counters are as of then), and lengths for sets that publish them but not the text.
+        Column("observed_at", "timestamp"),
+        Column("nickname_chars", "int"),
+        Column("nickname_digits", "int"),
+        Column("bio_chars", "int"),
     ),
     required=True,
 )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import ibis
+import pandas as pd
 
 from features.contract import EVENT_TABLES
 from features.loading import ROW_COLUMN, StagedDataset
@@ -16,7 +17,8 @@ class Tables:
     """Ibis expressions over the staged tables; absent tables are None.
 
     `as_of` is the reference time for ages and recency: the dataset's last event (or, with
-    no events, its newest account), so features never depend on the wall clock.
+    no events, its latest `observed_at`, else its newest account), so features never depend
+    on the wall clock.
     """
 
     accounts: ibis.Table
@@ -32,6 +34,12 @@ class Tables:
         return ibis.literal(self.as_of, type="timestamp('UTC')")
 
 
+def latest(column: ibis.Column) -> datetime | None:
+    """The newest value of a timestamp column, or None when it has none."""
+    value = column.max().execute()
+    return None if pd.isna(value) else value
+
+
 def open_tables(con, staged: StagedDataset) -> Tables:
     """Register the staged Parquet of `staged` on backend `con` (no label table, ever)."""
 
@@ -43,9 +51,9 @@ def open_tables(con, staged: StagedDataset) -> Tables:
     events = {name: read(name) for name in EVENT_TABLES}
     accounts = read("accounts")
     as_of = staged.last_event
-    if as_of is None:
-        newest = accounts.created_at.max().execute()
-        as_of = newest if newest is not None else datetime(2000, 1, 1, tzinfo=timezone.utc)
+    if as_of is None:  # no events: the latest profile observation, else the newest account
+        as_of = (latest(accounts.observed_at) or latest(accounts.created_at)
+                 or datetime(2000, 1, 1, tzinfo=timezone.utc))
     if as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=timezone.utc)
     return Tables(accounts=accounts, as_of=as_of, **events)
