@@ -1,14 +1,32 @@
-"""Writing result tables: Parquet or CSV by extension, atomically, CSV-injection safe."""
+"""Writing outputs safely: Parquet or CSV by extension, CSV-injection safe, and atomic.
+
+Every output goes to a temporary name beside its target and is renamed onto it only when
+complete (after an fsync), so a reader never sees a half-written file, even after a crash
+or a SIGKILL. A writer holds an advisory lock (flock) on its temporary file or folder for
+as long as it lives; a lock the kernel has released marks the leftover of a killed run,
+which the next run removes (`remove_abandoned`).
+"""
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no locks, so leftovers are never swept
+    fcntl = None
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+TEMP_SUFFIX = ".part"
+LOCK_FILE = ".lock"
 
 
 def neutralise_formula(text: object) -> object:
@@ -35,33 +53,127 @@ def output_format(path: Path) -> str:
     raise ValueError(f"{path}: output must end in .parquet, .csv or .csv.gz")
 
 
+# --------------------------------------------------------------------------- locks
+
+
+def try_lock(fd: int) -> bool:
+    """Take an exclusive advisory lock on `fd` without waiting; False if someone holds it."""
+    if fcntl is None:  # pragma: no cover
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def remove_if_abandoned(lock_path: Path, victim: Path) -> bool:
+    """Delete `victim` (a file or folder) if nobody holds the lock on `lock_path`."""
+    try:
+        fd = os.open(lock_path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        if not try_lock(fd):
+            return False
+        if victim.is_dir():
+            shutil.rmtree(victim, ignore_errors=True)
+        else:
+            victim.unlink(missing_ok=True)
+        return True
+    finally:
+        os.close(fd)
+
+
+def remove_abandoned(folder: Path, pattern: str, *, lock_inside: bool = False) -> int:
+    """Remove leftovers of killed writers matching `pattern` in `folder`; their count.
+
+    A temporary file is its own lock; a temporary folder holds its lock in `LOCK_FILE`.
+    Folders without a lock file are left alone (their owner may be about to create it).
+    """
+    removed = 0
+    for candidate in Path(folder).glob(pattern):
+        lock = candidate / LOCK_FILE if lock_inside else candidate
+        if lock_inside and not lock.is_file():
+            continue
+        removed += remove_if_abandoned(lock, candidate)
+    return removed
+
+
+# --------------------------------------------------------------------------- atomic files
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file's or folder's data and metadata to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def atomic_target(path: Path) -> Iterator[Path]:
+    """A locked temporary path beside `path`, renamed onto `path` when the block succeeds.
+
+    On an exception the temporary file is removed and `path` is left as it was; after a
+    SIGKILL the next `atomic_target` of the same `path` removes it.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_abandoned(path.parent, f".{glob.escape(path.name)}.*{TEMP_SUFFIX}")
+    fd, claimed = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    tmp = Path(claimed).with_suffix(TEMP_SUFFIX)
+    try:
+        try_lock(fd)  # locked before it is renamed to a name `remove_abandoned` looks at
+        os.replace(claimed, tmp)
+        yield tmp
+        fsync_path(tmp)
+        os.replace(tmp, path)
+        fsync_path(path.parent)
+    except BaseException:
+        Path(claimed).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        os.close(fd)
+
+
 def write_frame_atomic(frame: pd.DataFrame, path: Path) -> None:
-    """Write to a temporary file beside `path`, then rename: never a half-written file."""
+    """Write Parquet or CSV (formulas neutralised) to a temporary file, then rename."""
     path = Path(path)
     fmt = output_format(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_target(path) as tmp:
         if fmt == "parquet":
             frame.to_parquet(tmp, index=False)
         else:
-            csv_safe(frame).to_csv(tmp, index=False, compression="gzip" if path.name.endswith(".gz") else None)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            compression = "gzip" if path.name.endswith(".gz") else None
+            csv_safe(frame).to_csv(tmp, index=False, compression=compression)
 
 
 def write_text_atomic(text: str, path: Path) -> None:
     """Write text (UTF-8) to a temporary file beside `path`, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    with atomic_target(Path(path)) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- scratch folders
+
+
+@contextmanager
+def scratch_folder(prefix: str, parent: Path | None = None) -> Iterator[Path]:
+    """A private (0700) temporary folder, locked while in use and removed afterwards.
+
+    Folders with the same prefix left behind by killed processes are removed first.
+    """
+    parent = Path(parent or tempfile.gettempdir())
+    remove_abandoned(parent, f"{glob.escape(prefix)}*", lock_inside=True)
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    fd = os.open(folder / f"{LOCK_FILE}.new", os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        try_lock(fd)  # locked before it gets the name `remove_abandoned` looks for
+        os.replace(folder / f"{LOCK_FILE}.new", folder / LOCK_FILE)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(fd)

@@ -4,7 +4,19 @@ and stage it as typed, UTC, pseudonymised Parquet for the feature pipelines.
 Files are streamed in record batches (never read whole into memory); each batch is typed
 by DuckDB, so the row of every bad value is known exactly. Problems are collected and
 raised together as a `ContractError` naming file, row and column. Row numbers count data
-rows from 1 (the header is not a row).
+rows from 1 (the header is not a row; blank lines are skipped and not counted).
+
+What is accepted, and what is not:
+- a UTF-8 byte-order mark is accepted and dropped; any other non-UTF-8 byte is an error;
+- a header-only event table is an empty table; a header-only `accounts` is an error;
+- text that looks like a spreadsheet formula (``=cmd|...``) is data like any other: it is
+  neutralised where fanaudit writes CSV (`features.io`), not refused here;
+- NaN and infinite numbers, and timestamps before 2000 or in the future, are errors; so
+  is a timestamp column that mixes zone-naive values with values carrying an offset
+  (different explicit offsets are fine: every value is converted to UTC).
+
+Nothing is half-written: tables are staged into a temporary folder that is renamed into
+place only when the whole dataset is valid, and removed otherwise.
 """
 
 from __future__ import annotations
@@ -13,11 +25,11 @@ import csv
 import gzip
 import hashlib
 import io
+import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -29,15 +41,24 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from features.contract import EVENT_TABLES, FILE_SUFFIXES, TABLES, Column, Table
-from features.privacy import Pseudonymiser, load_or_create_secret, parse_ip
+from features.io import scratch_folder
+from features.privacy import PERSONAL_COLUMNS, Pseudonymiser, load_or_create_secret, parse_ip
 
 BATCH_ROWS = 500_000
-MAX_TEXT_CHARS = 10_000
+CSV_BLOCK_BYTES = 1 << 24
+MAX_HEADER_BYTES = 1 << 20
+MAX_TEXT_CHARS = 10_000  # free text: comments, bios, user agents
+MAX_ID_CHARS = 512  # ids, addresses, short strings
+MAX_LOCATED_FIELD_BYTES = 1 << 26  # the error path reads at most this much of one value
 EARLIEST_TIMESTAMP = datetime(2000, 1, 1, tzinfo=timezone.utc)
 FUTURE_TOLERANCE = timedelta(days=1)
+LAST_EPOCH_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z
 MAX_PROBLEMS = 50
 ROW_COLUMN = "_row"  # source row number (1-based), kept in staged tables for error messages
 IP_PREFIX_COLUMN = "ip_prefix"
+# A timestamp string carries a zone when its time part ends in Z, an offset or a zone name.
+ZONED_PATTERN = (r"[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*"
+                 r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?|[A-Za-z][A-Za-z0-9_/+-]*)$")
 
 
 @dataclass(frozen=True)
@@ -67,6 +88,11 @@ class ContractError(ValueError):
         more = len(problems) - MAX_PROBLEMS
         tail = f"\n  ... and {more} more" if more > 0 else ""
         super().__init__(f"{len(problems)} problem(s) in the dataset:\n{shown}{tail}")
+
+
+def contract_error(path: Path, message: str, row: int | None = None,
+                   column: str | None = None) -> ContractError:
+    return ContractError([Problem(str(path), row, column, message)])
 
 
 @dataclass(frozen=True)
@@ -108,11 +134,16 @@ def find_table_file(folder: Path, name: str) -> Path | None:
     found = [folder / f"{name}{suffix}" for suffix in FILE_SUFFIXES]
     found = [p for p in found if p.is_file()]
     if len(found) > 1:
-        raise ContractError(
-            [Problem(str(folder), None, None, f"table '{name}' is given twice: "
-                     + ", ".join(p.name for p in found))]
-        )
+        raise contract_error(folder, f"table '{name}' is given twice: "
+                             + ", ".join(p.name for p in found))
     return found[0] if found else None
+
+
+def ignored_files(folder: Path) -> list[str]:
+    """Visible files in `folder` that are not a table of the contract."""
+    known = {f"{name}{suffix}" for name in TABLES for suffix in FILE_SUFFIXES}
+    return sorted(p.name for p in folder.iterdir()
+                  if p.is_file() and not p.name.startswith(".") and p.name not in known)
 
 
 def fingerprint_files(paths: list[Path]) -> str:
@@ -126,56 +157,89 @@ def fingerprint_files(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    raw = gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+def open_binary(path: Path) -> io.BufferedIOBase:
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
 
 
 def read_csv_header(path: Path) -> list[str]:
-    """Column names of a CSV file (a UTF-8 byte-order mark is accepted and dropped)."""
+    """Column names from the first line of a CSV file (a UTF-8 byte-order mark is dropped)."""
     try:
-        with _open_text(path) as handle:
-            header = next(csv.reader(handle), None)
+        with open_binary(path) as raw:
+            line = raw.readline(MAX_HEADER_BYTES + 1)
+    except (OSError, EOFError) as exc:  # a corrupt or truncated .gz
+        raise contract_error(path, f"file cannot be read ({exc})") from exc
+    if len(line) > MAX_HEADER_BYTES:
+        raise contract_error(path, f"header row is longer than {MAX_HEADER_BYTES:,} bytes")
+    if not line:
+        raise contract_error(path, "file is empty (no header row)")
+    if not line.strip(b"\r\n"):
+        raise contract_error(path, "first line is blank; the header must be the first line")
+    try:
+        text = line.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ContractError([Problem(str(path), None, None, f"header is not UTF-8 ({exc.reason})")])
-    if header is None:
-        raise ContractError([Problem(str(path), None, None, "file is empty (no header row)")])
-    return [h.strip() for h in header]
-
-
-def locate_invalid_utf8(path: Path, names: list[str]) -> Problem:
-    """Find the first data row with bytes that are not UTF-8 (slow path, errors only)."""
-    raw = gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
-    with raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
-        reader = csv.reader(text)
-        next(reader, None)
-        for row_number, row in enumerate(reader, start=1):
-            for column, value in zip(names, row):
-                try:
-                    value.encode("utf-8")
-                except UnicodeEncodeError:
-                    return Problem(str(path), row_number, column, "value is not valid UTF-8")
-    return Problem(str(path), None, None, "file is not valid UTF-8")
-
-
-def iter_source_batches(path: Path, table: Table) -> Iterator[pa.RecordBatch]:
-    """Record batches of a table file; CSV columns all come as strings."""
-    if path.suffix == ".parquet":
-        try:
-            parquet = pq.ParquetFile(path)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise ContractError([Problem(str(path), None, None, f"not a readable Parquet file ({exc})")])
-        yield from parquet.iter_batches(batch_size=BATCH_ROWS)
-        return
-    names = read_csv_header(path)
+        raise contract_error(path, f"header row is not UTF-8 (byte {exc.start + 1})") from exc
+    names = [name.strip() for name in next(csv.reader([text]))]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise ContractError([Problem(str(path), None, c, "column appears twice in the header")
                              for c in duplicated])
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=1 << 24, use_threads=True),
+    return names
+
+
+def field_problems(path: Path, row: int, names: list[str], fields: list[str]) -> list[Problem]:
+    """What is wrong with one CSV record read leniently (error path only)."""
+    problems = []
+    if len(fields) < len(names):
+        problems.append(Problem(str(path), row, names[len(fields)],
+                                f"value is missing: the row has {len(fields)} fields, "
+                                f"the header {len(names)}"))
+    elif len(fields) > len(names):
+        problems.append(Problem(str(path), row, None, f"the row has {len(fields)} fields, "
+                                f"the header {len(names)}"))
+    for name, value in zip(names, fields):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            problems.append(Problem(str(path), row, name, "value is not valid UTF-8"))
+            continue
+        if len(value) > MAX_TEXT_CHARS:
+            problems.append(Problem(str(path), row, name,
+                                    f"value is longer than {MAX_TEXT_CHARS:,} characters"))
+    return problems
+
+
+def locate_csv_problems(path: Path, names: list[str], error: Exception) -> list[Problem]:
+    """Re-read a CSV the parser rejected, record by record, to say where it breaks."""
+    problems: list[Problem] = []
+    row = 0
+    limit = csv.field_size_limit(MAX_LOCATED_FIELD_BYTES)
+    try:
+        with open_binary(path) as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+            reader = csv.reader(text)
+            next(reader, None)
+            for fields in reader:
+                if not fields:
+                    continue  # a blank line: the parser skips it too
+                row += 1
+                problems += field_problems(path, row, names, fields)
+                if len(problems) >= MAX_PROBLEMS:
+                    break
+    except csv.Error as exc:
+        problems.append(Problem(str(path), row + 1, None, f"CSV cannot be parsed ({exc})"))
+    except (OSError, EOFError) as exc:
+        problems.append(Problem(str(path), None, None,
+                                f"file cannot be read to the end after row {row} ({exc})"))
+    finally:
+        csv.field_size_limit(limit)
+    return problems or [Problem(str(path), None, None, f"CSV cannot be parsed: {error}")]
+
+
+def iter_csv_batches(path: Path, names: list[str]) -> Iterator[pa.RecordBatch]:
+    """Record batches of a CSV file, every column a string, named by the stripped header."""
+    options = dict(
+        read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES, use_threads=True,
+                                       column_names=names, skip_rows=1),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names},
@@ -184,69 +248,171 @@ def iter_source_batches(path: Path, table: Table) -> Iterator[pa.RecordBatch]:
             quoted_strings_can_be_null=True,
         ),
     )
-    renamed = None
     try:
-        for batch in reader:
-            if renamed is None:
-                renamed = [n.strip().lstrip("\ufeff") for n in batch.schema.names]
-            yield pa.RecordBatch.from_arrays(batch.columns, names=renamed)
-    except pa.ArrowInvalid as exc:
-        if "UTF8" in str(exc) or "utf8" in str(exc).lower():
-            raise ContractError([locate_invalid_utf8(path, names)])
-        raise ContractError([Problem(str(path), None, None, f"CSV cannot be parsed: {exc}")])
+        yield from pacsv.open_csv(path, **options)
+    except (pa.ArrowInvalid, OSError, EOFError) as exc:
+        raise ContractError(locate_csv_problems(path, names, exc)) from exc
+
+
+def invalid_utf8_rows(values: pa.ChunkedArray | pa.Array) -> list[int]:
+    """Positions of values that are not valid UTF-8 (error path only)."""
+    as_bytes = pc.cast(values, pa.large_binary()).to_pylist()
+    bad = []
+    for position, value in enumerate(as_bytes):
+        try:
+            if value is not None:
+                value.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append(position)
+    return bad
+
+
+def is_text_type(kind: pa.DataType) -> bool:
+    return (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+            or pa.types.is_binary(kind) or pa.types.is_large_binary(kind))
+
+
+def normalise_batch(path: Path, batch: pa.RecordBatch, first_row: int,
+                    columns: set[str]) -> pa.RecordBatch:
+    """The batch with dictionary columns decoded and binary ones as checked UTF-8 strings.
+
+    Parquet does not guarantee its strings are UTF-8, and DuckDB must never see one that
+    is not: check them here, where the row is still known; invalid ones are a ContractError.
+    """
+    arrays, problems = [], []
+    for name, values in zip(batch.schema.names, batch.columns):
+        if name in columns and pa.types.is_dictionary(values.type):
+            values = values.cast(values.type.value_type)
+        if name in columns and is_text_type(values.type):
+            try:
+                values = pc.cast(values.cast(pa.large_binary()), pa.large_string())
+                values.validate(full=True)
+            except pa.ArrowInvalid:
+                problems += [Problem(str(path), first_row + i, name, "value is not valid UTF-8")
+                             for i in invalid_utf8_rows(values)[:MAX_PROBLEMS]]
+        arrays.append(values)
+    if problems:
+        raise ContractError(problems)
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+
+def iter_parquet_batches(path: Path) -> Iterator[pa.RecordBatch]:
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise contract_error(path, f"not a readable Parquet file ({exc})") from exc
+    rows = 0
+    try:
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+            rows += batch.num_rows
+            yield batch
+    except (pa.ArrowException, OSError) as exc:
+        raise contract_error(path, f"Parquet data cannot be read after row {rows} ({exc})") from exc
+
+
+def source_schema(path: Path) -> pa.Schema:
+    """The columns of a table file, without reading its rows (a CSV's are all strings)."""
+    if path.suffix == ".parquet":
+        try:
+            return pq.ParquetFile(path).schema_arrow
+        except (pa.ArrowException, OSError) as exc:
+            raise contract_error(path, f"not a readable Parquet file ({exc})") from exc
+    return pa.schema([(name, pa.string()) for name in read_csv_header(path)])
+
+
+def iter_source_batches(path: Path) -> Iterator[pa.RecordBatch]:
+    """Record batches of a table file; CSV columns all come as strings."""
+    if path.suffix == ".parquet":
+        return iter_parquet_batches(path)
+    return iter_csv_batches(path, read_csv_header(path))
 
 
 # --------------------------------------------------------------------------- typing
 
 
-def _timestamp_sql(column: str, arrow_type: pa.DataType) -> tuple[str, str]:
-    """SQL for the typed UTC value and for 'this value is zone-naive' (strings only)."""
-    quoted = f'"{column}"'
+def sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def parquet_source(folder: Path) -> str:
+    return f"read_parquet({sql_string(str(folder / '*.parquet'))})"
+
+
+def epoch_sql(seconds: str) -> str:
+    """Epoch seconds as TIMESTAMPTZ, NULL when out of range (never an error)."""
+    return f"CASE WHEN abs({seconds}) <= {LAST_EPOCH_SECOND} THEN to_timestamp({seconds}) END"
+
+
+def parsed_timestamp_sql(column: str, arrow_type: pa.DataType) -> tuple[str, str]:
+    """SQL for the parsed UTC value (NULL if unparseable) and for 'this string is zone-naive'."""
+    raw = quoted(column)
     if pa.types.is_timestamp(arrow_type):
-        if arrow_type.tz is None:
-            return f"timezone('UTC', {quoted})", "NULL"
-        return f"{quoted}::TIMESTAMPTZ", "NULL"
+        value = f"timezone('UTC', {raw})" if arrow_type.tz is None else f"{raw}::TIMESTAMPTZ"
+        return value, "NULL"
     if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
-        return f"to_timestamp({quoted}::DOUBLE)", "NULL"
+        return epoch_sql(f"TRY_CAST({raw} AS DOUBLE)"), "NULL"
     if pa.types.is_date(arrow_type):
-        return f"{quoted}::TIMESTAMPTZ", "NULL"
-    text = f"trim({quoted}::VARCHAR)"
-    typed = (f"CASE WHEN regexp_full_match({text}, '-?[0-9]+') "
-             f"THEN to_timestamp(TRY_CAST({text} AS BIGINT)) "
+        return f"{raw}::TIMESTAMPTZ", "NULL"
+    text = f"trim({raw}::VARCHAR)"
+    integer = f"regexp_full_match({text}, '-?[0-9]+')"
+    value = (f"CASE WHEN {integer} THEN {epoch_sql(f'TRY_CAST({text} AS BIGINT)')} "
              f"ELSE TRY_CAST({text} AS TIMESTAMPTZ) END")
-    naive = (f"CASE WHEN regexp_full_match({text}, '-?[0-9]+') THEN NULL "
-             f"ELSE NOT regexp_matches({text}, '([Zz]|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') END")
-    return typed, naive
+    naive = f"CASE WHEN {integer} THEN NULL ELSE NOT regexp_matches({text}, '{ZONED_PATTERN}') END"
+    return value, naive
 
 
-def _value_sql(col: Column, arrow_type: pa.DataType) -> tuple[str, str]:
-    """SQL for the typed value of a column and for 'this non-null value is invalid'."""
-    quoted = f'"{col.name}"'
-    text = f"trim({quoted}::VARCHAR)"
+def parsed_value_sql(col: Column, arrow_type: pa.DataType) -> tuple[str, str | None]:
+    """SQL for a column's parsed value (NULL if unparseable) and a condition on it, `{v}`,
+    that makes a parsed value invalid (or None)."""
+    raw = quoted(col.name)
+    text = f"trim({raw}::VARCHAR)"
     if col.kind in ("id", "string", "ip"):
-        return f"NULLIF({text}, '')", "FALSE"
+        return f"NULLIF({text}, '')", f"length({{v}}) > {MAX_ID_CHARS}"
     if col.kind == "text":
-        return f"{quoted}::VARCHAR", f"length({quoted}::VARCHAR) > {MAX_TEXT_CHARS}"
+        return f"{raw}::VARCHAR", f"length({{v}}) > {MAX_TEXT_CHARS}"
     if col.kind == "bool":
         if pa.types.is_boolean(arrow_type):
-            return quoted, "FALSE"
-        value = (f"CASE WHEN lower({text}) IN ('true','t','yes','y','1') THEN TRUE "
-                 f"WHEN lower({text}) IN ('false','f','no','n','0') THEN FALSE END")
-        return value, f"({value}) IS NULL"
+            return raw, None
+        return (f"CASE WHEN lower({text}) IN ('true','t','yes','y','1') THEN TRUE "
+                f"WHEN lower({text}) IN ('false','f','no','n','0') THEN FALSE END"), None
     if col.kind == "int":
-        value = f"TRY_CAST({text} AS BIGINT)"
-        return value, f"({value}) IS NULL OR ({value}) < 0"
+        if pa.types.is_integer(arrow_type):
+            return f"TRY_CAST({raw} AS BIGINT)", "{v} < 0"
+        whole = f"regexp_full_match({text}, '-?[0-9]+(\\.0*)?')"
+        return f"CASE WHEN {whole} THEN TRY_CAST({text} AS BIGINT) END", "{v} < 0"
     if col.kind == "number":
-        value = f"TRY_CAST({text} AS DOUBLE)"
-        return value, f"({value}) IS NULL OR NOT isfinite({value})"
+        if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
+            return f"TRY_CAST({raw} AS DOUBLE)", "NOT isfinite({v})"
+        return f"TRY_CAST({text} AS DOUBLE)", "NOT isfinite({v})"
     if col.kind == "enum":
-        value = f"lower({text})"
-        allowed = ", ".join(f"'{v}'" for v in col.values)
-        return value, f"({value}) NOT IN ({allowed})"
+        allowed = ", ".join(sql_string(v) for v in col.values)
+        return f"NULLIF(lower({text}), '')", f"{{v}} NOT IN ({allowed})"
     if col.kind == "timestamp":
-        typed, _ = _timestamp_sql(col.name, arrow_type)
-        return typed, f"({typed}) IS NULL"
+        return parsed_timestamp_sql(col.name, arrow_type)[0], "NOT isfinite({v})"
     raise AssertionError(col.kind)
+
+
+def blank_sql(col: Column) -> str:
+    raw = quoted(col.name)
+    if col.kind == "text":
+        return f"({raw} IS NULL OR {raw}::VARCHAR = '')"
+    return f"({raw} IS NULL OR trim({raw}::VARCHAR) = '')"
+
+
+def problem_sql(col: Column, value: str, invalid: str | None, blank: str, latest: datetime) -> str:
+    """SQL giving NULL for a good value, else 'empty', 'invalid', 'early' or 'late'."""
+    cases = [f"WHEN {blank} THEN {sql_string('empty') if col.required else 'NULL'}",
+             f"WHEN {value} IS NULL THEN 'invalid'"]
+    if invalid:
+        cases.append(f"WHEN {invalid.replace('{v}', value)} THEN 'invalid'")
+    if col.kind == "timestamp":
+        cases.append(f"WHEN {value} < TIMESTAMPTZ '{EARLIEST_TIMESTAMP.isoformat()}' THEN 'early'")
+        cases.append(f"WHEN {value} > TIMESTAMPTZ '{latest.isoformat()}' THEN 'late'")
+    return "CASE " + " ".join(cases) + " END"
 
 
 STAGED_TYPES: dict[str, pa.DataType] = {
@@ -254,6 +420,10 @@ STAGED_TYPES: dict[str, pa.DataType] = {
     "enum": pa.string(), "bool": pa.bool_(), "int": pa.int64(), "number": pa.float64(),
     "timestamp": pa.timestamp("us", tz="UTC"),
 }
+ACCEPTED_SOURCE_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
+                         pa.types.is_large_binary, pa.types.is_integer, pa.types.is_floating,
+                         pa.types.is_boolean, pa.types.is_timestamp, pa.types.is_date,
+                         pa.types.is_decimal, pa.types.is_null)
 
 
 def staged_schema(table: Table) -> pa.Schema:
@@ -265,6 +435,25 @@ def staged_schema(table: Table) -> pa.Schema:
     return pa.schema(fields)
 
 
+def typing_sql(present: list[Column], schema: pa.Schema, latest: datetime) -> str:
+    """One query over the registered `batch`: each column's typed value (NULL when it has
+    a problem), its problem code `p:NAME` and, for timestamps, `n:NAME` (zone-naive)."""
+    parsed, checked, final = [ROW_COLUMN], [ROW_COLUMN], [ROW_COLUMN]
+    for col in present:
+        arrow_type = schema.field(col.name).type
+        value, invalid = parsed_value_sql(col, arrow_type)
+        v, p, n, b = (quoted(f"{tag}:{col.name}") for tag in ("v", "p", "n", "b"))
+        parsed += [f"{value} AS {v}", f"{blank_sql(col)} AS {b}"]
+        checked += [v, f"{problem_sql(col, v, invalid, b, latest)} AS {p}"]
+        final += [f"CASE WHEN {p} IS NULL THEN {v} END AS {quoted(col.name)}", p]
+        if col.kind == "timestamp":
+            parsed.append(f"{parsed_timestamp_sql(col.name, arrow_type)[1]} AS {n}")
+            checked.append(n)
+            final.append(f"CASE WHEN {p} IS NULL THEN {n} END AS {n}")
+    return (f"SELECT {', '.join(final)} FROM (SELECT {', '.join(checked)} FROM "
+            f"(SELECT {', '.join(parsed)} FROM batch))")
+
+
 @dataclass
 class _TableStager:
     """Types, checks and pseudonymises the batches of one table file."""
@@ -272,64 +461,81 @@ class _TableStager:
     table: Table
     path: Path
     pseudonymiser: Pseudonymiser
-    now: datetime
+    latest: datetime  # timestamps after this are in the future
     con: duckdb.DuckDBPyConnection
     problems: list[Problem] = field(default_factory=list)
     rows: int = 0
     naive_seen: dict[str, int] = field(default_factory=dict)  # column -> first naive row
     zoned_seen: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def full(self) -> bool:
+        return len(self.problems) >= MAX_PROBLEMS
+
     def problem(self, row: int | None, column: str | None, message: str) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
+        if not self.full:
             self.problems.append(Problem(str(self.path), row, column, message))
 
-    def check_columns(self, names: list[str]) -> list[Column]:
-        missing = [c for c in self.table.required_columns if c not in names]
-        for name in missing:
-            self.problem(None, name, f"required column is missing from table '{self.table.name}'")
-        return [c for c in self.table.columns if c.name in names]
+    def check_columns(self, schema: pa.Schema) -> list[Column]:
+        """The contract columns present in `schema`; missing or untypable ones are problems."""
+        for name in self.table.required_columns:
+            if name not in schema.names:
+                self.problem(None, name, f"required column is missing from table '{self.table.name}'")
+        present = [c for c in self.table.columns if c.name in schema.names]
+        for col in present:
+            kind = schema.field(col.name).type
+            if pa.types.is_dictionary(kind):
+                kind = kind.value_type
+            if not any(accepts(kind) for accepts in ACCEPTED_SOURCE_TYPES):
+                self.problem(None, col.name, f"has type {kind}, which cannot hold {col.kind} values")
+        return present
 
     def stage_batch(self, batch: pa.RecordBatch, present: list[Column]) -> pa.Table:
         first_row = self.rows + 1
         self.rows += batch.num_rows
+        batch = normalise_batch(self.path, batch, first_row, {c.name for c in present})
         numbered = batch.append_column(
             ROW_COLUMN, pa.array(np.arange(first_row, first_row + batch.num_rows), pa.int64()))
         self.con.register("batch", numbered)
-        selects = [ROW_COLUMN]
-        checks = []
+        try:
+            typed = self.con.sql(typing_sql(present, batch.schema, self.latest)).to_arrow_table()
+        except duckdb.Error as exc:
+            raise contract_error(self.path, f"rows {first_row} to {self.rows} cannot be typed ({exc})")
+        finally:
+            self.con.unregister("batch")
+        self.report_problems(typed, present, batch, first_row)
         for col in present:
-            arrow_type = batch.schema.field(col.name).type
-            value, invalid = _value_sql(col, arrow_type)
-            selects.append(f"{value} AS \"{col.name}\"")
-            checks.append(f"CASE WHEN \"{col.name}\" IS NULL THEN FALSE ELSE ({invalid}) END "
-                          f"AS \"_bad_{col.name}\"")
             if col.kind == "timestamp":
-                _, naive = _timestamp_sql(col.name, arrow_type)
-                checks.append(f"{naive} AS \"_naive_{col.name}\"")
-        typed = self.con.sql(f"SELECT {', '.join(selects + checks)} FROM batch").to_arrow_table()
-        self.con.unregister("batch")
-        self.report_bad_values(typed, present, batch)
+                self.track_zone_style(typed, col)
         return self.finish_columns(typed, present)
 
-    def report_bad_values(self, typed: pa.Table, present: list[Column], source: pa.RecordBatch) -> None:
+    def report_problems(self, typed: pa.Table, present: list[Column], source: pa.RecordBatch,
+                        first_row: int) -> None:
         rows = typed.column(ROW_COLUMN)
         for col in present:
-            bad = typed.column(f"_bad_{col.name}")
-            for index in pc.indices_nonzero(pc.fill_null(bad, False)).to_pylist()[:MAX_PROBLEMS]:
-                raw = source.column(col.name)[index].as_py()
-                self.problem(rows[index].as_py(), col.name, self.describe_bad(col, raw))
-            if col.required:
-                missing = pc.is_null(typed.column(col.name))
-                for index in pc.indices_nonzero(missing).to_pylist()[:MAX_PROBLEMS]:
-                    self.problem(rows[index].as_py(), col.name, "required value is empty")
-            if col.kind == "timestamp":
-                self.check_timestamp_range(typed, col)
-                self.track_zone_style(typed, col)
+            codes = typed.column(f"p:{col.name}")
+            if codes.null_count == len(codes):
+                continue
+            for index in pc.indices_nonzero(pc.is_valid(codes)).to_pylist()[:MAX_PROBLEMS]:
+                row = rows[index].as_py()
+                raw = source.column(col.name)[row - first_row].as_py()
+                self.problem(row, col.name, self.describe(col, codes[index].as_py(), raw))
 
-    def describe_bad(self, col: Column, raw: object) -> str:
-        shown = repr(raw if not isinstance(raw, str) or len(raw) < 60 else raw[:57] + "...")
+    def describe(self, col: Column, code: str, raw: object) -> str:
+        """The message for a problem code; personal values are never repeated."""
+        if code == "empty":
+            return "required value is empty"
+        if col.name in PERSONAL_COLUMNS:
+            return f"value is not a valid {col.kind} (longer than {MAX_ID_CHARS} characters)"
+        shown = repr(raw if len(raw) < 60 else raw[:57] + "...") if isinstance(raw, str) else str(raw)
+        if code == "early":
+            return f"timestamp {shown} is before {EARLIEST_TIMESTAMP:%Y-%m-%d}"
+        if code == "late":
+            return f"timestamp {shown} is in the future (after {self.latest:%Y-%m-%d %H:%M} UTC)"
         if col.kind == "text":
-            return f"text is longer than {MAX_TEXT_CHARS} characters"
+            return f"text is longer than {MAX_TEXT_CHARS:,} characters"
+        if col.kind in ("id", "string", "ip"):
+            return f"value is longer than {MAX_ID_CHARS} characters"
         if col.kind == "timestamp":
             return f"{shown} is not an ISO 8601 timestamp or epoch seconds"
         if col.kind == "enum":
@@ -340,20 +546,8 @@ class _TableStager:
             return f"{shown} is not a non-negative integer"
         return f"{shown} is not a valid {col.kind}"
 
-    def check_timestamp_range(self, typed: pa.Table, col: Column) -> None:
-        values = typed.column(col.name)
-        if values.null_count == len(values):
-            return
-        utc = pc.cast(values, pa.timestamp("us", tz="UTC"))
-        early = pc.less(utc, pa.scalar(EARLIEST_TIMESTAMP, pa.timestamp("us", tz="UTC")))
-        late = pc.greater(utc, pa.scalar(self.now + FUTURE_TOLERANCE, pa.timestamp("us", tz="UTC")))
-        rows = typed.column(ROW_COLUMN)
-        for mask, what in ((early, "is before 2000-01-01"), (late, "is in the future")):
-            for index in pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()[:MAX_PROBLEMS]:
-                self.problem(rows[index].as_py(), col.name, f"timestamp {utc[index]} {what}")
-
     def track_zone_style(self, typed: pa.Table, col: Column) -> None:
-        flags = typed.column(f"_naive_{col.name}")
+        flags = typed.column(f"n:{col.name}")
         if flags.null_count == len(flags):
             return
         rows = typed.column(ROW_COLUMN)
@@ -363,6 +557,14 @@ class _TableStager:
             hits = pc.indices_nonzero(pc.fill_null(pc.equal(flags, flag_value), False))
             if len(hits):
                 seen[col.name] = rows[hits[0].as_py()].as_py()
+
+    def zone_problems(self) -> None:
+        for column, naive_row in self.naive_seen.items():
+            if column in self.zoned_seen:
+                self.problem(max(naive_row, self.zoned_seen[column]), column,
+                             f"timestamps mix zone-naive values (first at row {naive_row}) and "
+                             f"values with an offset (first at row {self.zoned_seen[column]}); "
+                             "give every value an offset, or none (then UTC is meant)")
 
     def finish_columns(self, typed: pa.Table, present: list[Column]) -> pa.Table:
         """Fill absent columns, apply enum defaults, pseudonymise IPs and devices."""
@@ -414,40 +616,33 @@ class _TableStager:
         return (pc.take(pa.array(addresses, pa.string()), encoded.indices),
                 pc.take(pa.array(prefixes, pa.string()), encoded.indices))
 
-    def zone_problems(self) -> None:
-        for column, naive_row in self.naive_seen.items():
-            if column in self.zoned_seen:
-                self.problem(max(naive_row, self.zoned_seen[column]), column,
-                             f"timestamps mix zone-naive values (first at row {naive_row}) and "
-                             f"values with an offset (first at row {self.zoned_seen[column]}); "
-                             "give every value an offset, or none (then UTC is meant)")
-
 
 def stage_table(table: Table, path: Path, out_dir: Path, pseudonymiser: Pseudonymiser,
-                now: datetime, con: duckdb.DuckDBPyConnection) -> tuple[int, list[Problem]]:
-    """Validate one table file and write it as typed Parquet parts under `out_dir`."""
-    stager = _TableStager(table, path, pseudonymiser, now, con)
+                latest: datetime, con: duckdb.DuckDBPyConnection) -> tuple[int, list[Problem]]:
+    """Validate one table file and write it as typed Parquet parts under `out_dir`.
+
+    Once a problem is found nothing more is written (the caller discards the folder), and
+    reading stops after `MAX_PROBLEMS` problems.
+    """
+    stager = _TableStager(table, path, pseudonymiser, latest, con)
     out_dir.mkdir(parents=True, exist_ok=True)
+    present = stager.check_columns(source_schema(path))
+    if stager.problems:
+        return 0, stager.problems
     writer: pq.ParquetWriter | None = None
-    present: list[Column] | None = None
     try:
-        for batch in iter_source_batches(path, table):
-            if present is None:
-                present = stager.check_columns(batch.schema.names)
-                if stager.problems:
-                    break
+        for batch in iter_source_batches(path):
             staged = stager.stage_batch(batch, present)
+            if stager.full:
+                break
+            if stager.problems:
+                continue
             if writer is None:
                 writer = pq.ParquetWriter(out_dir / "part-0.parquet", staged.schema)
             writer.write_table(staged)
     finally:
         if writer is not None:
             writer.close()
-    if present is None and not stager.problems:
-        if path.suffix == ".parquet":
-            present = stager.check_columns(pq.ParquetFile(path).schema_arrow.names)
-        else:
-            present = stager.check_columns(read_csv_header(path))
     if writer is None:
         pq.write_table(staged_schema(table).empty_table(), out_dir / "part-0.parquet")
     stager.zone_problems()
@@ -468,9 +663,10 @@ def duplicate_problems(con, staged: dict[str, StagedTable]) -> list[Problem]:
         for col in TABLES[name].columns:
             if not col.unique:
                 continue
-            sql = (f"SELECT {ROW_COLUMN}, \"{col.name}\", first_row FROM ("
-                   f"SELECT {ROW_COLUMN}, \"{col.name}\", min({ROW_COLUMN}) OVER (PARTITION BY \"{col.name}\") AS first_row "
-                   f"FROM read_parquet('{info.staged}/*.parquet') WHERE \"{col.name}\" IS NOT NULL) "
+            c = quoted(col.name)
+            sql = (f"SELECT {ROW_COLUMN}, {c}, first_row FROM ("
+                   f"SELECT {ROW_COLUMN}, {c}, min({ROW_COLUMN}) OVER (PARTITION BY {c}) AS first_row "
+                   f"FROM {parquet_source(info.staged)} WHERE {c} IS NOT NULL) "
                    f"WHERE {ROW_COLUMN} > first_row ORDER BY {ROW_COLUMN} LIMIT {MAX_PROBLEMS}")
             problems += _query_problems(con, sql, str(info.source), col.name,
                                         lambda r: f"duplicate id {r[1]!r} (first at row {r[2]})")
@@ -478,9 +674,10 @@ def duplicate_problems(con, staged: dict[str, StagedTable]) -> list[Problem]:
 
 
 def unknown_account_sql(info: StagedTable, column: str, accounts: StagedTable) -> str:
-    return (f"SELECT e.{ROW_COLUMN}, e.\"{column}\" FROM read_parquet('{info.staged}/*.parquet') e "
-            f"ANTI JOIN read_parquet('{accounts.staged}/*.parquet') a ON e.\"{column}\" = a.account_id "
-            f"WHERE e.\"{column}\" IS NOT NULL")
+    c = quoted(column)
+    return (f"SELECT e.{ROW_COLUMN}, e.{c} FROM {parquet_source(info.staged)} e "
+            f"ANTI JOIN {parquet_source(accounts.staged)} a ON e.{c} = a.account_id "
+            f"WHERE e.{c} IS NOT NULL")
 
 
 def unknown_account_problems(con, staged: dict[str, StagedTable]) -> list[Problem]:
@@ -501,7 +698,7 @@ def add_unknown_accounts(con, staged: dict[str, StagedTable]) -> int:
     """Append accounts that only appear in event tables, with empty profiles; their count."""
     accounts = staged["accounts"]
     unions = [unknown_account_sql(info, col.name, accounts).replace(
-        f"SELECT e.{ROW_COLUMN}, e.\"{col.name}\"", f"SELECT e.\"{col.name}\" AS account_id")
+        f"SELECT e.{ROW_COLUMN}, e.{quoted(col.name)}", f"SELECT e.{quoted(col.name)} AS account_id")
         for name, info in staged.items() for col in TABLES[name].columns if col.references_account]
     if not unions:
         return 0
@@ -518,11 +715,11 @@ def add_unknown_accounts(con, staged: dict[str, StagedTable]) -> int:
 
 
 def event_time_span(con, staged: dict[str, StagedTable]) -> tuple[datetime | None, datetime | None]:
-    parts = [f"SELECT min(ts) AS lo, max(ts) AS hi FROM read_parquet('{info.staged}/*.parquet')"
+    parts = [f"SELECT min(ts) AS lo, max(ts) AS hi FROM {parquet_source(info.staged)}"
              for name, info in staged.items() if name in EVENT_TABLES]
     if not parts:
         return None, None
-    lo, hi = con.execute(f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(parts)})").fetchone()
+    lo, hi = con.execute(f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(parts)})").fetchall()[0]
     return lo, hi
 
 
@@ -532,43 +729,34 @@ def duckdb_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def stage_dataset(folder: Path, out_root: Path, *, allow_unknown: bool = False,
-                  now: datetime | None = None,
-                  progress: Callable[[str], None] | None = None) -> StagedDataset:
-    """Validate every table of `folder` and stage it under `out_root`; raise ContractError."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise ContractError([Problem(str(folder), None, None, "dataset folder does not exist")])
-    now = now or datetime.now(timezone.utc)
-    pseudonymiser = Pseudonymiser(load_or_create_secret())
-    files = {name: find_table_file(folder, name) for name in TABLES}
-    if files["accounts"] is None:
-        raise ContractError([Problem(str(folder / "accounts.csv"), None, None,
-                                     "required table 'accounts' is missing "
-                                     "(accounts.parquet, accounts.csv or accounts.csv.gz)")])
-    con = duckdb_connection()
+def stage_tables(files: dict[str, Path], work: Path, pseudonymiser: Pseudonymiser, latest: datetime,
+                 con: duckdb.DuckDBPyConnection,
+                 progress: Callable[[str], None] | None) -> tuple[dict[str, StagedTable], list[Problem]]:
+    """Stage every table file under `work`; the tables staged and every problem found."""
     staged: dict[str, StagedTable] = {}
     problems: list[Problem] = []
     for name, path in files.items():
-        if path is None:
-            continue
         if path.stat().st_size == 0:
             problems.append(Problem(str(path), None, None, "file is empty (no header row)"))
             continue
         if progress:
             progress(name)
         try:
-            rows, table_problems = stage_table(TABLES[name], path, out_root / name, pseudonymiser, now, con)
+            rows, table_problems = stage_table(TABLES[name], path, work / name, pseudonymiser,
+                                               latest, con)
         except ContractError as exc:
             problems += exc.problems
             continue
         problems += table_problems
-        staged[name] = StagedTable(name, path, out_root / name, rows)
+        staged[name] = StagedTable(name, path, work / name, rows)
     if "accounts" in staged and staged["accounts"].rows == 0 and not problems:
-        problems.append(Problem(str(files["accounts"]), None, None, "accounts has a header but no rows"))
-    if problems:
-        raise ContractError(problems)
-    problems += duplicate_problems(con, staged)
+        problems.append(Problem(str(files["accounts"]), None, None, "table 'accounts' has no rows (a header only)"))
+    return staged, problems
+
+
+def validate_staged(con, staged: dict[str, StagedTable], allow_unknown: bool) -> list[str]:
+    """Checks across rows and tables (duplicates, unknown accounts); the warnings."""
+    problems = duplicate_problems(con, staged)
     warnings: list[str] = []
     if allow_unknown:
         added = add_unknown_accounts(con, staged)
@@ -579,20 +767,66 @@ def stage_dataset(folder: Path, out_root: Path, *, allow_unknown: bool = False,
         problems += unknown_account_problems(con, staged)
     if problems:
         raise ContractError(problems)
-    accounts = con.execute(
-        f"SELECT count(*) FROM read_parquet('{staged['accounts'].staged}/*.parquet')").fetchone()[0]
-    first, last = event_time_span(con, staged)
-    fingerprint = fingerprint_files([p for p in files.values() if p is not None])
-    return StagedDataset(folder, Path(out_root), staged, accounts, first, last, fingerprint,
-                         tuple(warnings))
+    return warnings
+
+
+def prepare_out_root(out_root: Path) -> None:
+    """`out_root` must be absent or an empty folder; leftovers of a killed run are removed."""
+    if out_root.exists() and (not out_root.is_dir() or any(out_root.iterdir())):
+        raise FileExistsError(f"{out_root}: staging folder exists and is not empty")
+    out_root.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in out_root.parent.glob(f".{out_root.name}.partial-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def stage_dataset(folder: Path, out_root: Path, *, allow_unknown: bool = False,
+                  now: datetime | None = None,
+                  progress: Callable[[str], None] | None = None) -> StagedDataset:
+    """Validate every table of `folder` and stage it under `out_root`; raise ContractError.
+
+    The tables are staged in a temporary folder beside `out_root` (which must be absent or
+    empty) and renamed into place only when the whole dataset is valid.
+    """
+    folder, out_root = Path(folder), Path(out_root)
+    if not folder.is_dir():
+        raise contract_error(folder, "dataset folder does not exist")
+    latest = (now or datetime.now(timezone.utc)) + FUTURE_TOLERANCE
+    pseudonymiser = Pseudonymiser(load_or_create_secret())
+    found = {name: find_table_file(folder, name) for name in TABLES}
+    files = {name: path for name, path in found.items() if path is not None}
+    if "accounts" not in files:
+        raise contract_error(folder / "accounts.csv", "required table 'accounts' is missing "
+                             "(accounts.parquet, accounts.csv or accounts.csv.gz)")
+    prepare_out_root(out_root)
+    work = out_root.parent / f".{out_root.name}.partial-{os.getpid()}"
+    con = duckdb_connection()
+    try:
+        staged, problems = stage_tables(files, work, pseudonymiser, latest, con, progress)
+        if problems:
+            raise ContractError(problems)
+        warnings = validate_staged(con, staged, allow_unknown)
+        accounts = con.execute(f"SELECT count(*) FROM {parquet_source(staged['accounts'].staged)}"
+                               ).fetchall()[0][0]
+        first, last = event_time_span(con, staged)
+        con.close()
+        work.replace(out_root)
+    except BaseException:
+        con.close()
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    warnings += [f"ignored {name}: not a table of the contract" for name in ignored_files(folder)]
+    tables = {name: replace(info, staged=out_root / name) for name, info in staged.items()}
+    return StagedDataset(folder, out_root, tables, accounts, first, last,
+                         fingerprint_files(list(files.values())), tuple(warnings))
 
 
 @contextmanager
 def staged_dataset(folder: Path, *, allow_unknown: bool = False,
                    progress: Callable[[str], None] | None = None) -> Iterator[StagedDataset]:
-    """Stage `folder` into a temporary directory for the duration of the block."""
-    root = Path(tempfile.mkdtemp(prefix="fanaudit-staged-"))
-    try:
-        yield stage_dataset(folder, root, allow_unknown=allow_unknown, progress=progress)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    """Stage `folder` into a private temporary folder for the duration of the block.
+
+    The folder is removed afterwards; one left behind by a killed process is removed by
+    the next `staged_dataset` (see `features.io.scratch_folder`).
+    """
+    with scratch_folder("fanaudit-staged-") as root:
+        yield stage_dataset(folder, root / "tables", allow_unknown=allow_unknown, progress=progress)

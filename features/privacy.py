@@ -3,10 +3,14 @@
 Raw addresses and device ids never leave the loader: every value is replaced by a keyed
 hash (HMAC-SHA256, truncated) under a per-deployment secret. The secret comes from the
 environment variable ``FANAUDIT_SECRET`` or, failing that, from a file generated once in
-fanaudit's home folder (``$FANAUDIT_HOME``, default ``~/.fanaudit``).
+fanaudit's home folder (``$FANAUDIT_HOME``, default ``~/.fanaudit``), readable by its
+owner only.
 
 Equal inputs give equal pseudonyms under one secret, so "how many accounts share this
-address" survives; the address itself does not.
+address" survives; the address itself does not. Whoever holds the secret can test a
+guessed address against a pseudonym (the IPv4 space is small), so the secret is as
+sensitive as the raw data and never leaves the machine: it is not logged, not written to
+MLflow and not part of any output.
 """
 
 from __future__ import annotations
@@ -16,58 +20,109 @@ import hmac
 import ipaddress
 import os
 import secrets
+import stat
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 SECRET_ENV = "FANAUDIT_SECRET"
 HOME_ENV = "FANAUDIT_HOME"
+SECRET_FILE = "secret"
+MIN_SECRET_CHARS = 16
 PSEUDONYM_HEX_CHARS = 20  # 80 bits: collisions are negligible at platform scale
+MEMO_LIMIT = 1_000_000  # distinct values remembered before the memo starts afresh
+PERSONAL_COLUMNS = ("ip", "device_id")  # never echoed in messages, never staged raw
+
+
+class SecretError(ValueError):
+    """The pseudonymisation secret is missing, too short or readable by others."""
 
 
 def fanaudit_home() -> Path:
     """fanaudit's home folder: the default MLflow store, the secret, caches."""
     home = Path(os.environ.get(HOME_ENV) or Path.home() / ".fanaudit")
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
     return home
+
+
+def create_secret_file(path: Path) -> None:
+    """Write a fresh random secret to `path` (0600) unless another process already has.
+
+    The secret is written to a temporary file and hard-linked into place, so a concurrent
+    reader never sees a half-written secret and two first runs agree on one secret.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=".secret.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp)
+
+
+def read_secret_file(path: Path) -> bytes:
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SecretError(f"{path}: the pseudonymisation secret is readable by other users "
+                          f"(mode {stat.filemode(mode)}); run `chmod 600 {path}`")
+    secret = path.read_text(encoding="utf-8").strip()
+    if len(secret) < MIN_SECRET_CHARS:
+        raise SecretError(f"{path}: the pseudonymisation secret is empty or shorter than "
+                          f"{MIN_SECRET_CHARS} characters; delete the file to generate a new one "
+                          "(pseudonyms will change)")
+    return secret.encode("utf-8")
 
 
 def load_or_create_secret() -> bytes:
     """The deployment's pseudonymisation key, from the environment or the home folder."""
     from_env = os.environ.get(SECRET_ENV)
     if from_env:
+        if len(from_env) < MIN_SECRET_CHARS:
+            raise SecretError(f"${SECRET_ENV} must hold at least {MIN_SECRET_CHARS} characters "
+                              "(a long random string; unset it to use a generated secret)")
         return from_env.encode("utf-8")
-    path = fanaudit_home() / "secret"
+    path = fanaudit_home() / SECRET_FILE
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip().encode("utf-8")
+        create_secret_file(path)
+    return read_secret_file(path)
 
 
 class Pseudonymiser:
-    """Keyed hashing of identifiers, with a memo so each distinct value is hashed once."""
+    """Keyed hashing of identifiers, with a bounded memo so repeated values hash once."""
 
     def __init__(self, secret: bytes):
         self.secret = secret
         self._memo: dict[str, str] = {}
 
     def pseudonym(self, value: str, kind: str) -> str:
+        """`kind`'s first letter and 20 hex digits of HMAC-SHA256(secret, kind:value)."""
         key = kind + ":" + value
         found = self._memo.get(key)
         if found is None:
             digest = hmac.new(self.secret, key.encode("utf-8"), hashlib.sha256).hexdigest()
             found = kind[0] + digest[:PSEUDONYM_HEX_CHARS]
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
             self._memo[key] = found
         return found
 
 
-@lru_cache(maxsize=1_000_000)
+@lru_cache(maxsize=100_000)
 def parse_ip(value: str) -> tuple[str, str] | None:
-    """The canonical address and its network prefix (/24 for IPv4, /48 for IPv6), or None."""
+    """The canonical address and its network prefix (/24 for IPv4, /48 for IPv6), or None.
+
+    An IPv4-mapped IPv6 address (``::ffff:1.2.3.4``) is the IPv4 address it carries.
+    """
     try:
         address = ipaddress.ip_address(value.strip())
     except ValueError:
         return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
     prefix_len = 24 if address.version == 4 else 48
     network = ipaddress.ip_network(f"{address}/{prefix_len}", strict=False)
     return str(address), str(network)
