@@ -1,13 +1,25 @@
 """The fanaudit model artifact: a LightGBM booster in its native text format plus JSON
 metadata (feature list, calibration map, thresholds). Loading never unpickles anything.
 
+The metadata records the SHA-256 of the booster text, and loading checks it before the
+text reaches LightGBM: LightGBM's parser aborts the whole process (it cannot be caught)
+on some truncated model files, so a corrupt artifact must be refused first. Every other
+defect (a missing file, broken JSON, a missing field, thresholds out of range, a feature
+list the booster disagrees with) is a `ModelArtifactError` that names the file.
+
+The checksum detects corruption, not tampering: whoever can write the model store can
+write a matching checksum. The store is trusted for integrity; what loading guarantees is
+that no code from it runs (see the README's trust model).
+
 This module depends only on numpy, pandas and lightgbm: it is shipped with every logged
 MLflow model (``code_paths``) so the pyfunc flavour loads it anywhere.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +29,11 @@ import pandas as pd
 
 MODEL_FILE = "model.txt"
 METADATA_FILE = "metadata.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: metadata holds model_sha256; 1 (still read): no checksum
 VERDICTS = ("human", "uncertain", "bot")
+CALIBRATION_METHODS = ("isotonic", "sigmoid")
+BOOSTER_SECTIONS = ("end of trees", "end of parameters")  # a complete model text has both
+MAX_METADATA_BYTES = 10 << 20
 
 
 class ModelArtifactError(RuntimeError):
@@ -43,12 +58,30 @@ class Calibration:
             return 1.0 / (1.0 + np.exp(self.a * raw + self.b))
         raise ModelArtifactError(f"unknown calibration method {self.method!r}")
 
+    def problems(self) -> list[str]:
+        """What makes this calibration unusable (empty when it is sound)."""
+        if self.method not in CALIBRATION_METHODS:
+            return [f"method {self.method!r} is not one of {', '.join(CALIBRATION_METHODS)}"]
+        if self.method == "sigmoid":
+            return [] if math.isfinite(self.a) and math.isfinite(self.b) else ["a and b must be finite"]
+        found = []
+        if not self.x or len(self.x) != len(self.y):
+            found.append("isotonic x and y must be non-empty and of equal length")
+        if not all(math.isfinite(v) for v in self.x + self.y):
+            found.append("isotonic knots must be finite")
+        if any(later < earlier for earlier, later in zip(self.x, self.x[1:])):
+            found.append("isotonic x must be sorted")
+        if any(not 0.0 <= v <= 1.0 for v in self.y):
+            found.append("isotonic y must lie in [0, 1]")
+        return found
+
     def to_dict(self) -> dict:
         return {"method": self.method, "x": list(self.x), "y": list(self.y), "a": self.a, "b": self.b}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Calibration":
-        return cls(data["method"], tuple(data.get("x", ())), tuple(data.get("y", ())),
+        return cls(str(data["method"]), tuple(float(v) for v in data.get("x", ())),
+                   tuple(float(v) for v in data.get("y", ())),
                    float(data.get("a", 0.0)), float(data.get("b", 0.0)))
 
 
@@ -63,6 +96,72 @@ class Thresholds:
         probability = np.asarray(probability, dtype=float)
         return np.where(probability >= self.bot, "bot",
                         np.where(probability < self.human, "human", "uncertain")).astype(object)
+
+    def problems(self) -> list[str]:
+        """What makes these thresholds unusable; `bot` may exceed 1 (then nothing is a bot)."""
+        if not (math.isfinite(self.bot) and 0.0 <= self.human <= min(self.bot, 1.0)):
+            return [f"thresholds must satisfy 0 <= human <= bot and human <= 1 "
+                    f"(human {self.human}, bot {self.bot})"]
+        return []
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_metadata(path: Path) -> dict:
+    """The metadata JSON object of a model folder, or a ModelArtifactError naming the file."""
+    if path.stat().st_size > MAX_METADATA_BYTES:
+        raise ModelArtifactError(f"model metadata {path} is larger than {MAX_METADATA_BYTES:,} bytes")
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelArtifactError(f"model metadata {path} is not valid JSON: {exc}") from exc
+    if not isinstance(metadata, dict):
+        raise ModelArtifactError(f"model metadata {path} is not a JSON object")
+    version = metadata.get("format_version", 1)
+    if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
+        raise ModelArtifactError(f"model metadata {path} has format_version {version!r}; this "
+                                 f"fanaudit reads versions 1 to {FORMAT_VERSION} (upgrade fanaudit?)")
+    return metadata
+
+
+def parse_metadata(metadata: dict, path: Path) -> tuple[tuple[str, ...], Calibration, Thresholds]:
+    """Feature list, calibration and thresholds from metadata, checked for sense."""
+    try:
+        features = tuple(metadata["feature_names"])
+        calibration = Calibration.from_dict(metadata["calibration"])
+        thresholds = Thresholds(float(metadata["thresholds"]["bot"]),
+                                float(metadata["thresholds"]["human"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelArtifactError(f"model metadata {path} is corrupt: missing or malformed "
+                                 f"{exc!r}") from exc
+    problems = calibration.problems() + thresholds.problems()
+    if not features or not all(isinstance(f, str) and f for f in features):
+        problems.append("feature_names must be a non-empty list of names")
+    if problems:
+        raise ModelArtifactError(f"model metadata {path} is corrupt: " + "; ".join(problems))
+    return features, calibration, thresholds
+
+
+def read_booster_text(path: Path, metadata: dict, meta_path: Path) -> str:
+    """The booster text, checked against the metadata's checksum and for completeness."""
+    data = path.read_bytes()
+    expected = metadata.get("model_sha256")
+    if metadata.get("format_version", 1) >= 2 and not isinstance(expected, str):
+        raise ModelArtifactError(f"model metadata {meta_path} lacks the model_sha256 of {path.name}")
+    if expected is not None and sha256_hex(data) != expected:
+        raise ModelArtifactError(f"model file {path} is corrupt: its SHA-256 does not match "
+                                 f"{meta_path.name} (truncated or modified)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelArtifactError(f"model file {path} is corrupt: not UTF-8 text") from exc
+    missing = [section for section in BOOSTER_SECTIONS if f"\n{section}\n" not in text]
+    if not text.startswith("tree\n") or missing:
+        raise ModelArtifactError(f"model file {path} is corrupt: not a complete LightGBM text model"
+                                 + (f" (no '{missing[0]}')" if missing else ""))
+    return text
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: explainers are cached per model
@@ -89,35 +188,37 @@ class FanauditModel:
         return np.clip(self.calibration.apply(self.raw_score(frame)), 0.0, 1.0)
 
     def save(self, folder: Path) -> Path:
+        """Write model.txt and metadata.json (with the text's SHA-256) into `folder`."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        self.booster.save_model(str(folder / MODEL_FILE))
+        text = self.booster.model_to_string().encode("utf-8")
+        (folder / MODEL_FILE).write_bytes(text)
         metadata = self.metadata | {
             "format_version": FORMAT_VERSION,
+            "model_sha256": sha256_hex(text),
             "feature_names": list(self.feature_names),
             "calibration": self.calibration.to_dict(),
             "thresholds": {"bot": self.thresholds.bot, "human": self.thresholds.human},
         }
-        (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False))
+        (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False),
+                                            encoding="utf-8")
         return folder
 
     @classmethod
     def load(cls, folder: Path) -> "FanauditModel":
+        """Load and check a model folder; a ModelArtifactError says what is wrong."""
         folder = Path(folder)
+        if not folder.is_dir():
+            raise ModelArtifactError(f"model folder {folder} does not exist")
         model_path, meta_path = folder / MODEL_FILE, folder / METADATA_FILE
         for path in (model_path, meta_path):
             if not path.is_file():
                 raise ModelArtifactError(f"model artifact is incomplete: {path} is missing")
+        metadata = read_metadata(meta_path)
+        features, calibration, thresholds = parse_metadata(metadata, meta_path)
+        text = read_booster_text(model_path, metadata, meta_path)
         try:
-            metadata = json.loads(meta_path.read_text(encoding="utf-8"))
-            features = tuple(metadata["feature_names"])
-            calibration = Calibration.from_dict(metadata["calibration"])
-            thresholds = Thresholds(float(metadata["thresholds"]["bot"]),
-                                    float(metadata["thresholds"]["human"]))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ModelArtifactError(f"model metadata {meta_path} is corrupt: {exc!r}") from exc
-        try:
-            booster = lgb.Booster(model_file=str(model_path))
+            booster = lgb.Booster(model_str=text)
         except lgb.basic.LightGBMError as exc:
             raise ModelArtifactError(f"model file {model_path} is corrupt: {exc}") from exc
         if tuple(booster.feature_name()) != features:
