@@ -98,10 +98,15 @@ def assign_folds(data: TrainingData, config: TrainConfig) -> np.ndarray:
     return folds
 
 
-def fit_booster(X: np.ndarray, y: np.ndarray, config: TrainConfig) -> lgb.Booster:
+def fit_booster_on(X: np.ndarray, y: np.ndarray, names: list[str], config: TrainConfig) -> lgb.Booster:
+    """A LightGBM booster on columns `names` of X."""
     classifier = lgb.LGBMClassifier(**config.lightgbm_params())
-    classifier.fit(pd.DataFrame(X, columns=list(FEATURE_NAMES)), y)
+    classifier.fit(pd.DataFrame(X, columns=names), y)
     return classifier.booster_
+
+
+def fit_booster(X: np.ndarray, y: np.ndarray, config: TrainConfig) -> lgb.Booster:
+    return fit_booster_on(X, y, list(FEATURE_NAMES), config)
 
 
 def out_of_fold_raw_scores(X: np.ndarray, y: np.ndarray, folds: np.ndarray, config: TrainConfig,
