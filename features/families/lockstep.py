@@ -85,19 +85,19 @@ def signatures(cells: ibis.Table) -> ibis.Table:
 
 def band_groups(sig: ibis.Table) -> ibis.Table:
     """Per account, its largest band group: (account_id, band, key, size)."""
-    bands = []
+    keys, sizes = {}, {}
     for band in range(BANDS):
-        cols = [sig[f"m{band * ROWS + r}"] for r in range(ROWS)]
-        key = cols[0]
-        for col in cols[1:]:
-            key = key * HASH_MODULUS + col
-        b = sig.select("account_id", band=ibis.literal(band, type="int64"), key=key)
-        size = b.account_id.count().over(group_by=[b.band, b.key])
-        bands.append(b.mutate(size=size))
-    allbands = ibis.union(*bands, distinct=False)
-    rank = ibis.row_number().over(group_by=allbands.account_id,
-                                  order_by=[allbands.size.desc(), allbands.band])
-    return allbands.mutate(_rank=rank).filter(lambda t: t._rank == 0).drop("_rank")
+        key = sig[f"m{band * ROWS}"]
+        for r in range(1, ROWS):
+            key = key * HASH_MODULUS + sig[f"m{band * ROWS + r}"]
+        keys[band] = key
+        sizes[band] = sig.account_id.count().over(group_by=key)
+    banded = sig.select("account_id", **{f"k{b}": k for b, k in keys.items()},
+                        **{f"s{b}": s for b, s in sizes.items()})
+    size = ibis.greatest(*[banded[f"s{b}"] for b in range(BANDS)])
+    band = ibis.cases(*[(banded[f"s{b}"] == size, b) for b in range(BANDS)])
+    key = ibis.cases(*[(banded[f"s{b}"] == size, banded[f"k{b}"]) for b in range(BANDS)])
+    return banded.select("account_id", band=band, key=key, size=size)
 
 
 def shared_places(cells: ibis.Table, groups: ibis.Table) -> ibis.Table:
