@@ -118,3 +118,16 @@ def test_an_address_shared_beyond_the_cap_does_not_join_accounts(tmp_path):
     with staged_dataset(tmp_path) as staged:
         assert len(set(account_groups(staged, pd.Series(list("abc")), ip_cap=2))) == 3
         assert len(set(account_groups(staged, pd.Series(list("abc")), ip_cap=3))) == 1
+
+
+def test_time_split_holds_out_later_accounts_and_trains_only_on_earlier_ones():
+    from training.config import TrainConfig
+    from training.train import NEVER_HELD_OUT, TrainingData, assign_folds
+
+    seen = np.array([50, 10, 40, 20, 60, 30], dtype=float)  # account i first seen at seen[i]
+    data = TrainingData(staged=None, features=pd.DataFrame({"account_id": list("abcdef")}),
+                        labels=pd.DataFrame({"label": ["bot", "human"] * 3}),
+                        groups=np.arange(6), first_seen=seen)
+    folds = assign_folds(data, TrainConfig(split="time", n_folds=2))
+    # three time blocks of two: {10, 20} never held out, {30, 40} fold 0, {50, 60} fold 1
+    assert list(folds) == [1, NEVER_HELD_OUT, 0, NEVER_HELD_OUT, 1, 0]
