@@ -215,7 +215,8 @@ def score(
         console.print(f"[yellow]skipped {len(summary.unknown)} unknown id(s):[/] "
                       + ", ".join(summary.unknown[:20]))
     out.print(f"requested {summary.requested:,} ({summary.source}); duplicates {summary.duplicates:,}; "
-              f"unknown {len(summary.unknown):,}; scored {summary.scored:,}; written {summary.scored:,}")
+              f"unknown {len(summary.unknown):,}; scored {summary.scored:,}; written {summary.written:,}; "
+              f"explained {summary.explained:,}")
     out.print("verdicts: " + ", ".join(f"{k} {v:,}" for k, v in sorted(summary.verdicts.items())))
     out.print(f"model {summary.model_uri} (version {summary.model_version}); wrote {summary.out} "
               f"in {summary.seconds:.1f} s")
@@ -272,6 +273,7 @@ def report(
                                  tracking_uri=tracking_uri, allow_unknown=allow_unknown, progress=status)
     out.print(f"wrote {result.out}: {result.followers:,} followers; "
               + ", ".join(f"{k} {v:,}" for k, v in sorted(result.verdicts.items())))
+    out.print(result.sentence)
 
 
 @app.command()

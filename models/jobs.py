@@ -4,19 +4,27 @@ folder and a model URI and returns a result object; the CLI only prints it."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from features.feature import Language
-from features.io import output_format, write_frame_atomic
+from features.engine import connect
+from features.io import output_format, write_text_atomic
 from features.loading import staged_dataset
 from features.pipeline import ID, compute_features
+from features.tables import open_tables
+from models.audience import follow_times, room_events
 from models.explain import explain, top_contributions
-from models.scoring import (ExplainWhich, RequestError, build_request, reconcile,
-                            score_in_chunks)
+from models.output import AtomicChunkWriter
+from models.report import audit_facts, render_report, verdict_sentence
+from models.scoring import (OUTPUT_SCHEMA, ExplainWhich, RequestError, build_request,
+                            iter_scored_chunks, needs_reasons, reconcile, request_rows,
+                            score_in_chunks, verdicts_of)
 from models.store import LoadedModel, load_model, use_tracking
 from features.registry import render_reason
 
@@ -29,6 +37,8 @@ class ScoreSummary:
     duplicates: int
     unknown: tuple[str, ...]
     scored: int
+    written: int  # rows in the output file
+    explained: int  # rows whose reasons were computed (SHAP)
     verdicts: dict[str, int]
     model_uri: str
     model_version: str
@@ -42,32 +52,36 @@ def score_folder(data_dir: Path, out: Path, *, model_uri: str | None = None,
                  allow_unknown: bool = False,
                  progress: Callable[[str], None] | None = None,
                  advance: Callable[[int, int], None] | None = None) -> ScoreSummary:
-    """Score the requested accounts of `data_dir` and write them to `out` atomically."""
+    """Score the requested accounts of `data_dir` chunk by chunk into `out`, atomically.
+
+    The file appears only once every chunk is written and the accounts written reconcile
+    with the accounts requested; any failure leaves `out` as it was.
+    """
     started = time.perf_counter()
     output_format(Path(out))  # fail on a bad extension before any work
     use_tracking(tracking_uri)
     loaded = load_model(model_uri)
     with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
         features = compute_features(staged, progress=progress)
-        request = build_request(staged, pd.Index(features[ID]), streamer=streamer,
+        all_ids = pd.Index(features[ID])
+        request = build_request(staged, all_ids, streamer=streamer,
                                 accounts_file=accounts_file, skip_unknown=skip_unknown)
-    selected = features.set_index(ID).loc[request.account_ids].reset_index()
-    done = 0
-
-    def step(count: int) -> None:
-        nonlocal done
-        done += count
-        if advance:
-            advance(done, len(selected))
-
-    scored = score_in_chunks(selected, loaded.model, loaded.version, which=explain_which,
-                             lang=lang, progress=step)
-    reconcile(request, scored)
-    write_frame_atomic(scored, Path(out))
+    rows = request_rows(all_ids, request)
+    ids, verdicts, explained = [], Counter(), 0
+    with AtomicChunkWriter(Path(out), OUTPUT_SCHEMA) as writer:
+        for chunk in iter_scored_chunks(features, loaded.model, loaded.version, rows=rows,
+                                        which=explain_which, lang=lang):
+            writer.write(chunk)
+            ids.append(chunk["account_id"].to_numpy())
+            verdicts.update(chunk["verdict"].value_counts().to_dict())
+            explained += int(needs_reasons(chunk["verdict"].to_numpy(), explain_which).sum())
+            if advance:
+                advance(writer.rows, len(rows))
+        reconcile(request, pd.Index(np.concatenate(ids)))
+        writer.commit()
     return ScoreSummary(Path(out), request.source, len(request.account_ids) + len(request.unknown),
-                        request.duplicates, request.unknown, len(scored),
-                        scored["verdict"].value_counts().to_dict(), loaded.uri, loaded.version,
-                        time.perf_counter() - started)
+                        request.duplicates, request.unknown, len(rows), writer.rows, explained,
+                        dict(verdicts), loaded.uri, loaded.version, time.perf_counter() - started)
 
 
 @dataclass(frozen=True)
@@ -115,38 +129,38 @@ class ReportResult:
     followers: int
     verdicts: dict[str, int]
     model_version: str
-
-
-def streamer_follows(staged, streamer: str) -> pd.DataFrame:
-    """The streamer's follow events (follower_id, ts), for the growth timeline."""
-    from features.loading import duckdb_connection
-
-    if not staged.has("follows"):
-        return pd.DataFrame({"follower_id": pd.Series(dtype=str), "ts": pd.Series(dtype="datetime64[us, UTC]")})
-    sql = (f"SELECT follower_id, ts FROM read_parquet('{staged.parquet_glob('follows')}') "
-           "WHERE followee_id = $s AND action = 'follow' AND ts IS NOT NULL ORDER BY ts, follower_id")
-    return duckdb_connection().execute(sql, {"s": streamer}).df()
+    sentence: str
+    bursts: dict[str, int]  # judgement -> bursts
+    rooms: tuple[str, ...]
 
 
 def report_streamer(data_dir: Path, streamer: str, out: Path, *, model_uri: str | None = None,
                     lang: Language = "en", tracking_uri: str | None = None,
                     allow_unknown: bool = False,
                     progress: Callable[[str], None] | None = None) -> ReportResult:
-    """Score a streamer's followers and write the audience audit page to `out`."""
-    from models.report import render_report
-    from features.io import write_text_atomic
-
+    """Score a streamer's followers (and everyone active in its live room) and write the
+    audience audit page to `out`, atomically."""
     use_tracking(tracking_uri)
     loaded = load_model(model_uri)
     with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
         features = compute_features(staged, progress=progress)
-        request = build_request(staged, pd.Index(features[ID]), streamer=streamer)
-        follows = streamer_follows(staged, streamer)
-    selected = features.set_index(ID).loc[request.account_ids].reset_index()
-    scored = score_in_chunks(selected, loaded.model, loaded.version, lang=lang)
-    reconcile(request, scored)
-    thresholds = (loaded.model.thresholds.human, loaded.model.thresholds.bot)
-    html = render_report(streamer, scored, follows, model_version=loaded.version,
-                         thresholds=thresholds, lang=lang)
-    write_text_atomic(html, Path(out))
-    return ReportResult(Path(out), len(scored), scored["verdict"].value_counts().to_dict(), loaded.version)
+        all_ids = pd.Index(features[ID])
+        request = build_request(staged, all_ids, streamer=streamer)
+        if progress:
+            progress("the live room")
+        tables = open_tables(connect("duckdb"), staged)
+        follows = follow_times(tables, streamer)
+        events = room_events(tables, request.account_ids)
+    if progress:
+        progress("scoring and explaining the followers")
+    scored = score_in_chunks(features, loaded.model, loaded.version,
+                             rows=request_rows(all_ids, request), lang=lang)
+    reconcile(request, pd.Index(scored["account_id"]))
+    room_verdicts = verdicts_of(features, all_ids, events.accounts(), loaded.model, loaded.version,
+                                known=scored)
+    facts = audit_facts(streamer, scored, features, all_ids, follows, events, room_verdicts,
+                        loaded.model, loaded.version)
+    write_text_atomic(render_report(facts, lang), Path(out))
+    judgements = Counter(b.judgement for b in facts.growth.bursts)
+    return ReportResult(Path(out), len(scored), facts.quality.verdicts, loaded.version,
+                        verdict_sentence(facts, lang), dict(judgements), events.rooms)

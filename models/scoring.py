@@ -3,13 +3,14 @@ verdict from the model's stored thresholds, and plain-language reasons where nee
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from features.feature import Language
@@ -20,7 +21,9 @@ from models.explain import explain, reasons_sentence, top_contributions, top_fea
 
 SCORE_CHUNK = 200_000
 ExplainWhich = Literal["flagged", "all", "none"]
-OUTPUT_COLUMNS = ("account_id", "bot_probability", "verdict", "reasons", "top_features", "model_version")
+OUTPUT_SCHEMA = pa.schema([("account_id", pa.string()), ("bot_probability", pa.float64()),
+                           ("verdict", pa.string()), ("reasons", pa.string()),
+                           ("top_features", pa.string()), ("model_version", pa.string())])
 
 
 class RequestError(ValueError):
@@ -135,23 +138,62 @@ def score_features(features: pd.DataFrame, model: FanauditModel, version: str, *
     return scored
 
 
+def iter_scored_chunks(features: pd.DataFrame, model: FanauditModel, version: str, *,
+                       rows: np.ndarray | None = None, which: ExplainWhich = "flagged",
+                       lang: Language = "en", chunk_size: int = SCORE_CHUNK) -> Iterator[pd.DataFrame]:
+    """Score the rows at positions `rows` of `features` (default: all), one chunk at a time.
+
+    Only the current chunk's rows are copied out of `features`; at least one (possibly
+    empty) frame is yielded so every output has its columns.
+    """
+    if rows is None:
+        rows = np.arange(len(features))
+    if len(rows) == 0:
+        yield empty_scores()
+        return
+    for start in range(0, len(rows), chunk_size):
+        chunk = features.iloc[rows[start:start + chunk_size]]
+        yield score_features(chunk, model, version, which=which, lang=lang)
+
+
 def score_in_chunks(features: pd.DataFrame, model: FanauditModel, version: str, *,
-                    which: ExplainWhich = "flagged", lang: Language = "en",
-                    progress: Callable[[int], None] | None = None) -> pd.DataFrame:
-    parts = []
-    for start in range(0, len(features), SCORE_CHUNK):
-        chunk = features.iloc[start:start + SCORE_CHUNK]
-        parts.append(score_features(chunk, model, version, which=which, lang=lang))
-        if progress:
-            progress(len(chunk))
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in OUTPUT_COLUMNS})
-    return pd.concat(parts, ignore_index=True)
+                    rows: np.ndarray | None = None, which: ExplainWhich = "flagged",
+                    lang: Language = "en") -> pd.DataFrame:
+    """All scored rows in one frame (for reports and benchmarks, which need them together)."""
+    return pd.concat(iter_scored_chunks(features, model, version, rows=rows, which=which, lang=lang),
+                     ignore_index=True)
 
 
-def reconcile(request: Request, scored: pd.DataFrame) -> None:
+def empty_scores() -> pd.DataFrame:
+    return OUTPUT_SCHEMA.empty_table().to_pandas()
+
+
+def request_rows(all_ids: pd.Index, request: Request) -> np.ndarray:
+    """Positions in the feature table of the requested accounts, in request order."""
+    rows = all_ids.get_indexer(request.account_ids)
+    if (rows < 0).any():
+        missing = request.account_ids[rows < 0]
+        raise RequestError(f"{len(missing)} requested account(s) have no feature row, e.g. {missing[0]!r}")
+    return rows
+
+
+def verdicts_of(features: pd.DataFrame, all_ids: pd.Index, account_ids: pd.Index,
+                model: FanauditModel, version: str, known: pd.DataFrame | None = None) -> pd.Series:
+    """The verdict of each of `account_ids` (no reasons), reusing the rows of `known` scores."""
+    verdicts = (known.set_index("account_id")["verdict"] if known is not None
+                else pd.Series(dtype=object))
+    todo = pd.Index(account_ids).difference(verdicts.index)
+    rows = all_ids.get_indexer(todo)
+    if (rows < 0).any():
+        raise RequestError(f"account {todo[rows < 0][0]!r} has no feature row")
+    parts = [verdicts] + [chunk.set_index("account_id")["verdict"] for chunk in
+                          iter_scored_chunks(features, model, version, rows=rows, which="none")]
+    return pd.concat(parts)
+
+
+def reconcile(request: Request, scored_ids: pd.Index) -> None:
     """Accounts in must equal accounts out: each requested id exactly once, none added."""
-    out = pd.Index(scored["account_id"])
+    out = pd.Index(scored_ids)
     problems = []
     if out.has_duplicates:
         problems.append(f"{out.duplicated().sum()} account(s) scored twice")

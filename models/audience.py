@@ -1,0 +1,435 @@
+"""The facts behind a streamer's audit report, computed from the staged dataset and the
+model's verdicts: audience quality, follower growth and its bursts, and what happens in
+the streamer's live room (scripted comments, views and likes, orders and refunds).
+
+**Which room is the streamer's.** The dataset contract does not say which live room
+belongs to which streamer, so it is inferred from where the streamer's current followers
+are active (viewed, liked, shared, gifted, commented or ordered): the streamer's room is
+the one that maximises (followers active there) x (their share of everyone active there),
+among rooms with at least `MIN_ROOM_FANS` of them. The share alone would pick a tiny room
+that happens to be all fans of a big streamer; the count alone would pick the biggest room,
+whose audience follows everyone big. (On simulated platforms, where each streamer has one
+room, the rule finds the right room for 19 of 20, 49 of 50 and 99 of 100 streamers.)
+
+**Scripted comments** are copied texts posted by flagged accounts. A comment's text is
+*copied* by the feature family's definition (`features.families.comments`): not a stock
+phrase, and its normalised text was posted by at least `COPY_MIN_OTHERS` other accounts
+anywhere on the platform. Real people copy too (everyone asks "多少钱"), so copying alone
+does not make a comment scripted: it must also come from an account the model flags.
+
+Everything here is aggregated: no address, device or pseudonym ever leaves this module.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from features.families.comments import COPY_MIN_OTHERS, normalised_comments
+from features.tables import Tables
+
+TIMEZONE = "Asia/Shanghai"  # days are China-time days
+VERDICTS = ("human", "uncertain", "bot")
+FLAGGED = ("uncertain", "bot")
+MIN_ROOM_FANS = 5
+BURST_MIN_FOLLOWERS = 10  # fewer new followers in a day is never a burst ...
+BURST_MIN_SHARE = 0.005  # ... nor is a day bringing less than this share of the followers
+BURST_MAD_FACTOR = 5.0  # a burst day is this many MADs above the local median ...
+BURST_MEDIAN_FACTOR = 2.0  # ... and at least this many times the local median
+BURST_WINDOW_DAYS = 15  # centred window for the local median
+SAME_WEEK_DAYS = 3.5  # "registered together": within half a week of the burst's median
+PEER_MIN = 2  # shared address / lockstep: at least this many peers
+BOUGHT_SHARE = 0.5  # flagged share (or a coordination signal's share) that counts as "most"
+ORGANIC_SHARE = 0.2  # flagged share below which a burst can look organic
+SCRIPT_EXAMPLES = 3
+FAST_REFUND_HOURS = 72
+Judgement = Literal["bought", "organic", "mixed"]
+
+
+# ------------------------------------------------------------------ queries on the dataset
+
+
+def follow_times(tables: Tables, streamer: str) -> pd.DataFrame:
+    """account_id and ts of each account's latest timed follow of `streamer`."""
+    if tables.follows is None:
+        return pd.DataFrame({"account_id": pd.Series(dtype=str),
+                             "ts": pd.Series(dtype="datetime64[us, UTC]")})
+    f = tables.follows
+    mine = f.filter((f.followee_id == streamer) & (f.action == "follow") & f.ts.notnull())
+    latest = mine.group_by(account_id=mine.follower_id).aggregate(ts=mine.ts.max())
+    frame = latest.to_pandas()
+    frame["account_id"] = frame["account_id"].astype(str)
+    return frame
+
+
+def room_presence(tables: Tables) -> ibis.Table | None:
+    """Distinct (account_id, room_id) of every engagement, comment and order."""
+    parts = [t.select("account_id", "room_id").distinct()
+             for t in (tables.engagements, tables.comments, tables.orders) if t is not None]
+    if not parts:
+        return None
+    return ibis.union(*parts, distinct=True)
+
+
+def streamer_rooms(tables: Tables, followers: pd.Index) -> tuple[str, ...]:
+    """The streamer's live room by the rule in the module docstring (empty if none)."""
+    presence = room_presence(tables)
+    if presence is None or len(followers) == 0:
+        return ()
+    fans = ibis.memtable(pd.DataFrame({"account_id": followers.astype(str), "fan": 1}))
+    joined = presence.left_join(fans, "account_id")
+    per_room = joined.group_by("room_id").aggregate(audience=joined.count(),
+                                                    fans=joined.fan.sum())
+    candidates = per_room.filter(per_room.fans >= MIN_ROOM_FANS)
+    fans = candidates.fans.cast("float64")
+    ranked = candidates.mutate(weight=fans * fans / candidates.audience)
+    best = ranked.order_by([ibis.desc("weight"), "room_id"]).limit(1).to_pandas()
+    return tuple(best["room_id"].astype(str))
+
+
+@dataclass(frozen=True)
+class RoomEvents:
+    """Per-account activity in the streamer's rooms (aggregated, no addresses)."""
+
+    rooms: tuple[str, ...]
+    engagement: pd.DataFrame  # account_id, kind, events, amount
+    comments: pd.DataFrame  # account_id, comments
+    copied: pd.DataFrame  # norm, account_id, comments: comments of copied texts (see docstring)
+    spellings: dict[str, str]  # norm -> its most frequent original spelling in the room
+    orders: pd.DataFrame  # account_id, amount, refund_hours (NaN when not refunded)
+
+    def accounts(self) -> pd.Index:
+        ids = [frame["account_id"] for frame in (self.engagement, self.comments, self.orders)]
+        return pd.Index(pd.concat(ids, ignore_index=True).astype(str).unique())
+
+
+def _empty(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+
+
+def room_engagement(tables: Tables, rooms: tuple[str, ...]) -> pd.DataFrame:
+    if tables.engagements is None or not rooms:
+        return _empty({"account_id": "object", "kind": "object", "events": "int64", "amount": "float64"})
+    e = tables.engagements.filter(tables.engagements.room_id.isin(rooms))
+    return e.group_by(["account_id", "kind"]).aggregate(
+        events=e.count(), amount=e.amount.sum().fill_null(0)).to_pandas()
+
+
+def room_comments(tables: Tables, rooms: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Comments per account in `rooms`, and the room's comments of copied texts per
+    (normalised text, account): not a stock phrase, posted by at least COPY_MIN_OTHERS
+    other accounts anywhere on the platform."""
+    if tables.comments is None or not rooms:
+        return (_empty({"account_id": "object", "comments": "int64"}),
+                _empty({"norm": "object", "account_id": "object", "comments": "int64"}))
+    everywhere = normalised_comments(tables.comments)
+    posters = everywhere.group_by("norm").aggregate(posters=everywhere.account_id.nunique())
+    here = normalised_comments(tables.comments.filter(tables.comments.room_id.isin(rooms)))
+    per_account = here.group_by("account_id").aggregate(comments=here.count()).to_pandas()
+    here = here.join(posters, "norm")
+    copied = here.filter((here.stock == 0) & (here.posters - 1 >= COPY_MIN_OTHERS))
+    per_text = copied.group_by(["norm", "account_id"]).aggregate(comments=copied.count()).to_pandas()
+    return per_account, per_text
+
+
+def spellings(tables: Tables, rooms: tuple[str, ...], norms: list[str]) -> dict[str, str]:
+    """For each normalised text, its most frequent original spelling in `rooms`."""
+    if not norms:
+        return {}
+    c = tables.comments.filter(tables.comments.room_id.isin(rooms))
+    # normalise with the feature family's own function; account_id carries the original text
+    spelled = normalised_comments(c.mutate(account_id=c.text))
+    spelled = spelled.filter(spelled.norm.isin(norms))
+    counts = spelled.group_by(["norm", "account_id"]).aggregate(n=spelled.count()).to_pandas()
+    best = counts.sort_values(["n", "account_id"], ascending=[False, True]).drop_duplicates("norm")
+    return dict(zip(best["norm"], best["account_id"]))
+
+
+def room_orders(tables: Tables, rooms: tuple[str, ...]) -> pd.DataFrame:
+    if tables.orders is None or not rooms:
+        return _empty({"account_id": "object", "amount": "float64", "refund_hours": "float64"})
+    o = tables.orders.filter(tables.orders.room_id.isin(rooms))
+    hours = (o.refunded_at.epoch_seconds() - o.ts.epoch_seconds()).cast("float64") / 3600.0
+    return o.select("account_id", amount=o.amount.cast("float64"), refund_hours=hours).to_pandas()
+
+
+def room_events(tables: Tables, followers: pd.Index) -> RoomEvents:
+    rooms = streamer_rooms(tables, followers)
+    comments, copied = room_comments(tables, rooms)
+    return RoomEvents(rooms, room_engagement(tables, rooms), comments, copied,
+                      spellings(tables, rooms, sorted(copied["norm"].unique())),
+                      room_orders(tables, rooms))
+
+
+# ------------------------------------------------------------------ audience quality
+
+
+@dataclass(frozen=True)
+class Quality:
+    followers: int
+    real_share: float
+    real_share_ci: tuple[float, float]
+    verdicts: dict[str, int]
+    kinds: dict[str, int]  # feature family that gives a flagged follower away -> followers
+
+
+def real_share_interval(p: np.ndarray, calibration_error: float = 0.0) -> tuple[float, tuple[float, float]]:
+    """Expected share of real people from calibrated probabilities, with a 95% interval.
+
+    Given the probabilities, the number of real followers is a sum of independent
+    Bernoulli draws (variance sum p(1-p)); the model's held-out calibration error is added
+    on both sides as a systematic margin.
+    """
+    if len(p) == 0:
+        return math.nan, (math.nan, math.nan)
+    share = float(np.mean(1 - p))
+    half = 1.96 * math.sqrt(float(np.sum(p * (1 - p)))) / len(p) + calibration_error
+    return share, (max(0.0, share - half), min(1.0, share + half))
+
+
+def suspected_kind(top_features: str) -> str | None:
+    """The feature family contributing most to an account's top reasons (towards bot)."""
+    items = json.loads(top_features) if top_features else []
+    by_family: dict[str, float] = {}
+    for item in items:
+        by_family[item["family"]] = by_family.get(item["family"], 0.0) + item["shap"]
+    return max(by_family, key=by_family.get) if by_family else None
+
+
+def audience_quality(scored: pd.DataFrame, calibration_error: float = 0.0) -> Quality:
+    share, ci = real_share_interval(scored["bot_probability"].to_numpy(float), calibration_error)
+    flagged = scored[scored["verdict"].isin(FLAGGED)]
+    kinds = flagged["top_features"].map(suspected_kind).dropna().value_counts()
+    verdicts = scored["verdict"].value_counts()
+    return Quality(len(scored), share, ci, {v: int(verdicts.get(v, 0)) for v in VERDICTS},
+                   {str(k): int(n) for k, n in kinds.items()})
+
+
+# ------------------------------------------------------------------ growth and bursts
+
+
+@dataclass(frozen=True)
+class Burst:
+    first_day: date
+    last_day: date
+    followers: int
+    flagged_share: float
+    registered_together_share: float  # registered within half a week of the burst's median
+    shared_address_share: float  # share a login IP with PEER_MIN+ accounts registered that week
+    lockstep_share: float  # followed in step with PEER_MIN+ accounts across targets
+    judgement: Judgement
+
+    @property
+    def coordination_signals(self) -> int:
+        """How many of the three group signals hold for most of the burst's accounts."""
+        return strong_signals(self.registered_together_share, self.shared_address_share,
+                              self.lockstep_share)
+
+
+@dataclass(frozen=True)
+class Growth:
+    daily: pd.DataFrame  # index: China-time day; columns: human, uncertain, bot (new followers)
+    bursts: tuple[Burst, ...]
+    undated: int  # current followers with no timed follow of the streamer
+
+
+def follower_days(follows: pd.DataFrame) -> pd.Series:
+    """China-time day of each follower's follow, indexed by account_id."""
+    days = follows["ts"].dt.tz_convert(TIMEZONE).dt.date
+    return pd.Series(days.to_numpy(), index=follows["account_id"].astype(str))
+
+
+def daily_new_followers(days: pd.Series, verdicts: pd.Series) -> pd.DataFrame:
+    """New followers per calendar day (every day from the first to the last) by verdict."""
+    if days.empty:
+        return pd.DataFrame(columns=list(VERDICTS), dtype="int64")
+    frame = pd.DataFrame({"day": days.to_numpy(), "verdict": verdicts.reindex(days.index).to_numpy()})
+    table = pd.crosstab(frame["day"], frame["verdict"]).reindex(columns=list(VERDICTS), fill_value=0)
+    calendar = pd.date_range(min(days), max(days), freq="D").date
+    return table.reindex(calendar, fill_value=0).rename_axis("day")
+
+
+def _mad(values: np.ndarray) -> float:
+    return float(np.median(np.abs(values - np.median(values))))
+
+
+def burst_days(total: pd.Series, followers: int) -> list[date]:
+    """Days with far more new followers than the days around them (see the constants)."""
+    if total.empty:
+        return []
+    window = total.rolling(BURST_WINDOW_DAYS, center=True, min_periods=1)
+    median = window.median()
+    mad = window.apply(_mad, raw=True)
+    is_burst = ((total >= max(BURST_MIN_FOLLOWERS, BURST_MIN_SHARE * followers))
+                & (total > median + BURST_MAD_FACTOR * np.maximum(mad, 1.0))
+                & (total >= BURST_MEDIAN_FACTOR * median))
+    return list(total.index[is_burst.to_numpy()])
+
+
+def group_consecutive(days: list[date]) -> list[tuple[date, date]]:
+    """Runs of consecutive days as (first, last)."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if runs and (day - runs[-1][1]).days == 1:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def registered_together_share(age_days: pd.Series) -> float:
+    known = age_days.dropna()
+    if known.empty:
+        return 0.0
+    return float((np.abs(known - known.median()) <= SAME_WEEK_DAYS).mean())
+
+
+def strong_signals(*shares: float) -> int:
+    return sum(share >= BOUGHT_SHARE for share in shares)
+
+
+def judge(flagged: float, signals: int) -> Judgement:
+    """Bought: most accounts flagged, or most share two of the three group signals.
+    Organic: few flagged and at most one group signal (the followers of a viral clip all
+    follow in the same minutes, so lockstep alone proves nothing). Otherwise mixed."""
+    if flagged >= BOUGHT_SHARE or signals >= 2:
+        return "bought"
+    if flagged < ORGANIC_SHARE:
+        return "organic"
+    return "mixed"
+
+
+def describe_burst(first: date, last: date, accounts: pd.Index, features: pd.DataFrame,
+                   verdicts: pd.Series) -> Burst:
+    """What the accounts that followed during a burst have in common."""
+    mine = features.reindex(accounts)
+    flagged = float(verdicts.reindex(accounts).isin(FLAGGED).mean())
+    together = registered_together_share(mine["account_age_days"])
+    shared = float((mine["ip_same_week_peers"].fillna(0) >= PEER_MIN).mean())
+    lockstep = float((mine["follow_lockstep_peers"].fillna(0) >= PEER_MIN).mean())
+    return Burst(first, last, len(accounts), flagged, together, shared, lockstep,
+                 judge(flagged, strong_signals(together, shared, lockstep)))
+
+
+BURST_FEATURES = ("account_age_days", "ip_same_week_peers", "follow_lockstep_peers")
+
+
+def follower_growth(follows: pd.DataFrame, scored: pd.DataFrame, features: pd.DataFrame) -> Growth:
+    """Daily new followers by verdict, with each burst described and judged.
+
+    `features` is indexed by account_id and holds at least BURST_FEATURES.
+    """
+    verdicts = scored.set_index("account_id")["verdict"]
+    follows = follows[follows["account_id"].isin(verdicts.index)]
+    days = follower_days(follows)
+    daily = daily_new_followers(days, verdicts)
+    bursts = []
+    for first, last in group_consecutive(burst_days(daily.sum(axis=1), len(verdicts))):
+        accounts = pd.Index(days.index[(days >= first).to_numpy() & (days <= last).to_numpy()])
+        bursts.append(describe_burst(first, last, accounts, features, verdicts))
+    return Growth(daily, tuple(bursts), len(verdicts) - len(days))
+
+
+def flagged_in_bursts(growth: Growth, judgement: Judgement) -> int:
+    """Flagged followers who arrived in bursts with this judgement."""
+    total = 0
+    for burst in growth.bursts:
+        if burst.judgement == judgement:
+            days = growth.daily.loc[burst.first_day:burst.last_day]
+            total += int(days[list(FLAGGED)].to_numpy().sum())
+    return total
+
+
+# ------------------------------------------------------------------ the room
+
+
+@dataclass(frozen=True)
+class Share:
+    """A total and the part of it coming from flagged (bot or uncertain) accounts."""
+
+    total: float
+    flagged: float
+
+    @property
+    def share(self) -> float:
+        return self.flagged / self.total if self.total else math.nan
+
+
+@dataclass(frozen=True)
+class RefundGroup:
+    orders: int
+    refunded: int
+    refunded_fast: int  # refunded within FAST_REFUND_HOURS of the order
+    median_refund_hours: float
+
+    @property
+    def rate(self) -> float:
+        return self.refunded / self.orders if self.orders else math.nan
+
+    @property
+    def fast_rate(self) -> float:
+        return self.refunded_fast / self.orders if self.orders else math.nan
+
+
+@dataclass(frozen=True)
+class RoomAuthenticity:
+    rooms: int
+    comments: Share  # comments posted by flagged accounts
+    scripted: Share  # total: all comments; flagged: copied texts posted by flagged accounts
+    engagement: dict[str, Share]  # view, watch_seconds, like, share, gift_value
+    refunds: dict[str, RefundGroup]  # "flagged" and "human" buyers
+    scripts: tuple[tuple[str, int, int], ...] = field(default=())  # text, comments, accounts
+
+
+def _share(frame: pd.DataFrame, column: str, flagged: pd.Series) -> Share:
+    values = frame[column].astype(float)
+    return Share(float(values.sum()), float(values[flagged.to_numpy()].sum()))
+
+
+def _refund_group(orders: pd.DataFrame) -> RefundGroup:
+    refunded = orders["refund_hours"].dropna()
+    return RefundGroup(len(orders), len(refunded), int((refunded <= FAST_REFUND_HOURS).sum()),
+                       float(refunded.median()) if len(refunded) else math.nan)
+
+
+def room_authenticity(events: RoomEvents, verdicts: pd.Series) -> RoomAuthenticity:
+    """How much of the room's activity comes from flagged accounts. `verdicts` by account_id
+    must cover every account active in the room."""
+
+    def is_flagged(frame: pd.DataFrame) -> pd.Series:
+        return verdicts.reindex(frame["account_id"].astype(str)).isin(FLAGGED)
+
+    c = events.comments
+    scripted = events.copied[is_flagged(events.copied).to_numpy()]
+    e = events.engagement
+    engagement = {}
+    for kind, column, label in (("view", "events", "view"), ("view", "amount", "watch_seconds"),
+                                ("like", "events", "like"), ("share", "events", "share"),
+                                ("gift", "amount", "gift_value")):
+        rows = e[e["kind"] == kind]
+        engagement[label] = _share(rows, column, is_flagged(rows))
+    o = events.orders
+    buyer_flagged = is_flagged(o).to_numpy()
+    return RoomAuthenticity(
+        rooms=len(events.rooms),
+        comments=_share(c, "comments", is_flagged(c)),
+        scripted=Share(float(c["comments"].sum()), float(scripted["comments"].sum())),
+        engagement=engagement,
+        refunds={"flagged": _refund_group(o[buyer_flagged]), "human": _refund_group(o[~buyer_flagged])},
+        scripts=top_scripts(scripted, events.spellings),
+    )
+
+
+def top_scripts(scripted: pd.DataFrame, spelled: dict[str, str]) -> tuple[tuple[str, int, int], ...]:
+    """The most posted scripted texts: (text, comments, accounts)."""
+    per_text = scripted.groupby("norm").agg(comments=("comments", "sum"), accounts=("account_id", "nunique"))
+    top = per_text.sort_values(["comments", "accounts"], ascending=False, kind="stable").head(SCRIPT_EXAMPLES)
+    return tuple((spelled.get(norm, norm), int(row.comments), int(row.accounts))
+                 for norm, row in top.iterrows())
