@@ -333,6 +333,56 @@ def demo(
     out.print(f"MLflow:     {result.tracking_uri}  (browse: mlflow ui --backend-store-uri {result.tracking_uri})")
 
 
+@app.command("import")
+def import_(
+    name: Annotated[str, typer.Argument(help="cresci-2015, cresci-2017, instafake or social-honeypot.")],
+    src: Annotated[Path, typer.Argument(help="The set's folder, e.g. ../shared/datasets/cresci-2015.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Dataset folder to write.")],
+) -> None:
+    """Map a public labelled set of real accounts onto the dataset contract."""
+    from features.adapters.registry import get_adapter, import_set
+
+    with clear_errors():
+        summary = import_set(name, src, out_dir)
+    out.print(f"wrote {summary.out}: {summary.accounts:,} accounts, {summary.humans:,} human; bots: "
+              + ", ".join(f"{kind} {n:,}" for kind, n in summary.bots_by_kind.items()))
+    for note in summary.notes:
+        out.print(f"note: {note}")
+    out.print(f"terms: {get_adapter(name).terms} (evaluate on it; do not redistribute it)")
+
+
+@app.command()
+def evaluate(
+    data_dir: DataOpt,
+    folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 10,
+    train_on: Annotated[Optional[Path], typer.Option(
+        "--train-on", help="Transfer: train on this folder, test on --data.")] = None,
+    bot_kind: Annotated[Optional[list[str]], typer.Option(
+        help="Keep only this kind of bot (repeatable); all humans stay.")] = None,
+    balanced: Annotated[Optional[bool], typer.Option(
+        "--balanced/--unbalanced", help="Downsample the majority class (default: as the set's paper).")] = None,
+    target_fpr: Annotated[float, typer.Option(help="FPR on humans the bot threshold aims at.")] = 0.01,
+    seed: Annotated[int, typer.Option(help="Seed of folds, balancing and models.")] = 42,
+) -> None:
+    """The papers' protocol: k-fold CV (or transfer) with accuracy, F1, MCC, ROC-AUC and the
+    false-positive rate on humans at the bot threshold, next to the published numbers."""
+    from training.config import TrainConfig
+    from training.paper_protocol import (METRIC_TITLES, ProtocolConfig, comparison_rows,
+                                         evaluate_folder)
+
+    with clear_errors():
+        config = ProtocolConfig(folds=folds, balanced=balanced, bot_kinds=tuple(bot_kind or ()),
+                                train=TrainConfig(bootstrap=0, n_jobs=1, seed=seed, target_fpr=target_fpr))
+        result = evaluate_folder(data_dir, config, train_on=train_on, progress=status)
+    out.print(f"{result.dataset}: {result.mode}; {result.humans:,} humans, {result.bots:,} bots")
+    table = Table("", *METRIC_TITLES.values())
+    for title, values in comparison_rows(result):
+        table.add_row(title, *("—" if values[m] is None else f"{values[m]:.3f}" for m in METRIC_TITLES))
+    out.print(table)
+    for note in result.notes:
+        out.print(f"note: {note}")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -4,8 +4,8 @@ chloechen1995/Fake_Twitter_Account_Detection @ 56ed954).
 `fake_users.csv` holds bought fake followers; `User_dataset.zip` holds the genuine
 accounts and the social and traditional spambot groups, read from the zip directly (never
 extracted). Flags are `True`/`False` (empty: unknown). Some records were written with raw
-line breaks inside the profile text, which splits them over several lines; such a record
-is re-joined until it has the header's number of fields. Every profile was observed at
+line breaks (CR) inside the profile text, which splits them over several lines; such a
+record is re-joined, a line feed for each break, until it has the header's number of fields. Every profile was observed at
 the re-crawl: the newest table's modification time in the zip.
 """
 

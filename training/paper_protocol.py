@@ -1,0 +1,252 @@
+"""The papers' evaluation protocol on a labelled folder (an imported public set, or any
+dataset folder), reusing the training machinery, and cross-dataset transfer.
+
+Cross-validation: stratified k-fold (these sets have no groups), with the majority class
+downsampled to the minority's size with a fixed seed where the set's paper balanced its
+classes (cresci-2015). Each outer fold gets a model built as `fanaudit train` builds one,
+from its training folds only: inner stratified folds give out-of-fold raw scores, which
+choose the calibration and the `bot` threshold (false-positive rate on humans at most the
+target), then a booster is fitted on all the training folds. So the false-positive rate on
+humans at the `bot` threshold is measured on accounts that chose neither the model nor the
+threshold. Transfer: the same model built on one whole folder, scored on another, with
+accounts of the test folder that are also in the training folder left out.
+
+Metrics, pooled over the held-out accounts: ROC-AUC, and accuracy, F1, MCC, recall and
+false-positive rate on humans at the `bot` threshold and at probability 0.5 (the papers'
+classifiers decide at 0.5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, f1_score, matthews_corrcoef, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from features.adapters.base import PublishedResult
+from features.adapters.registry import imported_adapter
+from features.loading import staged_dataset
+from features.registry import FEATURE_NAMES
+from models.artifact import FanauditModel
+from training.calibration import choose_calibration
+from training.config import TrainConfig
+from training.evaluate import choose_thresholds
+from training.train import TrainingDataError, fit_booster, load_training_data, out_of_fold_raw_scores
+
+Progress = Callable[[str], None]
+PAPER_DECISION = 0.5
+
+
+@dataclass(frozen=True)
+class ProtocolConfig:
+    """What `fanaudit evaluate` does; `balanced=None` follows the set's paper."""
+
+    folds: int = 10
+    inner_folds: int = 5  # inside each training part: calibration and thresholds
+    balanced: bool | None = None
+    bot_kinds: tuple[str, ...] = ()  # keep only these kinds of bot (all humans stay); () keeps all
+    # one thread: many small boosters, on machines that are often shared
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(bootstrap=0, n_jobs=1))
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    """The labelled accounts of a folder, as features, ready for the protocol."""
+
+    name: str
+    features: pd.DataFrame  # account_id + FEATURE_NAMES
+    labels: pd.DataFrame  # account_id, label, bot_kind, archetype
+    balanced: bool  # the set's paper balanced its classes
+    published: tuple[PublishedResult, ...]
+
+    @property
+    def y(self) -> np.ndarray:
+        return (self.labels["label"].to_numpy() == "bot").astype(int)
+
+    def subset(self, keep: np.ndarray) -> "LabelledSet":
+        return replace(self, features=self.features[keep].reset_index(drop=True),
+                       labels=self.labels[keep].reset_index(drop=True))
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """Decision metrics at one probability threshold."""
+
+    accuracy: float
+    f1: float
+    mcc: float
+    recall: float  # of bots
+    fpr_humans: float
+
+
+@dataclass(frozen=True)
+class ProtocolResult:
+    dataset: str
+    mode: str  # e.g. "10-fold CV, balanced" or "trained on cresci-2015"
+    humans: int
+    bots: int
+    roc_auc: float
+    at_bot: OperatingPoint  # at each model's stored `bot` threshold
+    at_half: OperatingPoint  # at probability 0.5
+    bot_thresholds: tuple[float, ...]  # one per model
+    published: tuple[PublishedResult, ...]
+    notes: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- data
+
+
+def read_labelled_set(folder: Path, config: ProtocolConfig, progress: Progress | None = None) -> LabelledSet:
+    """Features and labels of `folder`, with only the requested kinds of bot."""
+    adapter = imported_adapter(folder)
+    with staged_dataset(Path(folder), progress=progress) as staged:
+        data = load_training_data(staged, config.train, progress)
+    labelled = LabelledSet(adapter.name if adapter else Path(folder).name, data.features, data.labels,
+                           adapter.protocol.balanced if adapter else False,
+                           adapter.published if adapter else ())
+    if config.bot_kinds:
+        labels = labelled.labels
+        labelled = labelled.subset(((labels["label"] == "human") | labels["bot_kind"].isin(config.bot_kinds))
+                                   .to_numpy())
+    if len(np.unique(labelled.y)) < 2:
+        raise TrainingDataError(f"{folder}: needs both humans and bots"
+                                + (f" of kind {', '.join(config.bot_kinds)}" if config.bot_kinds else ""))
+    return labelled
+
+
+def balanced_rows(y: np.ndarray, seed: int) -> np.ndarray:
+    """Every account of the minority class and as many of the majority, drawn with `seed`."""
+    minority = int(np.argmin(np.bincount(y, minlength=2)))
+    keep = np.flatnonzero(y == minority)
+    majority = np.flatnonzero(y != minority)
+    drawn = np.random.default_rng(seed).choice(majority, size=len(keep), replace=False)
+    mask = np.zeros(len(y), dtype=bool)
+    mask[np.concatenate([keep, drawn])] = True
+    return mask
+
+
+def as_evaluated(labelled: LabelledSet, config: ProtocolConfig) -> tuple[LabelledSet, tuple[str, ...]]:
+    """The set as the protocol uses it: balanced when asked (or when its paper balanced);
+    also a note of what balancing left out."""
+    balanced = labelled.balanced if config.balanced is None else config.balanced
+    if not balanced:
+        return labelled, ()
+    data = labelled.subset(balanced_rows(labelled.y, config.train.seed))
+    left_out = len(labelled.y) - len(data.y)
+    return data, (f"{labelled.name} balanced: {left_out:,} majority-class accounts left out "
+                  f"(seed {config.train.seed})",)
+
+
+# --------------------------------------------------------------------------- models
+
+
+def build_model(features: pd.DataFrame, y: np.ndarray, config: ProtocolConfig) -> FanauditModel:
+    """A model as training builds one: calibration and thresholds from inner out-of-fold
+    scores on `features` only, then a booster fitted on all of them."""
+    X = features.loc[:, list(FEATURE_NAMES)].to_numpy(dtype=np.float64, na_value=np.nan)
+    train = config.train.model_copy(update={"split": "group"})  # each inner fold held out once
+    inner = StratifiedKFold(n_splits=config.inner_folds, shuffle=True, random_state=train.seed)
+    folds = np.empty(len(y), dtype=int)
+    for number, (_, held) in enumerate(inner.split(X, y)):
+        folds[held] = number
+    raw = out_of_fold_raw_scores(X, y, folds, train)
+    calibration, _ = choose_calibration(raw, y, folds, train.calibration)
+    thresholds = choose_thresholds(calibration.apply(raw), y, train.target_fpr, train.human_max_miss)
+    return FanauditModel(fit_booster(X, y, train), FEATURE_NAMES, calibration, thresholds, {})
+
+
+def operating_point(flagged: np.ndarray, y: np.ndarray) -> OperatingPoint:
+    humans = y == 0
+    return OperatingPoint(
+        accuracy=float(accuracy_score(y, flagged)),
+        f1=float(f1_score(y, flagged, zero_division=0.0)),
+        mcc=float(matthews_corrcoef(y, flagged)),
+        recall=float(flagged[~humans].mean()),
+        fpr_humans=float(flagged[humans].mean()),
+    )
+
+
+def scored_result(labelled: LabelledSet, mode: str, p: np.ndarray, bot_threshold: np.ndarray,
+                  thresholds: list[float], published: tuple[PublishedResult, ...],
+                  notes: tuple[str, ...]) -> ProtocolResult:
+    y = labelled.y
+    return ProtocolResult(labelled.name, mode, int((y == 0).sum()), int((y == 1).sum()),
+                          float(roc_auc_score(y, p)), operating_point(p >= bot_threshold, y),
+                          operating_point(p >= PAPER_DECISION, y), tuple(thresholds), published, notes)
+
+
+def cross_validate(labelled: LabelledSet, config: ProtocolConfig,
+                   progress: Progress | None = None) -> ProtocolResult:
+    """Stratified k-fold on one set; every account scored once by a model that never saw it."""
+    data, notes = as_evaluated(labelled, config)
+    y = data.y
+    outer = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.train.seed)
+    p, bot_threshold, thresholds = np.empty(len(y)), np.empty(len(y)), []
+    for number, (train, held) in enumerate(outer.split(np.zeros(len(y)), y)):
+        if progress:
+            progress(f"{data.name}: fold {number + 1} of {config.folds}")
+        model = build_model(data.features.iloc[train], y[train], config)
+        p[held] = model.predict_proba(data.features.iloc[held])
+        bot_threshold[held] = model.thresholds.bot
+        thresholds.append(model.thresholds.bot)
+    mode = f"{config.folds}-fold CV" + (", balanced" if notes else "")
+    return scored_result(data, mode, p, bot_threshold, thresholds, labelled.published, notes)
+
+
+def transfer(train_set: LabelledSet, test_set: LabelledSet, config: ProtocolConfig,
+             progress: Progress | None = None) -> ProtocolResult:
+    """A model built on all of `train_set` (balanced as its paper did), scored on `test_set`
+    without the accounts the two share (both with the same kinds of bot)."""
+    train_data, notes = as_evaluated(train_set, config)
+    shared = test_set.features["account_id"].isin(set(train_set.features["account_id"])).to_numpy()
+    test_data = test_set.subset(~shared)
+    if len(np.unique(test_data.y)) < 2:
+        raise TrainingDataError(f"{test_set.name}: nothing left to test on after leaving out "
+                                f"the {shared.sum():,} accounts it shares with {train_set.name}")
+    if progress:
+        progress(f"training on {train_set.name}")
+    model = build_model(train_data.features, train_data.y, config)
+    p = model.predict_proba(test_data.features)
+    if shared.any():
+        notes += (f"{shared.sum():,} accounts of {test_set.name} are also in {train_set.name} and "
+                  "were left out of the test",)
+    return scored_result(test_data, f"trained on {train_set.name}", p, np.full(len(p), model.thresholds.bot),
+                         [model.thresholds.bot], (), notes)
+
+
+def evaluate_folder(data_dir: Path, config: ProtocolConfig, *, train_on: Path | None = None,
+                    progress: Progress | None = None) -> ProtocolResult:
+    """The protocol on `data_dir`: cross-validation, or transfer from `train_on`."""
+    test_set = read_labelled_set(data_dir, config, progress)
+    if train_on is None:
+        return cross_validate(test_set, config, progress)
+    train_set = read_labelled_set(train_on, config, progress)
+    return transfer(train_set, test_set, config, progress)
+
+
+# --------------------------------------------------------------------------- reporting
+
+METRIC_TITLES = {"accuracy": "accuracy", "f1": "F1", "mcc": "MCC", "roc_auc": "ROC-AUC",
+                 "fpr_humans": "FPR humans", "recall": "recall"}
+
+
+def comparison_rows(result: ProtocolResult) -> list[tuple[str, dict[str, float | None]]]:
+    """fanaudit at its `bot` threshold and at 0.5, then each published result, as
+    (row title, metric -> value or None when not reported)."""
+    low, high = min(result.bot_thresholds), max(result.bot_thresholds)
+    span = f"{low:.2f}" if high - low < 0.005 else f"{low:.2f}-{high:.2f}"
+    rows = []
+    for title, point in ((f"fanaudit, bot threshold {span}", result.at_bot),
+                         (f"fanaudit, p >= {PAPER_DECISION}", result.at_half)):
+        rows.append((title, {"accuracy": point.accuracy, "f1": point.f1, "mcc": point.mcc,
+                             "roc_auc": result.roc_auc, "fpr_humans": point.fpr_humans,
+                             "recall": point.recall}))
+    for published in result.published:
+        rows.append((f"published: {published.source}",
+                     {"accuracy": published.accuracy, "f1": published.f1, "mcc": published.mcc,
+                      "roc_auc": published.roc_auc, "fpr_humans": None, "recall": None}))
+    return rows
