@@ -368,7 +368,7 @@ def evaluate(
     false-positive rate on humans at the bot threshold, next to the published numbers."""
     from training.config import TrainConfig
     from training.paper_protocol import (METRIC_TITLES, ProtocolConfig, comparison_rows,
-                                         evaluate_folder)
+                                         evaluate_folder, threshold_span)
 
     with clear_errors():
         config = ProtocolConfig(folds=folds, balanced=balanced, bot_kinds=tuple(bot_kind or ()),
@@ -376,9 +376,17 @@ def evaluate(
         result = evaluate_folder(data_dir, config, train_on=train_on, progress=status)
     out.print(f"{result.dataset}: {result.mode}; {result.humans:,} humans, {result.bots:,} bots")
     table = Table("", *METRIC_TITLES.values())
-    for title, values in comparison_rows(result):
-        table.add_row(title, *("—" if values[m] is None else f"{values[m]:.3f}" for m in METRIC_TITLES))
+    sources = []
+    for who, setting, values in comparison_rows(result):
+        if who == "published":
+            sources.append(setting)
+            setting = f"published {len(sources)}"
+        table.add_row(setting, *("—" if values[m] is None else f"{values[m]:.3f}" for m in METRIC_TITLES))
     out.print(table)
+    out.print(f"bot threshold: {threshold_span(result)} (FPR on humans at most {target_fpr:.1%} "
+              "on out-of-fold scores of the training accounts)")
+    for number, source in enumerate(sources, start=1):
+        out.print(f"published {number}: {source}")
     for note in result.notes:
         out.print(f"note: {note}")
 

@@ -234,19 +234,22 @@ METRIC_TITLES = {"accuracy": "accuracy", "f1": "F1", "mcc": "MCC", "roc_auc": "R
                  "fpr_humans": "FPR humans", "recall": "recall"}
 
 
-def comparison_rows(result: ProtocolResult) -> list[tuple[str, dict[str, float | None]]]:
-    """fanaudit at its `bot` threshold and at 0.5, then each published result, as
-    (row title, metric -> value or None when not reported)."""
+def threshold_span(result: ProtocolResult) -> str:
+    """The `bot` threshold of the one model, or the range over the folds' models."""
     low, high = min(result.bot_thresholds), max(result.bot_thresholds)
-    span = f"{low:.2f}" if high - low < 0.005 else f"{low:.2f}-{high:.2f}"
+    return f"{low:.3f}" if high - low < 0.0005 else f"{low:.3f}-{high:.3f}"
+
+
+def comparison_rows(result: ProtocolResult) -> list[tuple[str, str, dict[str, float | None]]]:
+    """(who, setting, metric -> value or None when not reported): fanaudit at its `bot`
+    threshold and at 0.5, then each published result with its source as the setting."""
     rows = []
-    for title, point in ((f"fanaudit, bot threshold {span}", result.at_bot),
-                         (f"fanaudit, p >= {PAPER_DECISION}", result.at_half)):
-        rows.append((title, {"accuracy": point.accuracy, "f1": point.f1, "mcc": point.mcc,
-                             "roc_auc": result.roc_auc, "fpr_humans": point.fpr_humans,
-                             "recall": point.recall}))
+    for setting, point in (("bot threshold", result.at_bot), (f"p >= {PAPER_DECISION}", result.at_half)):
+        rows.append(("fanaudit", setting, {"accuracy": point.accuracy, "f1": point.f1, "mcc": point.mcc,
+                                           "roc_auc": result.roc_auc, "fpr_humans": point.fpr_humans,
+                                           "recall": point.recall}))
     for published in result.published:
-        rows.append((f"published: {published.source}",
+        rows.append(("published", published.source,
                      {"accuracy": published.accuracy, "f1": published.f1, "mcc": published.mcc,
                       "roc_auc": published.roc_auc, "fpr_humans": None, "recall": None}))
     return rows
