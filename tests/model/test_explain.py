@@ -1,0 +1,94 @@
+"""SHAP explanations of the trained model: contributions add up to the booster's raw score,
+the top reasons point towards the verdict, and they read as the registry's sentences filled
+with the account's own values, in English and Chinese."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib.image
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.loading import staged_dataset
+from features.pipeline import ID, compute_features
+from features.registry import FEATURES_BY_NAME, render_reason
+from models.explain import explain, reasons_sentence, top_contributions
+from models.plots import waterfall_png
+from models.store import load_model, use_tracking
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def model(trained):
+    use_tracking(trained.tracking_uri)
+    return load_model(f"models:/fanaudit/{trained.run.version}").model
+
+
+@pytest.fixture(scope="module")
+def features(small_world) -> pd.DataFrame:
+    with staged_dataset(small_world.path) as staged:
+        return compute_features(staged)
+
+
+@pytest.fixture(scope="module")
+def explained(model, features):
+    """A sample of accounts with their probabilities, verdicts and SHAP explanation."""
+    sample = features.sample(300, random_state=1).reset_index(drop=True)
+    probability = model.predict_proba(sample)
+    return sample, model.thresholds.verdicts(probability), explain(model, sample)
+
+
+def test_contributions_plus_base_value_equal_the_raw_score(model, explained):
+    sample, _, explanation = explained
+    assert explanation.contributions.shape == (len(sample), len(model.feature_names))
+    raw = model.booster.predict(model.feature_matrix(sample), raw_score=True)
+    np.testing.assert_allclose(explanation.contributions.sum(axis=1) + explanation.base_value, raw,
+                               atol=1e-6, rtol=0)
+
+
+def test_top_reasons_push_towards_the_verdict(model, explained):
+    sample, verdicts, explanation = explained
+    assert {"bot", "human"} <= set(verdicts)
+    for row, verdict in enumerate(verdicts):
+        top = top_contributions(explanation.contributions[row], model.feature_names,
+                                towards_bot=verdict != "human")
+        shaps = [shap for _, shap in top]
+        assert shaps == sorted(shaps, key=abs, reverse=True)
+        assert all(s > 0 for s in shaps) if verdict != "human" else all(s < 0 for s in shaps)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_reasons_are_registry_sentences_filled_with_the_accounts_own_values(model, explained, lang):
+    sample, verdicts, explanation = explained
+    flagged = [row for row, v in enumerate(verdicts) if v == "bot"][:20]
+    assert flagged
+    for row in flagged:
+        values = sample.iloc[row].to_dict()
+        top = top_contributions(explanation.contributions[row], model.feature_names, towards_bot=True)
+        sentence = reasons_sentence(top, values, lang)
+        parts = sentence.split("；" if lang == "zh" else "; ")
+        assert parts == [render_reason(name, values, lang) for name, _ in top]
+        for (name, _), part in zip(top, parts):
+            value = values[name]
+            if not pd.isna(value):  # the account's own value, formatted as the registry says
+                assert FEATURES_BY_NAME[name].format_value(value) in part, (name, part)
+        assert bool(CJK.search(sentence)) == (lang == "zh")
+
+
+def test_a_reason_changes_with_the_accounts_value():
+    values = {"ip_same_week_peers": 137.0}
+    assert render_reason("ip_same_week_peers", values) == \
+        "shares its login IP with 137 other accounts registered the same week"
+    assert render_reason("ip_same_week_peers", values, "zh") == "与另外137个同周注册的账号共用登录IP"
+    assert "12 other" in render_reason("ip_same_week_peers", {"ip_same_week_peers": 12.0})
+
+
+def test_waterfall_plot_is_saved_as_png(model, features, tmp_path):
+    row = features[features[ID] == features[ID].iloc[0]]
+    path = waterfall_png(model, row, tmp_path / "plots" / "waterfall.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    height, width = matplotlib.image.imread(path).shape[:2]
+    assert width > 300 and height > 200
