@@ -108,13 +108,18 @@ def read_labelled_set(folder: Path, config: ProtocolConfig, progress: Progress |
     labelled = LabelledSet(adapter.name if adapter else Path(folder).name, data.features, data.labels,
                            adapter.protocol.balanced if adapter else False,
                            adapter.published if adapter else ())
-    if config.bot_kinds:
-        labels = labelled.labels
-        labelled = labelled.subset(((labels["label"] == "human") | labels["bot_kind"].isin(config.bot_kinds))
-                                   .to_numpy())
+    return keep_bot_kinds(labelled, config.bot_kinds)
+
+
+def keep_bot_kinds(labelled: LabelledSet, kinds: tuple[str, ...]) -> LabelledSet:
+    """All humans and the bots of `kinds` (every bot when `kinds` is empty)."""
+    labels = labelled.labels
+    if kinds:
+        labelled = replace(labelled.subset(((labels["label"] == "human") | labels["bot_kind"].isin(kinds))
+                                           .to_numpy()), name=f"{labelled.name} ({', '.join(kinds)})")
     if len(np.unique(labelled.y)) < 2:
-        raise TrainingDataError(f"{folder}: needs both humans and bots"
-                                + (f" of kind {', '.join(config.bot_kinds)}" if config.bot_kinds else ""))
+        raise TrainingDataError(f"{labelled.name}: needs both humans and bots"
+                                + (f" of kind {', '.join(kinds)}" if kinds else ""))
     return labelled
 
 

@@ -59,9 +59,11 @@ def test_transfer_tests_only_accounts_the_training_set_never_saw(folders):
     config = ProtocolConfig(inner_folds=3, bot_kinds=("bought_follower",),
                             train=TrainConfig(n_estimators=80, bootstrap=0, n_jobs=1))
     result = evaluate_folder(folders / "cresci-2017", config, train_on=folders / "cresci-2015")
-    assert result.mode == "trained on cresci-2015"
+    assert result.dataset == "cresci-2017 (bought_follower)"
+    assert result.mode == "trained on cresci-2015 (bought_follower)"
     assert (result.humans, result.bots) == (5045 - 1335, 2650)  # E13 humans re-crawled in 2017 left out
-    assert "1,335 accounts of cresci-2017 are also in cresci-2015" in result.notes[-1]
+    assert result.notes[-1] == ("1,335 accounts of cresci-2017 (bought_follower) are also in "
+                                "cresci-2015 (bought_follower) and were left out of the test")
     assert result.roc_auc > 0.9
 
 
