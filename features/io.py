@@ -13,6 +13,7 @@ import glob
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,7 @@ except ImportError:  # pragma: no cover - not POSIX: no locks, so leftovers are 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TEMP_SUFFIX = ".part"
 LOCK_FILE = ".lock"
+LOCKLESS_GRACE_SECONDS = 60
 
 
 def neutralise_formula(text: object) -> object:
@@ -85,18 +87,37 @@ def remove_if_abandoned(lock_path: Path, victim: Path) -> bool:
         os.close(fd)
 
 
+def folder_lock(folder: Path) -> Path | None:
+    """The lock file of a scratch folder (or the one being created), or None."""
+    for name in (LOCK_FILE, f"{LOCK_FILE}.new"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def modified(path: Path) -> float:
+    """When `path` last changed (now, if it is gone meanwhile)."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return time.time()
+
+
 def remove_abandoned(folder: Path, pattern: str, *, lock_inside: bool = False) -> int:
     """Remove leftovers of killed writers matching `pattern` in `folder`; their count.
 
     A temporary file is its own lock; a temporary folder holds its lock in `LOCK_FILE`.
-    Folders without a lock file are left alone (their owner may be about to create it).
+    A folder without any lock file is removed only once it is `LOCKLESS_GRACE_SECONDS`
+    old (its owner dies between creating it and its lock, or is about to create the lock).
     """
     removed = 0
     for candidate in Path(folder).glob(pattern):
-        lock = candidate / LOCK_FILE if lock_inside else candidate
-        if lock_inside and not lock.is_file():
-            continue
-        removed += remove_if_abandoned(lock, candidate)
+        lock = folder_lock(candidate) if lock_inside else candidate
+        if lock is not None:
+            removed += remove_if_abandoned(lock, candidate)
+        elif time.time() - modified(candidate) > LOCKLESS_GRACE_SECONDS:
+            shutil.rmtree(candidate, ignore_errors=True)
+            removed += 1
     return removed
 
 
