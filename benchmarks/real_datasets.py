@@ -27,7 +27,8 @@ from features.adapters.registry import ADAPTERS, import_set  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.paper_protocol import (METRIC_TITLES, LabelledSet, ProtocolConfig,  # noqa: E402
                                      ProtocolResult, comparison_rows, cross_validate,
-                                     keep_bot_kinds, read_labelled_set, threshold_span, transfer)
+                                     format_metric, keep_bot_kinds, read_labelled_set,
+                                     threshold_span, transfer)
 
 BOUGHT = ("bought_follower",)
 
@@ -66,10 +67,6 @@ def all_runs(sets: dict[str, LabelledSet], config: ProtocolConfig) -> list[Run]:
     ]
 
 
-def cell(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}"
-
-
 def markdown_table(runs: list[Run]) -> list[str]:
     header = ["set", "protocol", "model", "humans", "bots", *METRIC_TITLES.values()]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -84,7 +81,7 @@ def markdown_table(runs: list[Run]) -> list[str]:
                 model, counts = f"published: {setting}", ["", ""]
             protocol = r.mode if who == "fanaudit" else "as published"
             lines.append("| " + " | ".join([run.title, protocol, model, *counts,
-                                            *(cell(values[m]) for m in METRIC_TITLES)]) + " |")
+                                            *(format_metric(m, values[m]) for m in METRIC_TITLES)]) + " |")
     return lines
 
 
@@ -100,8 +97,8 @@ def falls(runs: list[Run]) -> list[str]:
             lines.append(f"- {run.title}, {run.result.mode} instead of {home.result.mode}: ROC-AUC "
                          f"{home.result.roc_auc:.3f} → {run.result.roc_auc:.3f}; at the bot threshold "
                          f"recall {home.result.at_bot.recall:.3f} → {run.result.at_bot.recall:.3f}, "
-                         f"FPR on humans {home.result.at_bot.fpr_humans:.3f} → "
-                         f"{run.result.at_bot.fpr_humans:.3f}")
+                         f"FPR on humans {home.result.at_bot.fpr_humans:.2%} → "
+                         f"{run.result.at_bot.fpr_humans:.2%}")
         else:
             by_title.setdefault(run.title, run)
     return lines

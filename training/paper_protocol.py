@@ -239,6 +239,13 @@ METRIC_TITLES = {"accuracy": "accuracy", "f1": "F1", "mcc": "MCC", "roc_auc": "R
                  "fpr_humans": "FPR humans", "recall": "recall"}
 
 
+def format_metric(name: str, value: float | None) -> str:
+    """A metric for a table: rates on humans in percent (1% is the goal), the rest to 3 places."""
+    if value is None:
+        return "—"
+    return f"{value:.2%}" if name == "fpr_humans" else f"{value:.3f}"
+
+
 def threshold_span(result: ProtocolResult) -> str:
     """The `bot` threshold of the one model, or the range over the folds' models."""
     low, high = min(result.bot_thresholds), max(result.bot_thresholds)
