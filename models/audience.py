@@ -32,7 +32,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from features.families.comments import COPY_MIN_OTHERS, normalised_comments
+from features.families.comments import COPY_MIN_OTHERS, account_texts, normalise
 from features.tables import Tables
 
 TIMEZONE = "Asia/Shanghai"  # days are China-time days
@@ -122,34 +122,26 @@ def room_engagement(tables: Tables, rooms: tuple[str, ...]) -> pd.DataFrame:
         events=e.count(), amount=e.amount.sum().fill_null(0)).to_pandas()
 
 
-def room_comments(tables: Tables, rooms: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Comments per account in `rooms`, and the room's comments of copied texts per
-    (normalised text, account): not a stock phrase, posted by at least COPY_MIN_OTHERS
-    other accounts anywhere on the platform."""
+def room_comments(tables: Tables, rooms: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Comments per account in `rooms`; the room's comments of copied texts per (normalised
+    text, account) (not a stock phrase, posted by at least COPY_MIN_OTHERS other accounts
+    anywhere on the platform); and each copied text's most frequent spelling in the room."""
     if tables.comments is None or not rooms:
         return (_empty({"account_id": "object", "comments": "int64"}),
-                _empty({"norm": "object", "account_id": "object", "comments": "int64"}))
-    everywhere = normalised_comments(tables.comments)
-    posters = everywhere.group_by("norm").aggregate(posters=everywhere.account_id.nunique())
-    here = normalised_comments(tables.comments.filter(tables.comments.room_id.isin(rooms)))
-    per_account = here.group_by("account_id").aggregate(comments=here.count()).to_pandas()
-    here = here.join(posters, "norm")
-    copied = here.filter((here.stock == 0) & (here.posters - 1 >= COPY_MIN_OTHERS))
-    per_text = copied.group_by(["norm", "account_id"]).aggregate(comments=copied.count()).to_pandas()
-    return per_account, per_text
-
-
-def spellings(tables: Tables, rooms: tuple[str, ...], norms: list[str]) -> dict[str, str]:
-    """For each normalised text, its most frequent original spelling in `rooms`."""
-    if not norms:
-        return {}
-    c = tables.comments.filter(tables.comments.room_id.isin(rooms))
-    # normalise with the feature family's own function; account_id carries the original text
-    spelled = normalised_comments(c.mutate(account_id=c.text))
-    spelled = spelled.filter(spelled.norm.isin(norms))
-    counts = spelled.group_by(["norm", "account_id"]).aggregate(n=spelled.count()).to_pandas()
-    best = counts.sort_values(["n", "account_id"], ascending=[False, True]).drop_duplicates("norm")
-    return dict(zip(best["norm"], best["account_id"]))
+                _empty({"norm": "object", "account_id": "object", "comments": "int64"}), {})
+    platform = account_texts(tables.comments)
+    copied_texts = platform.filter(~platform.stock & (platform.posters - 1 >= COPY_MIN_OTHERS))
+    copied_texts = copied_texts.select("norm").distinct()
+    here = tables.comments.filter(tables.comments.room_id.isin(rooms))
+    spelled = here.group_by(["account_id", "text"]).aggregate(comments=here.count())
+    texts = spelled.select("text").distinct()
+    spelled = spelled.join(texts.select("text", norm=normalise(texts.text)), "text")
+    per_account = spelled.group_by("account_id").aggregate(comments=spelled.comments.sum()).to_pandas()
+    copied = spelled.join(copied_texts, "norm")
+    per_text = copied.group_by(["norm", "account_id"]).aggregate(comments=copied.comments.sum())
+    spellings = copied.group_by(["norm", "text"]).aggregate(n=copied.comments.sum()).to_pandas()
+    best = spellings.sort_values(["n", "text"], ascending=[False, True]).drop_duplicates("norm")
+    return per_account, per_text.to_pandas(), dict(zip(best["norm"], best["text"]))
 
 
 def room_orders(tables: Tables, rooms: tuple[str, ...]) -> pd.DataFrame:
@@ -162,9 +154,8 @@ def room_orders(tables: Tables, rooms: tuple[str, ...]) -> pd.DataFrame:
 
 def room_events(tables: Tables, followers: pd.Index) -> RoomEvents:
     rooms = streamer_rooms(tables, followers)
-    comments, copied = room_comments(tables, rooms)
-    return RoomEvents(rooms, room_engagement(tables, rooms), comments, copied,
-                      spellings(tables, rooms, sorted(copied["norm"].unique())),
+    comments, copied, spellings = room_comments(tables, rooms)
+    return RoomEvents(rooms, room_engagement(tables, rooms), comments, copied, spellings,
                       room_orders(tables, rooms))
 
 

@@ -118,7 +118,10 @@ def probability_histogram(p: np.ndarray, thresholds: tuple[float, float], labels
     for t in sorted(set(thresholds)):
         ax.axvline(t, color="#333", linestyle=":", linewidth=1)
     ax.set(xlabel=labels["probability_axis"], ylabel=labels["followers_axis"])
-    ax.set_yscale("symlog", linthresh=10)
+    if len(p) > 100:  # the few uncertain ones stay visible next to thousands of clear cases
+        ax.set_yscale("symlog", linthresh=10)
+    else:
+        ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     return png_data_uri(fig)
 
 
@@ -173,7 +176,8 @@ def growth_chart(daily: pd.DataFrame, bursts: list[tuple[date, date, str, str]],
     ax.set_ylim(0, top * 1.15)
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_ylabel(labels["new_followers_axis"])
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=10))
+    ax.xaxis.set_major_locator(mdates.DayLocator() if len(shown) <= 14
+                               else mdates.AutoDateLocator(maxticks=10))
     ax.xaxis.set_major_formatter(mdates.DateFormatter(labels["date_format"]))
     ax.legend(loc="upper left", ncol=3)
     return png_data_uri(fig)

@@ -53,8 +53,8 @@ TEXT: dict[str, dict[str, str]] = {
         "kpi_views": "views from suspicious accounts", "kpi_views_sub": "of {n:,} views in the room",
         "human": "real", "uncertain": "uncertain", "bot": "bot",
         "verdicts_caption": "Followers by verdict: {human:,} real, {uncertain:,} uncertain, {bot:,} bots.",
-        "histogram_caption": "Bot probability of every follower (log scale); dotted lines are the "
-                             "model's thresholds.",
+        "histogram_caption": "Bot probability of every follower; dotted lines are the model's "
+                             "thresholds.",
         "kinds": "Suspected kind of the flagged followers",
         "kinds_caption": "What gives each flagged follower away most: the signal family behind "
                          "its strongest reasons.",
@@ -150,7 +150,7 @@ TEXT: dict[str, dict[str, str]] = {
         "kpi_views": "来自可疑账号的观看", "kpi_views_sub": "直播间共{n:,}次观看",
         "human": "真人", "uncertain": "不确定", "bot": "机器粉",
         "verdicts_caption": "按判定划分的粉丝：真人{human:,}个，不确定{uncertain:,}个，机器粉{bot:,}个。",
-        "histogram_caption": "每个粉丝的机器粉概率（对数刻度）；虚线为模型阈值。",
+        "histogram_caption": "每个粉丝的机器粉概率；虚线为模型阈值。",
         "kinds": "被标记粉丝的疑似类型",
         "kinds_caption": "每个被标记粉丝最主要的暴露信号：其最强原因所属的信号类别。",
         "kinds_axis": "被标记的粉丝",
@@ -510,6 +510,8 @@ def render_report(facts: AuditFacts, lang: Language = "en") -> str:
         "subtitle": text["subtitle"].format(n=q.followers, last=last_follow,
                                             version=facts.model_version),
         "sentence": verdict_sentence(facts, lang),
+        "verdict_tone": "good" if tone(1 - q.real_share) == "good" and not room_sentence(facts.room, lang)
+        else "bad",
         "tiles": kpi_tiles(facts, lang),
         "verdicts_caption": text["verdicts_caption"].format(**{v: q.verdicts.get(v, 0)
                                                                for v in ("human", "uncertain", "bot")}),
