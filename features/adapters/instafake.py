@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.adapters.base import Adapter, Mapped, Protocol, counts, label_rows, source_error
+from features.adapters.base import (Adapter, Mapped, Protocol, counts, first_bad, label_rows,
+                                    source_error)
 
 GROUPS = (  # file, id prefix, expected isFake, bot kind (None: humans)
     ("fake-v1.0_realAccountData.json", "real", 0, None),
@@ -46,11 +47,9 @@ def read_records(path: Path) -> pd.DataFrame:
     missing = [key for key in needed if key not in frame.columns]
     if missing:
         raise source_error(path, None, missing[0], "key is missing from the account objects")
-    absent = frame[needed].isna().any(axis=1)
-    if absent.any():
-        row = int(absent.to_numpy().nonzero()[0][0])
-        column = frame.loc[absent.index[row], needed].isna().idxmax()
-        raise source_error(path, row + 1, column, "value is missing")
+    row = first_bad(frame[needed].isna().any(axis=1))
+    if row is not None:
+        raise source_error(path, row + 1, frame.iloc[row][needed].isna().idxmax(), "value is missing")
     return frame
 
 
@@ -59,18 +58,18 @@ def read_group(src: Path, file: str, prefix: str, is_fake: int,
     path = src / file
     frame = read_records(path)
     rows = pd.Series(range(1, len(frame) + 1))
-    wrong = (frame["isFake"] != is_fake).to_numpy().nonzero()[0]
-    if len(wrong):
-        raise source_error(path, int(wrong[0]) + 1, "isFake",
-                           f"{frame['isFake'].iloc[wrong[0]]!r} where every record should be {is_fake}")
+    wrong = first_bad(frame["isFake"] != is_fake)
+    if wrong is not None:
+        raise source_error(path, wrong + 1, "isFake",
+                           f"{frame['isFake'].iloc[wrong]!r} where every record should be {is_fake}")
     accounts = pd.DataFrame({"account_id": [f"{prefix}-{n}" for n in rows]})
     for column, key in COUNTERS.items():
         accounts[column] = counts(frame, key, path, rows)
     for column, key in FLAGS.items():
         value = counts(frame, key, path, rows)
-        if (value > 1).any():
-            row = int((value > 1).to_numpy().nonzero()[0][0])
-            raise source_error(path, row + 1, key, f"{value.iloc[row]!r} is not 0 or 1")
+        row = first_bad(value > 1)
+        if row is not None:
+            raise source_error(path, row + 1, key, f"{frame[key].iloc[row]!r} is not 0 or 1")
         accounts[column] = value.astype("boolean")
     return accounts, label_rows(accounts["account_id"], bot_kind, prefix)
 
