@@ -217,12 +217,6 @@ class Burst:
     lockstep_share: float  # followed in step with PEER_MIN+ accounts across targets
     judgement: Judgement
 
-    @property
-    def coordination_signals(self) -> int:
-        """How many of the three group signals hold for most of the burst's accounts."""
-        return strong_signals(self.registered_together_share, self.shared_address_share,
-                              self.lockstep_share)
-
 
 @dataclass(frozen=True)
 class Growth:

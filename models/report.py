@@ -315,13 +315,13 @@ def verdict_sentence(facts: AuditFacts, lang: Language) -> str:
     text, q = TEXT[lang], facts.quality
     bought_share = 1 - q.real_share
     flagged = q.verdicts.get("bot", 0) + q.verdicts.get("uncertain", 0)
-    if q.followers == 0 or bought_share < NEARLY_ALL_REAL or flagged == 0:
+    if q.followers == 0 or bought_share < NEARLY_ALL_REAL:
         sentence = text["sentence_real"].format(n=q.followers, real=q.real_share if q.followers else 1.0)
     else:
         sentence = text["sentence_bought"].format(pct=percent(bought_share), n=q.followers)
         bought = [b for b in facts.growth.bursts if b.judgement == "bought"]
         if bought:
-            in_bursts = flagged_in_bursts(facts.growth, "bought") / flagged
+            in_bursts = flagged_in_bursts(facts.growth, "bought") / flagged if flagged else 0.0
             key = "sentence_most_bursts" if in_bursts >= 0.5 else "sentence_some_bursts"
             sentence += text[key].format(
                 k=count_word(len(bought), lang), share=in_bursts,
