@@ -19,7 +19,8 @@ from features.pipeline import ID
 from models.artifact import FanauditModel
 from models.explain import explain, reasons_sentence, top_contributions, top_features_json
 
-SCORE_CHUNK = 200_000
+SCORE_CHUNK = 200_000  # accounts per chunk when only probabilities are needed
+EXPLAIN_CHUNK = 20_000  # when reasons are computed too: SHAP is slow, so progress moves often
 ExplainWhich = Literal["flagged", "all", "none"]
 OUTPUT_SCHEMA = pa.schema([("account_id", pa.string()), ("bot_probability", pa.float64()),
                            ("verdict", pa.string()), ("reasons", pa.string()),
@@ -140,7 +141,7 @@ def score_features(features: pd.DataFrame, model: FanauditModel, version: str, *
 
 def iter_scored_chunks(features: pd.DataFrame, model: FanauditModel, version: str, *,
                        rows: np.ndarray | None = None, which: ExplainWhich = "flagged",
-                       lang: Language = "en", chunk_size: int = SCORE_CHUNK) -> Iterator[pd.DataFrame]:
+                       lang: Language = "en", chunk_size: int | None = None) -> Iterator[pd.DataFrame]:
     """Score the rows at positions `rows` of `features` (default: all), one chunk at a time.
 
     Only the current chunk's rows are copied out of `features`; at least one (possibly
@@ -148,6 +149,7 @@ def iter_scored_chunks(features: pd.DataFrame, model: FanauditModel, version: st
     """
     if rows is None:
         rows = np.arange(len(features))
+    chunk_size = chunk_size or (SCORE_CHUNK if which == "none" else EXPLAIN_CHUNK)
     if len(rows) == 0:
         yield empty_scores()
         return
