@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ibis
 
-from features.families.common import (china_day, china_hour, coefficient_of_variation,
-                                      entropy_bits, epoch, share)
+from features.families.common import (by_account, by_key, china_hour, china_second_of_day,
+                                      coefficient_of_variation, entropy_bits, epoch, share)
 from features.feature import Feature
 from features.tables import Tables
 
@@ -62,46 +62,54 @@ def all_events(tables: Tables) -> ibis.Table | None:
     return ibis.union(*parts, distinct=False) if parts else None
 
 
-def gap_features(events: ibis.Table) -> ibis.Table:
-    """Inter-event CV and mean session minutes from gaps between consecutive events."""
-    previous = events.t.lag().over(group_by=events.account_id, order_by=events.t)
-    gaps = events.mutate(gap=events.t - previous)
-    in_session = gaps.gap <= SESSION_GAP_SECONDS
-    agg = gaps.group_by("account_id").aggregate(
-        inter_event_cv=coefficient_of_variation(gaps.gap.cast("float64")),
-        session_seconds=gaps.gap.sum(where=in_session),
+def with_gaps(events: ibis.Table) -> ibis.Table:
+    """Each event with `gap`: seconds since the account's previous event (null for its first).
+
+    The family's only ordered pass: one window over the narrow (key, t) table."""
+    previous = events.t.lag().over(group_by=events.key, order_by=events.t)
+    return events.select("key", "t", gap=events.t - previous)
+
+
+def rhythm_features(events: ibis.Table) -> ibis.Table:
+    """Days, daily spans, gaps and sessions per key, from one grouped pass over the gaps.
+
+    Events are in time order within the account, so an event starts a new active day
+    exactly when its gap reaches back past that day's midnight, and the gaps within one
+    day add up to the day's span from its first to its last event."""
+    g = with_gaps(events)
+    new_day = g.gap.isnull() | (g.gap > china_second_of_day(g.t))
+    in_session = g.gap <= SESSION_GAP_SECONDS
+    agg = g.group_by("key").aggregate(
+        events=g.count(),
+        active_days=new_day.cast("int64").sum(),
+        span_seconds=g.gap.sum(where=~new_day),
+        inter_event_cv=coefficient_of_variation(g.gap.cast("float64")),
+        session_seconds=g.gap.sum(where=in_session),
         sessions=(~in_session.fill_null(False)).cast("int64").sum(),
     )
-    return agg.select("account_id", "inter_event_cv",
-                      mean_session_minutes=share(agg.session_seconds.fill_null(0), agg.sessions)
-                      / 60.0)
-
-
-def day_features(events: ibis.Table) -> ibis.Table:
-    days = events.group_by(["account_id", china_day(events.t).name("day")]).aggregate(
-        n=events.count(), span=events.t.max() - events.t.min())
-    agg = days.group_by("account_id").aggregate(active_days=days.count(), events=days.n.sum(),
-                                                daily_span_hours=days.span.mean() / 3_600.0)
-    return agg.select("account_id", "active_days", "daily_span_hours",
-                      events_per_active_day=share(agg.events, agg.active_days))
+    return agg.select(
+        "key", "active_days", "inter_event_cv",
+        events_per_active_day=share(agg.events, agg.active_days),
+        daily_span_hours=share(agg.span_seconds.fill_null(0), agg.active_days) / 3_600.0,
+        mean_session_minutes=share(agg.session_seconds.fill_null(0), agg.sessions) / 60.0,
+    )
 
 
 def hour_features(events: ibis.Table) -> ibis.Table:
-    hours = events.group_by(["account_id", china_hour(events.t).name("hour")]).aggregate(
+    """Hour-of-day entropy and night share per key."""
+    hours = events.group_by(["key", china_hour(events.t).name("hour")]).aggregate(
         n=events.count())
     night = hours.hour.between(NIGHT_HOURS[0], NIGHT_HOURS[1] - 1)
-    agg = hours.group_by("account_id").aggregate(total=hours.n.sum(),
-                                                 night=hours.n.sum(where=night))
-    agg = agg.select("account_id", night_share=share(agg.night.fill_null(0), agg.total))
-    entropy = entropy_bits(hours, "account_id", "n").rename(hour_entropy_bits="entropy")
-    return agg.join(entropy, "account_id")
+    agg = hours.group_by("key").aggregate(total=hours.n.sum(), night=hours.n.sum(where=night))
+    agg = agg.select("key", night_share=share(agg.night.fill_null(0), agg.total))
+    entropy = entropy_bits(hours, "key", "n").rename(hour_entropy_bits="entropy")
+    return agg.join(entropy, "key")
 
 
 def compute(tables: Tables) -> ibis.Table | None:
     events = all_events(tables)
     if events is None:
         return None
-    out = day_features(events)
-    for part in (hour_features(events), gap_features(events)):
-        out = out.left_join(part, "account_id").drop("account_id_right")
-    return out
+    keys = tables.account_keys
+    keyed = by_key(events, keys)
+    return by_account(rhythm_features(keyed).join(hour_features(keyed), "key"), keys)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import ibis
 
-from features.families.common import coefficient_of_variation, entropy_bits, epoch, share
+from features.families.common import (by_account, by_key, coefficient_of_variation,
+                                      entropy_bits, epoch, share)
 from features.feature import Feature
 from features.tables import Tables
 
@@ -51,51 +52,63 @@ FEATURES = (
 )
 
 
-def normalised_comments(comments: ibis.Table) -> ibis.Table:
-    """account_id, t, norm (normalised text), stock flag."""
-    norm = comments.text.lower().re_replace(r"[\s\p{P}]+", "")
-    c = comments.select("account_id", t=epoch(comments.ts), norm=norm)
-    stock = (c.norm.length() <= STOCK_MAX_CHARS) | ~c.norm.re_search(r"\p{L}")
-    return c.mutate(stock=stock.cast("int64"))
+def normalise(text: ibis.StringValue) -> ibis.StringValue:
+    """Lower-cased, with whitespace and punctuation removed (emoji kept)."""
+    return text.lower().re_replace(r"[\s\p{P}]+", "")
 
 
-def with_copy_counts(c: ibis.Table) -> ibis.Table:
-    """Each comment with the number of other accounts that posted the same text."""
-    texts = c.group_by("norm").aggregate(posters=c.account_id.nunique())
-    joined = c.join(texts, "norm")
-    return joined.mutate(others=joined.posters - 1)
+def is_stock(norm: ibis.StringValue) -> ibis.BooleanValue:
+    return (norm.length() <= STOCK_MAX_CHARS) | ~norm.re_search(r"\p{L}")
 
 
-def text_features(c: ibis.Table) -> ibis.Table:
-    per_text = c.group_by(["account_id", "norm"]).aggregate(n=c.count())
-    entropy = entropy_bits(per_text, "account_id", "n")
-    distinct = per_text.group_by("account_id").aggregate(texts=per_text.count(),
-                                                         total=per_text.n.sum())
-    distinct = distinct.select("account_id",
-                               comment_distinct_ratio=share(distinct.texts, distinct.total))
-    return distinct.join(entropy.rename(comment_text_entropy_bits="entropy"), "account_id")
+def account_texts(comments: ibis.Table) -> ibis.Table:
+    """Per (account_id, norm): n comments, the stock flag and `posters`, the accounts that
+    posted that normalised text. Texts are normalised once per distinct text, not per comment."""
+    raw = comments.group_by(["account_id", "text"]).aggregate(n=comments.count())
+    texts = raw.select("text").distinct()
+    # distinct again: it pins the regex below the join (DuckDB would run it once per row)
+    texts = texts.select("text", norm=normalise(texts.text)).distinct()
+    normed = raw.join(texts, "text")
+    per_text = normed.group_by(["account_id", "norm"]).aggregate(n=normed.n.sum())
+    posters = per_text.group_by("norm").aggregate(posters=per_text.count())
+    posters = posters.mutate(stock=is_stock(posters.norm))
+    return per_text.join(posters, "norm")
 
 
-def copy_features(c: ibis.Table) -> ibis.Table:
-    c = with_copy_counts(c)
-    copied = (c.stock == 0) & (c.others >= COPY_MIN_OTHERS)
-    previous = c.t.lag().over(group_by=c.account_id, order_by=c.t)
-    c = c.mutate(copied=copied.cast("int64"), gap=(c.t - previous).cast("float64"))
-    agg = c.group_by("account_id").aggregate(
-        comment_count=c.count(),
-        copied=c.copied.sum(),
-        stock=c.stock.sum(),
-        comment_copy_breadth_log2=(c.others + 1).cast("float64").log2().mean(where=c.stock == 0),
-        comment_interval_cv=coefficient_of_variation(c.gap),
+def text_features(per_text: ibis.Table) -> ibis.Table:
+    """Counts, entropy, distinct ratio and copy measures from the per-(account, text) rows."""
+    copied = ~per_text.stock & (per_text.posters - 1 >= COPY_MIN_OTHERS)
+    breadth = per_text.posters.cast("float64").log2() * per_text.n
+    agg = per_text.group_by("account_id").aggregate(
+        comment_count=per_text.n.sum(),
+        texts=per_text.count(),
+        copied=per_text.n.sum(where=copied),
+        stock=per_text.n.sum(where=per_text.stock),
+        breadth=breadth.sum(where=~per_text.stock),
+        unstocked=per_text.n.sum(where=~per_text.stock),
     )
-    return agg.select("account_id", "comment_count", "comment_copy_breadth_log2",
-                      "comment_interval_cv",
-                      comment_copied_share=share(agg.copied, agg.comment_count),
-                      comment_stock_share=share(agg.stock, agg.comment_count))
+    features = agg.select(
+        "account_id", "comment_count",
+        comment_distinct_ratio=share(agg.texts, agg.comment_count),
+        comment_copied_share=share(agg.copied.fill_null(0), agg.comment_count),
+        comment_stock_share=share(agg.stock.fill_null(0), agg.comment_count),
+        comment_copy_breadth_log2=share(agg.breadth, agg.unstocked),
+    )
+    entropy = entropy_bits(per_text, "account_id", "n")
+    return features.join(entropy.rename(comment_text_entropy_bits="entropy"), "account_id")
+
+
+def interval_features(comments: ibis.Table, keys: ibis.Table) -> ibis.Table:
+    """Coefficient of variation of the gaps between an account's consecutive comments."""
+    c = by_key(comments.select("account_id", t=epoch(comments.ts)), keys)
+    previous = c.t.lag().over(group_by=c.key, order_by=c.t)
+    gaps = c.select("key", gap=(c.t - previous).cast("float64"))
+    cv = gaps.group_by("key").aggregate(comment_interval_cv=coefficient_of_variation(gaps.gap))
+    return by_account(cv, keys)
 
 
 def compute(tables: Tables) -> ibis.Table | None:
     if tables.comments is None:
         return None
-    c = normalised_comments(tables.comments)
-    return copy_features(c).left_join(text_features(c), "account_id").drop("account_id_right")
+    texts = text_features(account_texts(tables.comments))
+    return texts.join(interval_features(tables.comments, tables.account_keys), "account_id")

@@ -21,9 +21,14 @@ def epoch(ts: ibis.TimestampValue) -> ibis.IntegerValue:
     return ts.epoch_seconds().cast("int64")
 
 
+def china_second_of_day(t: ibis.IntegerValue) -> ibis.IntegerValue:
+    """Seconds since midnight China time of epoch seconds `t`."""
+    return (t + CHINA_OFFSET_SECONDS) % DAY_SECONDS
+
+
 def china_hour(t: ibis.IntegerValue) -> ibis.IntegerValue:
     """Hour of day (0-23) in China time of epoch seconds `t`."""
-    return ((t + CHINA_OFFSET_SECONDS) % DAY_SECONDS) // 3_600
+    return china_second_of_day(t) // 3_600
 
 
 def china_day(t: ibis.IntegerValue) -> ibis.IntegerValue:
@@ -39,10 +44,10 @@ def share(part: ibis.NumericValue, whole: ibis.NumericValue) -> ibis.FloatingVal
 
 def entropy_bits(counts: ibis.Table, key: str, count: str) -> ibis.Table:
     """Shannon entropy (bits) per `key` of the distribution given by `count` per row."""
-    total = counts[count].sum().over(group_by=counts[key])
-    p = counts[count].cast("float64") / total.cast("float64")
-    with_p = counts.mutate(_p=p)
-    return with_p.group_by(key).aggregate(entropy=(-(with_p._p * with_p._p.log2())).sum())
+    totals = counts.group_by(key).aggregate(_total=counts[count].sum())
+    with_total = counts.join(totals, key)
+    p = with_total[count].cast("float64") / with_total._total.cast("float64")
+    return with_total.group_by(key).aggregate(entropy=(-(p * p.log2())).sum())
 
 
 def coefficient_of_variation(values: ibis.NumericValue, minimum: int = 2) -> ibis.FloatingValue:
@@ -55,3 +60,15 @@ def coefficient_of_variation(values: ibis.NumericValue, minimum: int = 2) -> ibi
 def created_epoch(accounts: ibis.Table) -> ibis.Table:
     """account_id and its registration time in epoch seconds (null when unknown)."""
     return accounts.select("account_id", created=epoch(accounts.created_at))
+
+
+def by_key(events: ibis.Table, keys: ibis.Table) -> ibis.Table:
+    """`events` with its `account_id` replaced by the account's integer `key`."""
+    joined = events.join(keys, "account_id")
+    return joined.select("key", *[c for c in events.columns if c != "account_id"])
+
+
+def by_account(per_key: ibis.Table, keys: ibis.Table) -> ibis.Table:
+    """A per-`key` table back on `account_id`."""
+    joined = per_key.join(keys, "key")
+    return joined.select("account_id", *[c for c in per_key.columns if c != "key"])

@@ -56,64 +56,57 @@ FEATURES = (
 )
 
 
-def login_pairs(logins: ibis.Table, key: str) -> ibis.Table:
-    """Distinct (account_id, address) pairs for address column `key`."""
-    present = logins.filter(logins[key].notnull())
-    return present.select("account_id", address=present[key]).distinct()
+def login_tuples(logins: ibis.Table) -> ibis.Table:
+    """Distinct (account_id, ip, ip_prefix, device_id): an account logs in from the same few
+    addresses again and again, so everything below reads this much smaller table once."""
+    return logins.select("account_id", "ip", "ip_prefix", "device_id").distinct()
 
 
-def address_users(pairs: ibis.Table, accounts: ibis.Table, as_of) -> ibis.Table:
-    """Pairs with each user's registration week and age in days."""
-    created = created_epoch(accounts)
+def address_users(tuples: ibis.Table, created: ibis.Table, as_of, key: str) -> ibis.Table:
+    """Distinct (account_id, address) pairs for address column `key`, with each user's
+    registration week and age in days."""
+    pairs = tuples.select("account_id", address=tuples[key]).distinct()
+    pairs = pairs.filter(pairs.address.notnull())
     joined = pairs.left_join(created, "account_id").drop("account_id_right")
     return joined.mutate(week=joined.created // WEEK_SECONDS,
                          age_days=(epoch(as_of) - joined.created).cast("float64") / DAY_SECONDS)
 
 
-def busiest_address(pairs: ibis.Table, stats: ibis.Table) -> ibis.Table:
-    """Per account, the stats row of the address it shares with the most accounts (ties:
-    the one with the youngest users)."""
-    ranked = pairs.join(stats, "address")
+def busiest_address(users: ibis.Table, stats: ibis.Table) -> ibis.Table:
+    """Per account, its row of the address it shares with the most accounts (ties: the one
+    with the youngest users)."""
+    ranked = users.join(stats, "address")
     order = ibis.row_number().over(group_by=ranked.account_id,
                                    order_by=[ranked.accounts.desc(),
                                              ranked.peer_median_age_days, ranked.address])
     return ranked.mutate(_rank=order).filter(lambda t: t._rank == 0).drop("_rank")
 
 
-def same_week_peers(users: ibis.Table, busiest: ibis.Table) -> ibis.Table:
-    """Per account, other users of its busiest address registered in its own week."""
-    weeks = users.group_by(["address", "week"]).aggregate(in_week=users.count())
-    mine = busiest.join(users.select("account_id", "address", "week"),
-                        ["account_id", "address"])
-    mine = mine.left_join(weeks, ["address", "week"])
-    return mine.select("account_id", peers=ibis.ifelse(mine.week.isnull(), None,
-                                                       mine.in_week - 1))
-
-
-def address_features(logins: ibis.Table, accounts: ibis.Table, as_of, key: str) -> ibis.Table:
-    """account_id, shared_accounts, same_week_peers, peer_median_age_days for one key."""
-    pairs = login_pairs(logins, key)
-    users = address_users(pairs, accounts, as_of)
+def address_features(tuples: ibis.Table, created: ibis.Table, as_of, key: str) -> ibis.Table:
+    """account_id, address, shared_accounts, same_week_peers (other users of its busiest
+    address registered in its own week), peer_median_age_days for one address kind."""
+    users = address_users(tuples, created, as_of, key)
     stats = users.group_by("address").aggregate(accounts=users.count(),
                                                 peer_median_age_days=users.age_days.median())
-    busiest = busiest_address(pairs, stats)
-    peers = same_week_peers(users, busiest)
-    out = busiest.left_join(peers, "account_id")
+    weeks = users.group_by(["address", "week"]).aggregate(in_week=users.count())
+    busiest = busiest_address(users, stats)
+    out = busiest.left_join(weeks, ["address", "week"])
     return out.select("account_id", "address", "peer_median_age_days",
-                      shared_accounts=out.accounts - 1, same_week_peers=out.peers)
+                      shared_accounts=out.accounts - 1,
+                      same_week_peers=ibis.ifelse(out.week.isnull(), None, out.in_week - 1))
 
 
-def devices_per_account_on_ip(logins: ibis.Table) -> ibis.Table:
+def devices_per_account_on_ip(tuples: ibis.Table) -> ibis.Table:
     """Per IP: distinct devices / distinct accounts (null when no device is known)."""
-    g = logins.group_by("ip").aggregate(devices=logins.device_id.nunique(),
-                                        users=logins.account_id.nunique())
+    g = tuples.group_by("ip").aggregate(devices=tuples.device_id.nunique(),
+                                        users=tuples.account_id.nunique())
     return g.select(address=g.ip, ip_devices_per_account=ibis.ifelse(
         g.devices > 0, g.devices.cast("float64") / g.users.cast("float64"), None))
 
 
-def per_account_counts(logins: ibis.Table) -> ibis.Table:
-    g = logins.group_by("account_id").aggregate(ip_count=logins.ip.nunique(),
-                                                devices=logins.device_id.nunique())
+def per_account_counts(tuples: ibis.Table) -> ibis.Table:
+    g = tuples.group_by("account_id").aggregate(ip_count=tuples.ip.nunique(),
+                                                devices=tuples.device_id.nunique())
     return g.select("account_id", "ip_count",
                     device_count=ibis.ifelse(g.devices > 0, g.devices, None))
 
@@ -121,18 +114,19 @@ def per_account_counts(logins: ibis.Table) -> ibis.Table:
 def compute(tables: Tables) -> ibis.Table | None:
     if tables.logins is None:
         return None
-    logins, accounts, as_of = tables.logins, tables.accounts, tables.as_of_literal
-    ip = address_features(logins, accounts, as_of, "ip")
-    ip = ip.left_join(devices_per_account_on_ip(logins), "address")
+    tuples = login_tuples(tables.logins)
+    created, as_of = created_epoch(tables.accounts), tables.as_of_literal
+    ip = address_features(tuples, created, as_of, "ip")
+    ip = ip.left_join(devices_per_account_on_ip(tuples), "address")
     ip = ip.select("account_id", "ip_devices_per_account",
                    ip_shared_accounts=ip.shared_accounts, ip_same_week_peers=ip.same_week_peers,
                    ip_peer_median_age_days=ip.peer_median_age_days)
-    prefix = address_features(logins, accounts, as_of, "ip_prefix")
+    prefix = address_features(tuples, created, as_of, "ip_prefix")
     prefix = prefix.select("account_id", prefix_shared_accounts=prefix.shared_accounts,
                            prefix_same_week_peers=prefix.same_week_peers)
-    device = address_features(logins, accounts, as_of, "device_id")
+    device = address_features(tuples, created, as_of, "device_id")
     device = device.select("account_id", device_shared_accounts=device.shared_accounts)
-    out = per_account_counts(logins)
+    out = per_account_counts(tuples)
     for part in (ip, prefix, device):
         out = out.left_join(part, "account_id").drop("account_id_right")
     return out
