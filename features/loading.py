@@ -54,6 +54,8 @@ EARLIEST_TIMESTAMP = datetime(2000, 1, 1, tzinfo=timezone.utc)
 FUTURE_TOLERANCE = timedelta(days=1)
 LAST_EPOCH_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z
 MAX_PROBLEMS = 50
+OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+CANONICAL_IPV4 = f"^{OCTET}(\\.{OCTET}){{3}}$"  # exactly the strings ipaddress prints for IPv4
 ROW_COLUMN = "_row"  # source row number (1-based), kept in staged tables for error messages
 IP_PREFIX_COLUMN = "ip_prefix"
 # A timestamp string carries a zone when its time part ends in Z, an offset or a zone name.
@@ -598,9 +600,14 @@ class _TableStager:
 
     def pseudonymise_ips(self, values: pa.ChunkedArray, typed: pa.Table) -> tuple[pa.Array, pa.Array]:
         encoded = pc.dictionary_encode(values).combine_chunks()
+        canonical_v4 = pc.match_substring_regex(encoded.dictionary, CANONICAL_IPV4).to_pylist()
+        v4_prefixes = pc.replace_substring_regex(encoded.dictionary, r"\.[0-9]+$", ".0/24").to_pylist()
         addresses, prefixes, invalid = [], [], []
         for position, raw in enumerate(encoded.dictionary.to_pylist()):
-            parsed = parse_ip(raw) if raw is not None else None
+            if canonical_v4[position]:  # the common case, without the ipaddress module
+                parsed = raw, v4_prefixes[position]
+            else:
+                parsed = parse_ip(raw) if raw is not None else None
             if parsed is None:
                 invalid.append(position)
                 addresses.append(None)

@@ -103,7 +103,7 @@ class Pseudonymiser:
         key = kind + ":" + value
         found = self._memo.get(key)
         if found is None:
-            digest = hmac.new(self.secret, key.encode("utf-8"), hashlib.sha256).hexdigest()
+            digest = hmac.digest(self.secret, key.encode("utf-8"), hashlib.sha256).hex()
             found = kind[0] + digest[:PSEUDONYM_HEX_CHARS]
             if len(self._memo) >= MEMO_LIMIT:
                 self._memo.clear()
