@@ -35,12 +35,12 @@ class Tables:
 
     @property
     def account_keys(self) -> ibis.Table:
-        """account_id and `key`, a dense integer per account (its rank by id).
+        """account_id and `account_key`, a dense integer per account (its rank by id).
 
         Sorting and windowing millions of events by an integer is much cheaper than by a
-        string id; families that order events join them to `key` first."""
+        string id; families that order events join them to `account_key` first."""
         rank = ibis.row_number().over(order_by=self.accounts.account_id)
-        return self.accounts.select("account_id", key=rank.cast("int32"))
+        return self.accounts.select("account_id", account_key=rank.cast("int32"))
 
 
 def latest(column: ibis.Column) -> datetime | None:

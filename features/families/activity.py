@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ibis
 
-from features.families.common import (by_account, by_key, china_hour, china_second_of_day,
-                                      coefficient_of_variation, entropy_bits, epoch, share)
+from features.families.common import (by_account, by_key, china_hour, china_second_of_day, epoch,
+                                      share)
 from features.feature import Feature
 from features.tables import Tables
 
@@ -65,45 +65,49 @@ def all_events(tables: Tables) -> ibis.Table | None:
 def with_gaps(events: ibis.Table) -> ibis.Table:
     """Each event with `gap`: seconds since the account's previous event (null for its first).
 
-    The family's only ordered pass: one window over the narrow (key, t) table."""
-    previous = events.t.lag().over(group_by=events.key, order_by=events.t)
-    return events.select("key", "t", gap=events.t - previous)
+    The family's only ordered pass: one window over the narrow (account_key, t) table."""
+    previous = events.t.lag().over(group_by=events.account_key, order_by=events.t)
+    return events.select("account_key", "t", gap=events.t - previous)
 
 
-def rhythm_features(events: ibis.Table) -> ibis.Table:
-    """Days, daily spans, gaps and sessions per key, from one grouped pass over the gaps.
+def hourly_partials(events: ibis.Table) -> ibis.Table:
+    """Per (account_key, China-time hour of the event): events and partial sums of the day,
+    gap and session measures, all of which add up over the hours of an account.
 
     Events are in time order within the account, so an event starts a new active day
     exactly when its gap reaches back past that day's midnight, and the gaps within one
     day add up to the day's span from its first to its last event."""
     g = with_gaps(events)
+    gap = g.gap.cast("float64")
     new_day = g.gap.isnull() | (g.gap > china_second_of_day(g.t))
     in_session = g.gap <= SESSION_GAP_SECONDS
-    agg = g.group_by("key").aggregate(
-        events=g.count(),
-        active_days=new_day.cast("int64").sum(),
+    return g.group_by(["account_key", china_hour(g.t).name("hour")]).aggregate(
+        n=g.count(),
+        new_days=new_day.cast("int64").sum(),
         span_seconds=g.gap.sum(where=~new_day),
-        inter_event_cv=coefficient_of_variation(g.gap.cast("float64")),
+        gap_sum=gap.sum(),
+        gap_squares=(gap * gap).sum(),
         session_seconds=g.gap.sum(where=in_session),
         sessions=(~in_session.fill_null(False)).cast("int64").sum(),
     )
-    return agg.select(
-        "key", "active_days", "inter_event_cv",
-        events_per_active_day=share(agg.events, agg.active_days),
-        daily_span_hours=share(agg.span_seconds.fill_null(0), agg.active_days) / 3_600.0,
-        mean_session_minutes=share(agg.session_seconds.fill_null(0), agg.sessions) / 60.0,
-    )
 
 
-def hour_features(events: ibis.Table) -> ibis.Table:
-    """Hour-of-day entropy and night share per key."""
-    hours = events.group_by(["key", china_hour(events.t).name("hour")]).aggregate(
-        n=events.count())
-    night = hours.hour.between(NIGHT_HOURS[0], NIGHT_HOURS[1] - 1)
-    agg = hours.group_by("key").aggregate(total=hours.n.sum(), night=hours.n.sum(where=night))
-    agg = agg.select("key", night_share=share(agg.night.fill_null(0), agg.total))
-    entropy = entropy_bits(hours, "key", "n").rename(hour_entropy_bits="entropy")
-    return agg.join(entropy, "key")
+def gap_cv(gaps: ibis.IntegerValue, total: ibis.FloatingValue,
+           squares: ibis.FloatingValue) -> ibis.FloatingValue:
+    """Population std / mean of gaps from their count, sum and sum of squares; null with
+    fewer than two gaps or a zero mean (as `coefficient_of_variation`)."""
+    mean = total / gaps.cast("float64")
+    variance = ibis.greatest(squares / gaps.cast("float64") - mean * mean, 0.0)
+    return ibis.ifelse((gaps >= 2) & (mean > 0), variance.sqrt() / mean, None)
+
+
+def hour_entropy(hours: ibis.IntegerValue, total: ibis.IntegerValue,
+                 n_log_n: ibis.FloatingValue) -> ibis.FloatingValue:
+    """Entropy (bits) of the counts n_h of `hours` hours from their total N and the sum of
+    n_h log2 n_h: -sum (n_h / N) log2 (n_h / N) = log2 N - sum n_h log2 n_h / N (exactly 0
+    for a single hour, where rounding would leave a trace)."""
+    n = total.cast("float64")
+    return ibis.ifelse(hours > 1, ibis.greatest(n.log2() - n_log_n / n, 0.0), 0.0)
 
 
 def compute(tables: Tables) -> ibis.Table | None:
@@ -111,5 +115,23 @@ def compute(tables: Tables) -> ibis.Table | None:
     if events is None:
         return None
     keys = tables.account_keys
-    keyed = by_key(events, keys)
-    return by_account(rhythm_features(keyed).join(hour_features(keyed), "key"), keys)
+    h = hourly_partials(by_key(events, keys))
+    night = h.hour.between(NIGHT_HOURS[0], NIGHT_HOURS[1] - 1)
+    n = h.n.cast("float64")
+    agg = h.group_by("account_key").aggregate(
+        events=h.n.sum(), hours=h.count(), night=h.n.sum(where=night),
+        n_log_n=(n * n.log2()).sum(),
+        active_days=h.new_days.sum(), span_seconds=h.span_seconds.sum(),
+        gap_sum=h.gap_sum.sum(), gap_squares=h.gap_squares.sum(),
+        session_seconds=h.session_seconds.sum(), sessions=h.sessions.sum(),
+    )
+    features = agg.select(
+        "account_key", "active_days",
+        events_per_active_day=share(agg.events, agg.active_days),
+        daily_span_hours=share(agg.span_seconds.fill_null(0), agg.active_days) / 3_600.0,
+        hour_entropy_bits=hour_entropy(agg.hours, agg.events, agg.n_log_n),
+        night_share=share(agg.night.fill_null(0), agg.events),
+        inter_event_cv=gap_cv(agg.events - 1, agg.gap_sum, agg.gap_squares),
+        mean_session_minutes=share(agg.session_seconds.fill_null(0), agg.sessions) / 60.0,
+    )
+    return by_account(features, keys)

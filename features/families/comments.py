@@ -101,9 +101,10 @@ def text_features(per_text: ibis.Table) -> ibis.Table:
 def interval_features(comments: ibis.Table, keys: ibis.Table) -> ibis.Table:
     """Coefficient of variation of the gaps between an account's consecutive comments."""
     c = by_key(comments.select("account_id", t=epoch(comments.ts)), keys)
-    previous = c.t.lag().over(group_by=c.key, order_by=c.t)
-    gaps = c.select("key", gap=(c.t - previous).cast("float64"))
-    cv = gaps.group_by("key").aggregate(comment_interval_cv=coefficient_of_variation(gaps.gap))
+    previous = c.t.lag().over(group_by=c.account_key, order_by=c.t)
+    gaps = c.select("account_key", gap=(c.t - previous).cast("float64"))
+    cv = gaps.group_by("account_key").aggregate(
+        comment_interval_cv=coefficient_of_variation(gaps.gap))
     return by_account(cv, keys)
 
 

@@ -21,19 +21,20 @@ def epoch(ts: ibis.TimestampValue) -> ibis.IntegerValue:
     return ts.epoch_seconds().cast("int64")
 
 
-def china_second_of_day(t: ibis.IntegerValue) -> ibis.IntegerValue:
-    """Seconds since midnight China time of epoch seconds `t`."""
-    return (t + CHINA_OFFSET_SECONDS) % DAY_SECONDS
-
-
 def china_hour(t: ibis.IntegerValue) -> ibis.IntegerValue:
     """Hour of day (0-23) in China time of epoch seconds `t`."""
-    return china_second_of_day(t) // 3_600
+    return ((t + CHINA_OFFSET_SECONDS) % DAY_SECONDS) // 3_600
 
 
 def china_day(t: ibis.IntegerValue) -> ibis.IntegerValue:
     """Day number in China time of epoch seconds `t` (midnight to midnight, UTC+8)."""
     return (t + CHINA_OFFSET_SECONDS) // DAY_SECONDS
+
+
+def china_second_of_day(t: ibis.IntegerValue) -> ibis.IntegerValue:
+    """Seconds since the start of `china_day(t)`: t - s falls on an earlier China-time day
+    exactly when s exceeds this."""
+    return t + CHINA_OFFSET_SECONDS - china_day(t) * DAY_SECONDS
 
 
 def share(part: ibis.NumericValue, whole: ibis.NumericValue) -> ibis.FloatingValue:
@@ -63,12 +64,12 @@ def created_epoch(accounts: ibis.Table) -> ibis.Table:
 
 
 def by_key(events: ibis.Table, keys: ibis.Table) -> ibis.Table:
-    """`events` with its `account_id` replaced by the account's integer `key`."""
+    """`events` with its `account_id` replaced by the account's integer `account_key`."""
     joined = events.join(keys, "account_id")
-    return joined.select("key", *[c for c in events.columns if c != "account_id"])
+    return joined.select("account_key", *[c for c in events.columns if c != "account_id"])
 
 
 def by_account(per_key: ibis.Table, keys: ibis.Table) -> ibis.Table:
-    """A per-`key` table back on `account_id`."""
-    joined = per_key.join(keys, "key")
-    return joined.select("account_id", *[c for c in per_key.columns if c != "key"])
+    """A per-`account_key` table back on `account_id`."""
+    joined = per_key.join(keys, "account_key")
+    return joined.select("account_id", *[c for c in per_key.columns if c != "account_key"])
