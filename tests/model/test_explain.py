@@ -41,6 +41,7 @@ def explained(model, features):
     return sample, model.thresholds.verdicts(probability), explain(model, sample)
 
 
+@pytest.mark.slow  # needs the session's trained model
 def test_contributions_plus_base_value_equal_the_raw_score(model, explained):
     sample, _, explanation = explained
     assert explanation.contributions.shape == (len(sample), len(model.feature_names))
@@ -49,6 +50,7 @@ def test_contributions_plus_base_value_equal_the_raw_score(model, explained):
                                atol=1e-6, rtol=0)
 
 
+@pytest.mark.slow  # needs the session's trained model
 def test_top_reasons_push_towards_the_verdict(model, explained):
     sample, verdicts, explanation = explained
     assert {"bot", "human"} <= set(verdicts)
@@ -60,6 +62,7 @@ def test_top_reasons_push_towards_the_verdict(model, explained):
         assert all(s > 0 for s in shaps) if verdict != "human" else all(s < 0 for s in shaps)
 
 
+@pytest.mark.slow  # needs the session's trained model
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_reasons_are_registry_sentences_filled_with_the_accounts_own_values(model, explained, lang):
     sample, verdicts, explanation = explained
@@ -86,6 +89,7 @@ def test_a_reason_changes_with_the_accounts_value():
     assert "12 other" in render_reason("ip_same_week_peers", {"ip_same_week_peers": 12.0})
 
 
+@pytest.mark.slow  # needs the session's trained model
 def test_waterfall_plot_is_saved_as_png(model, features, tmp_path):
     row = features[features[ID] == features[ID].iloc[0]]
     path = waterfall_png(model, row, tmp_path / "plots" / "waterfall.png")

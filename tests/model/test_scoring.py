@@ -54,6 +54,7 @@ def request_file(path, ids: list[str]):
     return path
 
 
+@pytest.mark.slow  # needs the session's trained model
 def test_duplicates_are_scored_once_and_counted(tiny, model_args, tmp_path):
     ids = request_file(tmp_path / "ids.csv", ["u1", "u2", "u1", "u3", "u2", "u1"])
     result = score(tiny, tmp_path / "scores.parquet", "--accounts", ids, *model_args)
@@ -64,6 +65,7 @@ def test_duplicates_are_scored_once_and_counted(tiny, model_args, tmp_path):
     assert "scored 3; written 3;" in result.output
 
 
+@pytest.mark.slow  # needs the session's trained model
 def test_unknown_ids_are_an_error_that_names_them_and_writes_nothing(tiny, model_args, tmp_path):
     out = tmp_path / "scores.csv"
     out.write_text("old complete file\n")
@@ -76,6 +78,7 @@ def test_unknown_ids_are_an_error_that_names_them_and_writes_nothing(tiny, model
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ids.csv", "scores.csv"]
 
 
+@pytest.mark.slow  # needs the session's trained model
 def test_skip_unknown_lists_and_counts_the_skipped_ids(tiny, model_args, tmp_path):
     ids = request_file(tmp_path / "ids.csv", ["u1", "ghost-7", "u2", "ghost-9", "u2"])
     result = score(tiny, tmp_path / "scores.csv", "--accounts", ids, "--skip-unknown", *model_args)
@@ -87,6 +90,7 @@ def test_skip_unknown_lists_and_counts_the_skipped_ids(tiny, model_args, tmp_pat
     assert sorted(scored["account_id"]) == ["u1", "u2"]
 
 
+@pytest.mark.slow  # needs the session's trained model
 def test_csv_output_neutralises_formula_text_and_parquet_keeps_it(tiny, model_args, tmp_path):
     assert score(tiny, tmp_path / "scores.csv", "--followers-of", "s1", "--explain", "all",
                  *model_args).exit_code == 0
@@ -108,6 +112,7 @@ def world(trained, small_world):
     return model, features
 
 
+@pytest.mark.slow  # needs the session's trained model
 def test_reasons_are_computed_only_where_asked(world):
     model, features = world
     by_choice = {which: score_in_chunks(features, model, "7", which=which)
@@ -123,6 +128,7 @@ def test_reasons_are_computed_only_where_asked(world):
         pd.testing.assert_series_equal(scored["bot_probability"], flagged["bot_probability"])
 
 
+@pytest.mark.slow  # needs the session's trained model
 def test_chunked_scoring_equals_one_pass_in_request_order(world):
     model, features = world
     rows = np.random.default_rng(4).permutation(len(features))[:700]
@@ -134,6 +140,7 @@ def test_chunked_scoring_equals_one_pass_in_request_order(world):
     pd.testing.assert_frame_equal(together, one_pass)
 
 
+@pytest.mark.slow  # needs the session's trained model
 def test_an_empty_request_still_writes_the_columns(world, tmp_path):
     model, features = world
     with AtomicChunkWriter(tmp_path / "empty.parquet", OUTPUT_SCHEMA) as writer:
