@@ -52,12 +52,42 @@ def explain(model: FanauditModel, frame: pd.DataFrame) -> Explanation:
     return Explanation(values, float(base), model.feature_names)
 
 
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _speakable(name: str, values: dict[str, float], missing_families: set[str]) -> bool:
+    """Can this feature be a reason? A missing value speaks only for a family with no data at
+    all ("posted no comments"), once; where the family has data it means "not applicable"."""
+    if not _missing(values.get(name)):
+        return True
+    family = FEATURES_BY_NAME[name].family
+    if family in missing_families:
+        return False
+    siblings = (f for f in FEATURES_BY_NAME.values() if f.family == family and f.name in values)
+    if any(not _missing(values[f.name]) for f in siblings):
+        return False
+    missing_families.add(family)
+    return True
+
+
 def top_contributions(contributions: np.ndarray, names: tuple[str, ...], towards_bot: bool,
-                      k: int = TOP_REASONS) -> list[tuple[str, float]]:
-    """The k features pushing hardest towards the verdict (bot: positive; human: negative)."""
+                      k: int = TOP_REASONS, values: dict[str, float] | None = None
+                      ) -> list[tuple[str, float]]:
+    """The k features pushing hardest towards the verdict (bot: positive; human: negative).
+
+    With the account's `values`, only features that make a sensible reason are kept (see
+    `_speakable`); without them, the raw top k.
+    """
     signed = contributions if towards_bot else -contributions
-    order = np.argsort(-signed, kind="stable")[:k]
-    return [(names[i], float(contributions[i])) for i in order if signed[i] > 0]
+    chosen: list[tuple[str, float]] = []
+    missing_families: set[str] = set()
+    for i in np.argsort(-signed, kind="stable"):
+        if signed[i] <= 0 or len(chosen) == k:
+            break
+        if values is None or _speakable(names[i], values, missing_families):
+            chosen.append((names[i], float(contributions[i])))
+    return chosen
 
 
 def reasons_sentence(top: list[tuple[str, float]], values: dict[str, float], lang: Language = "en") -> str:

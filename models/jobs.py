@@ -112,7 +112,7 @@ def explain_account(data_dir: Path, account_id: str, *, model_uri: str | None = 
     verdict = str(model.thresholds.verdicts([probability])[0])
     explanation = explain(model, row)
     values = row.iloc[0].to_dict()
-    chosen = top_contributions(explanation.contributions[0], model.feature_names,
+    chosen = top_contributions(explanation.contributions[0], model.feature_names, values=values,
                                towards_bot=verdict != "human", k=top)
     contributions = [(name, shap, None if pd.isna(values[name]) else float(values[name]),
                       render_reason(name, values, lang)) for name, shap in chosen]

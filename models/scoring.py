@@ -115,7 +115,7 @@ def add_reasons(scored: pd.DataFrame, features: pd.DataFrame, model: FanauditMod
     names = model.feature_names
     reasons, tops = [], []
     for position, values in enumerate(subset.loc[:, list(names)].to_dict("records")):
-        top = top_contributions(contributions[position], names,
+        top = top_contributions(contributions[position], names, values=values,
                                 towards_bot=scored["verdict"].iat[rows[position]] != "human")
         reasons.append(reasons_sentence(top, values, lang))
         tops.append(top_features_json(top, values))

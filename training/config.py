@@ -36,6 +36,10 @@ class TrainConfig(BaseModel):
     calibration: Literal["auto", "isotonic", "sigmoid"] = "auto"
     target_fpr: float = Field(0.01, gt=0, lt=1)  # bot threshold: FPR on held-out humans at most this
     human_max_miss: float = Field(0.05, gt=0, lt=1)  # human threshold: at most this share of bots below
+    # Floors that keep verdicts consistent with the calibrated probabilities on near-perfect
+    # models: never call `bot` below this probability, never `human` above the other.
+    min_bot_probability: float = Field(0.5, gt=0, lt=1)
+    max_human_probability: float = Field(0.2, gt=0, lt=1)
     # evaluation
     bootstrap: int = Field(200, ge=0)
     # registry

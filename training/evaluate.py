@@ -34,9 +34,14 @@ def human_threshold_at_miss(p: np.ndarray, y: np.ndarray, max_miss: float, bot: 
     return float(min(threshold, bot))
 
 
-def choose_thresholds(p: np.ndarray, y: np.ndarray, target_fpr: float, max_miss: float) -> Thresholds:
-    bot = bot_threshold_at_fpr(p, y, target_fpr)
-    return Thresholds(bot=bot, human=human_threshold_at_miss(p, y, max_miss, bot))
+def choose_thresholds(p: np.ndarray, y: np.ndarray, target_fpr: float, max_miss: float,
+                      min_bot: float = 0.5, max_human: float = 0.2) -> Thresholds:
+    """`bot` at the target false-positive rate but never below `min_bot` (a higher threshold
+    only lowers the FPR); `human` where at most `max_miss` of bots fall below, but never
+    above `max_human` nor the bot threshold."""
+    bot = max(bot_threshold_at_fpr(p, y, target_fpr), min_bot)
+    human = min(human_threshold_at_miss(p, y, max_miss, bot), max_human)
+    return Thresholds(bot=bot, human=human)
 
 
 def recall_at_fpr(p: np.ndarray, y: np.ndarray, fpr: float) -> float:

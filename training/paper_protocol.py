@@ -160,7 +160,8 @@ def build_model(features: pd.DataFrame, y: np.ndarray, config: ProtocolConfig) -
         folds[held] = number
     raw = out_of_fold_raw_scores(X, y, folds, train)
     calibration, _ = choose_calibration(raw, y, folds, train.calibration)
-    thresholds = choose_thresholds(calibration.apply(raw), y, train.target_fpr, train.human_max_miss)
+    thresholds = choose_thresholds(calibration.apply(raw), y, train.target_fpr, train.human_max_miss,
+                                   train.min_bot_probability, train.max_human_probability)
     return FanauditModel(fit_booster(X, y, train), FEATURE_NAMES, calibration, thresholds, {})
 
 

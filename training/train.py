@@ -140,7 +140,8 @@ def train_model(data: TrainingData, config: TrainConfig, progress: Progress | No
     calibration, brier = choose_calibration(raw[held], y[held], folds[held], config.calibration)
     probability = np.full(len(y), np.nan)
     probability[held] = calibration.apply(raw[held])
-    thresholds = choose_thresholds(probability[held], y[held], config.target_fpr, config.human_max_miss)
+    thresholds = choose_thresholds(probability[held], y[held], config.target_fpr, config.human_max_miss,
+                                   config.min_bot_probability, config.max_human_probability)
     if progress:
         progress("evaluation")
     evaluation = evaluate(probability[held], y[held], data.labels[held].reset_index(drop=True),

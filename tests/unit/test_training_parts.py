@@ -131,3 +131,11 @@ def test_time_split_holds_out_later_accounts_and_trains_only_on_earlier_ones():
     folds = assign_folds(data, TrainConfig(split="time", n_folds=2))
     # three time blocks of two: {10, 20} never held out, {30, 40} fold 0, {50, 60} fold 1
     assert list(folds) == [1, NEVER_HELD_OUT, 0, NEVER_HELD_OUT, 1, 0]
+
+
+def test_on_a_near_perfect_model_verdicts_still_follow_the_probabilities():
+    p = np.array([0.0, 0.001, 0.002, 0.003, 0.04, 0.97, 0.99, 1.0])
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    t = choose_thresholds(p, y, target_fpr=0.01, max_miss=0.05, min_bot=0.5, max_human=0.2)
+    assert t.bot == 0.5 and t.human == 0.04  # not 'bot' at a 4% probability
+    assert list(t.verdicts(np.array([0.03, 0.04, 0.3, 0.6]))) == ["human", "uncertain", "uncertain", "bot"]
