@@ -18,7 +18,7 @@ class Tables:
 
     `as_of` is the reference time for ages and recency: the dataset's last event (or, with
     no events, its latest `observed_at`, else its newest account), so features never depend
-    on the wall clock.
+    on the wall clock. `integer_keys` says whether `keyed` ranks accounts to integers.
     """
 
     accounts: ibis.Table
@@ -28,6 +28,7 @@ class Tables:
     engagements: ibis.Table | None
     orders: ibis.Table | None
     as_of: datetime
+    integer_keys: bool = False
 
     @property
     def as_of_literal(self) -> ibis.expr.types.TimestampScalar:
@@ -35,12 +36,27 @@ class Tables:
 
     @property
     def account_keys(self) -> ibis.Table:
-        """account_id and `account_key`, a dense integer per account (its rank by id).
-
-        Sorting and windowing millions of events by an integer is much cheaper than by a
-        string id; families that order events join them to `account_key` first."""
+        """account_id and `account_key`, a dense int32 per account (its rank by id)."""
         rank = ibis.row_number().over(order_by=self.accounts.account_id)
         return self.accounts.select("account_id", account_key=rank.cast("int32"))
+
+    def keyed(self, events: ibis.Table) -> ibis.Table:
+        """`events` with `account_key` in place of `account_id`, for sorting and windowing.
+
+        With `integer_keys` (DuckDB, where ordering millions of events by an integer is much
+        cheaper than by a string) the key is the account's rank; otherwise (Spark, where a
+        global rank would pull every account into one partition) it is the id itself."""
+        if not self.integer_keys:
+            return events.rename(account_key="account_id")
+        joined = events.join(self.account_keys, "account_id")
+        return joined.select("account_key", *[c for c in events.columns if c != "account_id"])
+
+    def unkeyed(self, per_key: ibis.Table) -> ibis.Table:
+        """A per-`account_key` table (from `keyed` events) back on `account_id`."""
+        if not self.integer_keys:
+            return per_key.rename(account_id="account_key")
+        joined = per_key.join(self.account_keys, "account_key")
+        return joined.select("account_id", *[c for c in per_key.columns if c != "account_key"])
 
 
 def latest(column: ibis.Column) -> datetime | None:
@@ -65,4 +81,4 @@ def open_tables(con, staged: StagedDataset) -> Tables:
                  or datetime(2000, 1, 1, tzinfo=timezone.utc))
     if as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=timezone.utc)
-    return Tables(accounts=accounts, as_of=as_of, **events)
+    return Tables(accounts=accounts, as_of=as_of, integer_keys=con.name == "duckdb", **events)

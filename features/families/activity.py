@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import ibis
 
-from features.families.common import (by_account, by_key, china_hour, china_second_of_day, epoch,
-                                      share)
+from features.families.common import china_hour, china_second_of_day, epoch, share
 from features.feature import Feature
 from features.tables import Tables
 
@@ -114,8 +113,7 @@ def compute(tables: Tables) -> ibis.Table | None:
     events = all_events(tables)
     if events is None:
         return None
-    keys = tables.account_keys
-    h = hourly_partials(by_key(events, keys))
+    h = hourly_partials(tables.keyed(events))
     night = h.hour.between(NIGHT_HOURS[0], NIGHT_HOURS[1] - 1)
     n = h.n.cast("float64")
     agg = h.group_by("account_key").aggregate(
@@ -134,4 +132,4 @@ def compute(tables: Tables) -> ibis.Table | None:
         inter_event_cv=gap_cv(agg.events - 1, agg.gap_sum, agg.gap_squares),
         mean_session_minutes=share(agg.session_seconds.fill_null(0), agg.sessions) / 60.0,
     )
-    return by_account(features, keys)
+    return tables.unkeyed(features)

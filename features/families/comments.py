@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import ibis
 
-from features.families.common import (by_account, by_key, coefficient_of_variation,
-                                      entropy_bits, epoch, share)
+from features.families.common import coefficient_of_variation, entropy_bits, epoch, share
 from features.feature import Feature
 from features.tables import Tables
 
@@ -98,18 +97,19 @@ def text_features(per_text: ibis.Table) -> ibis.Table:
     return features.join(entropy.rename(comment_text_entropy_bits="entropy"), "account_id")
 
 
-def interval_features(comments: ibis.Table, keys: ibis.Table) -> ibis.Table:
+def interval_features(tables: Tables) -> ibis.Table:
     """Coefficient of variation of the gaps between an account's consecutive comments."""
-    c = by_key(comments.select("account_id", t=epoch(comments.ts)), keys)
+    comments = tables.comments
+    c = tables.keyed(comments.select("account_id", t=epoch(comments.ts)))
     previous = c.t.lag().over(group_by=c.account_key, order_by=c.t)
     gaps = c.select("account_key", gap=(c.t - previous).cast("float64"))
     cv = gaps.group_by("account_key").aggregate(
         comment_interval_cv=coefficient_of_variation(gaps.gap))
-    return by_account(cv, keys)
+    return tables.unkeyed(cv)
 
 
 def compute(tables: Tables) -> ibis.Table | None:
     if tables.comments is None:
         return None
     texts = text_features(account_texts(tables.comments))
-    return texts.join(interval_features(tables.comments, tables.account_keys), "account_id")
+    return texts.join(interval_features(tables), "account_id")

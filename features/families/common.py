@@ -61,15 +61,3 @@ def coefficient_of_variation(values: ibis.NumericValue, minimum: int = 2) -> ibi
 def created_epoch(accounts: ibis.Table) -> ibis.Table:
     """account_id and its registration time in epoch seconds (null when unknown)."""
     return accounts.select("account_id", created=epoch(accounts.created_at))
-
-
-def by_key(events: ibis.Table, keys: ibis.Table) -> ibis.Table:
-    """`events` with its `account_id` replaced by the account's integer `account_key`."""
-    joined = events.join(keys, "account_id")
-    return joined.select("account_key", *[c for c in events.columns if c != "account_id"])
-
-
-def by_account(per_key: ibis.Table, keys: ibis.Table) -> ibis.Table:
-    """A per-`account_key` table back on `account_id`."""
-    joined = per_key.join(keys, "account_key")
-    return joined.select("account_id", *[c for c in per_key.columns if c != "account_key"])
