@@ -495,6 +495,7 @@ class _TableStager:
     def stage_batch(self, batch: pa.RecordBatch, present: list[Column]) -> pa.Table:
         first_row = self.rows + 1
         self.rows += batch.num_rows
+        batch = batch.select([c.name for c in present])  # other columns never reach DuckDB
         batch = normalise_batch(self.path, batch, first_row, {c.name for c in present})
         numbered = batch.append_column(
             ROW_COLUMN, pa.array(np.arange(first_row, first_row + batch.num_rows), pa.int64()))
@@ -736,9 +737,10 @@ def duckdb_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def stage_tables(files: dict[str, Path], work: Path, pseudonymiser: Pseudonymiser, latest: datetime,
-                 con: duckdb.DuckDBPyConnection,
-                 progress: Callable[[str], None] | None) -> tuple[dict[str, StagedTable], list[Problem]]:
+def stage_tables(files: dict[str, Path], work: Path, pseudonymiser: Pseudonymiser,
+                 latest: datetime, con: duckdb.DuckDBPyConnection,
+                 progress: Callable[[str], None] | None,
+                 ) -> tuple[dict[str, StagedTable], list[Problem]]:
     """Stage every table file under `work`; the tables staged and every problem found."""
     staged: dict[str, StagedTable] = {}
     problems: list[Problem] = []
@@ -757,7 +759,8 @@ def stage_tables(files: dict[str, Path], work: Path, pseudonymiser: Pseudonymise
         problems += table_problems
         staged[name] = StagedTable(name, path, work / name, rows)
     if "accounts" in staged and staged["accounts"].rows == 0 and not problems:
-        problems.append(Problem(str(files["accounts"]), None, None, "table 'accounts' has no rows (a header only)"))
+        problems.append(Problem(str(files["accounts"]), None, None,
+                                "table 'accounts' has no rows (a header only)"))
     return staged, problems
 
 

@@ -264,6 +264,12 @@ def test_different_explicit_offsets_are_accepted(tmp_path, private_tmp):
     assert "valid" in result.output
 
 
+def test_extra_columns_are_ignored_even_with_internal_names(tmp_path, private_tmp):
+    accounts = "account_id,_row,p:account_id,ip_prefix\na1,x,y,z\na2,,,\n"
+    frame = features_frame(write_folder(tmp_path / "data", {"accounts.csv": accounts}), tmp_path / "f.parquet")
+    assert sorted(frame["account_id"]) == ["a1", "a2"]
+
+
 def test_files_that_are_no_table_are_named_in_a_warning(tmp_path, private_tmp):
     data = write_folder(tmp_path / "data", {"Logins.CSV": LOGINS})
     result = runner.invoke(app, ["validate", str(data)])

@@ -112,7 +112,7 @@ def parse_stamp(text: str) -> datetime:
 
 def expected_tables(rows: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
     truthy = {"true": True, "1": True, "false": False, "no": False}
-    accounts = pd.DataFrame({
+    accounts = pd.DataFrame(dtype=object, data={
         "account_id": [r["account_id"] for r in rows["accounts"]],
         "created_at": [parse_stamp(r["created_at"]) for r in rows["accounts"]],
         "nickname": [r["nickname"] for r in rows["accounts"]],
@@ -121,9 +121,9 @@ def expected_tables(rows: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
         "has_avatar": [None if r["has_avatar"] is None else truthy[r["has_avatar"].lower()]
                        for r in rows["accounts"]],
     })
-    logins = pd.DataFrame({"account_id": [r["account_id"] for r in rows["logins"]],
+    logins = pd.DataFrame(dtype=object, data={"account_id": [r["account_id"] for r in rows["logins"]],
                            "ts": [parse_stamp(r["ts"]) for r in rows["logins"]]})
-    engagements = pd.DataFrame({
+    engagements = pd.DataFrame(dtype=object, data={
         "account_id": [r["account_id"] for r in rows["engagements"]],
         "room_id": [r["room_id"] for r in rows["engagements"]],
         "ts": [parse_stamp(r["ts"]) for r in rows["engagements"]],

@@ -107,8 +107,13 @@ def setup(server_uri, tmp_path_factory) -> Setup:
     return Setup(server_uri, data, config, model, root)
 
 
+def clean_env() -> dict[str, str]:
+    """The environment without MLflow URIs (mlflow.set_tracking_uri exports them)."""
+    return {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
+
+
 def fanaudit(setup: Setup, *args) -> subprocess.Popen:
-    return subprocess.Popen(["fanaudit", *map(str, args), "--tracking-uri", setup.uri],
+    return subprocess.Popen(["fanaudit", *map(str, args), "--tracking-uri", setup.uri], env=clean_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=setup.root)
 
 
@@ -164,13 +169,15 @@ def test_registered_model_loads_in_a_fresh_process_and_holds_no_pickle(setup, tr
     script = textwrap.dedent(f"""
         import mlflow, pandas as pd
         mlflow.set_tracking_uri({setup.uri!r})
+        mlflow.set_registry_uri({setup.uri!r})
         uri = "models:/{setup.model}/1"
         mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path={str(folder)!r})
         model = mlflow.pyfunc.load_model(uri)
         columns = model.metadata.get_input_schema().input_names()
         print(model.predict(pd.DataFrame({{c: [0.0, 1.0] for c in columns}}))["bot_probability"].between(0, 1).all())
     """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=600, env=clean_env())
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "True"
     files = [p for p in folder.rglob("*") if p.is_file()]

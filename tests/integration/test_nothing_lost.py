@@ -155,15 +155,15 @@ def test_killed_scoring_leaves_no_partial_output_and_a_rerun_completes(trained, 
     assert not target.exists()
     assert any(scratch.glob("fanaudit-staged-*")), "the killed run's staged folder is its only trace"
 
-    for fraction in (0.9, 0.75, 0.5):  # late, when chunks are scored and written
+    for fraction in (0.85, 0.7, 0.55, 0.4):  # late: while accounts are scored and written
         began = time.monotonic()
-        if kill_when(start(target), lambda: time.monotonic() - began > fraction * took):
-            break
-        assert_same_scores(target, expected)  # it ended first: then complete
+        kill_when(start(target), lambda: time.monotonic() - began > fraction * took)
+        if not target.exists():
+            break  # killed before the output was complete: nothing at the target path
+        assert_same_scores(target, expected)  # it committed before the kill: then complete
         target.unlink()
     else:
-        pytest.fail("scoring always finished before it could be killed late")
-    assert not target.exists(), "a killed run left output at the target path"
+        pytest.fail("scoring always committed its output before it could be killed")
 
     assert start(target).wait() == 0, (tmp_path / "score.log").read_text()
     assert_same_scores(target, expected)

@@ -99,7 +99,8 @@ def audit(tmp_path_factory) -> Audit:
     home, tmp, cwd, out, data = (root / n for n in ("home", "tmp", "cwd", "out", "data"))
     for folder in (tmp, cwd, out):
         folder.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in (SECRET_ENV, "MLFLOW_TRACKING_URI")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in (SECRET_ENV, "MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
     env |= {"FANAUDIT_HOME": str(home), "TMPDIR": str(tmp)}
     outputs: dict[str, str] = {}
 
