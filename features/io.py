@@ -95,12 +95,13 @@ def folder_lock(folder: Path) -> Path | None:
     return None
 
 
-def modified(path: Path) -> float:
-    """When `path` last changed (now, if it is gone meanwhile)."""
+def mine_and_modified(path: Path) -> tuple[bool, float]:
+    """Whether this user owns `path`, and when it last changed (False if it is gone)."""
     try:
-        return path.stat().st_mtime
+        info = path.stat()
     except FileNotFoundError:
-        return time.time()
+        return False, time.time()
+    return info.st_uid == os.getuid(), info.st_mtime
 
 
 def remove_abandoned(folder: Path, pattern: str, *, lock_inside: bool = False) -> int:
@@ -109,13 +110,17 @@ def remove_abandoned(folder: Path, pattern: str, *, lock_inside: bool = False) -
     A temporary file is its own lock; a temporary folder holds its lock in `LOCK_FILE`.
     A folder without any lock file is removed only once it is `LOCKLESS_GRACE_SECONDS`
     old (its owner dies between creating it and its lock, or is about to create the lock).
+    Other users' leftovers are never touched.
     """
     removed = 0
     for candidate in Path(folder).glob(pattern):
+        mine, changed = mine_and_modified(candidate)
+        if not mine:
+            continue
         lock = folder_lock(candidate) if lock_inside else candidate
         if lock is not None:
             removed += remove_if_abandoned(lock, candidate)
-        elif time.time() - modified(candidate) > LOCKLESS_GRACE_SECONDS:
+        elif time.time() - changed > LOCKLESS_GRACE_SECONDS:
             shutil.rmtree(candidate, ignore_errors=True)
             removed += 1
     return removed
