@@ -384,7 +384,7 @@ def evaluate(
         table.add_row(setting, *(format_metric(m, values[m]) for m in METRIC_TITLES))
     out.print(table)
     out.print(f"bot threshold: {threshold_span(result)} (FPR on humans at most {target_fpr:.1%} "
-              "on out-of-fold scores of the training accounts)")
+              "on out-of-fold scores of the training accounts, and at least 0.5)")
     for number, source in enumerate(sources, start=1):
         out.print(f"published {number}: {source}")
     for note in result.notes:

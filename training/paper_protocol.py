@@ -6,7 +6,8 @@ downsampled to the minority's size with a fixed seed where the set's paper balan
 classes (cresci-2015). Each outer fold gets a model built as `fanaudit train` builds one,
 from its training folds only: inner stratified folds give out-of-fold raw scores, which
 choose the calibration and the `bot` threshold (false-positive rate on humans at most the
-target), then a booster is fitted on all the training folds. So the false-positive rate on
+target, never below `min_bot_probability`), then a booster is fitted on all the training
+folds. So the false-positive rate on
 humans at the `bot` threshold is measured on accounts that chose neither the model nor the
 threshold. Transfer: the same model built on one whole folder, scored on another, with
 accounts of the test folder that are also in the training folder left out.
