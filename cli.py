@@ -198,19 +198,24 @@ def score(
     lang: LangOpt = "en",
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
+    engine: Annotated[str, typer.Option(help="duckdb (default) or spark (writes a Parquet folder).")] = "duckdb",
+    spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL (default $SPARK_MASTER or local[*]).")] = None,
 ) -> None:
     """Score accounts: probability, verdict, reasons; every requested account exactly once."""
     from models.jobs import score_folder
 
     if explain_which not in ("flagged", "all", "none"):
         fail("--explain must be flagged, all or none")
+    if engine not in ("duckdb", "spark"):
+        fail("--engine must be duckdb or spark")
     with clear_errors(), stage_progress() as bar:
         task = bar.add_task("scoring", total=None)
         summary = score_folder(
             data_dir, out_file, model_uri=model, streamer=streamer, accounts_file=accounts_file,
             skip_unknown=skip_unknown, explain_which=explain_which, lang=check_lang(lang),
             tracking_uri=tracking_uri, allow_unknown=allow_unknown, progress=status,
-            advance=lambda done, total: bar.update(task, completed=done, total=total))
+            advance=lambda done, total: bar.update(task, completed=done, total=total),
+            engine=engine, spark_master=spark_master)
     if summary.unknown:
         console.print(f"[yellow]skipped {len(summary.unknown)} unknown id(s):[/] "
                       + ", ".join(summary.unknown[:20]))

@@ -183,19 +183,18 @@ def shap_cost(world: World, frame, scored, model) -> Row:
 
 
 def spark_score(world: World) -> list[Row]:
-    """Scoring on Spark (mapInPandas) from the cached feature table."""
-    import pandas as pd  # noqa: F401  (pandas is needed by mapInPandas)
-
+    """Probability and verdict on Spark (mapInPandas) from the cached feature table."""
     from features.engine import spark_session
-    from models.spark_scoring import score_parquet_on_spark
+    from models.spark_scoring import score_dataframe
 
     model, model_scale = model_for(world)
     session = spark_session()
+    features = session.read.parquet(str(world.features_file))
     out = world.folder / "scores-spark.parquet"
-    _, seconds = timed(lambda: score_parquet_on_spark(session, world.features_file, out, model,
-                                                      "benchmark", which="none"))
+    scores = score_dataframe(features, model, "benchmark", which="none")
+    _, seconds = timed(lambda: scores.write.mode("overwrite").parquet(str(out)))
     return [Row("score (spark)", world.scale, world.accounts(), world.events(), seconds, "accounts",
-                f"model of scale {model_scale:g}")]
+                f"model of scale {model_scale:g}; {session.sparkContext.master}")]
 
 
 STAGES: dict[str, Callable[[World], list[Row]]] = {

@@ -2,16 +2,28 @@
 
 Every backend's session time zone is pinned to UTC, so hour-of-day and day boundaries
 never depend on the machine the pipeline runs on.
+
+On Spark two things differ from Ibis's defaults so that both backends compute the same
+numbers: float literals are compiled as DOUBLE (Spark reads `86400.0` as DECIMAL(6,1),
+which makes `seconds / 86400.0` a decimal rounded to 7 places), and a local session gets a
+number of shuffle partitions that suits one machine unless one is configured.
+
+Spark is found through the usual settings: `spark_master` (`--spark-master`), else
+$SPARK_MASTER, else `local[*]`; everything else (memory, executors, packages) comes from
+spark-defaults.conf, $SPARK_CONF_DIR or $PYSPARK_SUBMIT_ARGS, or from `spark-submit` when
+fanaudit runs inside it (then the session it created is reused).
 """
 
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from typing import Literal
 
 import ibis
 
 Engine = Literal["duckdb", "spark"]
+LOCAL_SHUFFLE_PARTITIONS_PER_CORE = 2
 
 
 def connect(engine: Engine = "duckdb", *, spark_master: str | None = None,
@@ -27,19 +39,71 @@ def connect(engine: Engine = "duckdb", *, spark_master: str | None = None,
         con.raw_sql("SET TimeZone = 'UTC'")
         return con
     if engine == "spark":
-        return ibis.pyspark.connect(spark_session(spark_master))
+        return spark_backend(spark_session(spark_master))
     raise ValueError(f"unknown engine {engine!r}: use 'duckdb' or 'spark'")
 
 
+def spark_backend(session):
+    """The Ibis backend over an existing SparkSession, compiling float literals as DOUBLE."""
+    con = ibis.pyspark.connect(session)
+    con.compiler = double_literal_compiler()
+    return con
+
+
+def spark_checkpoint(con, name: str, expr: ibis.Table) -> ibis.Table:
+    """Run `expr` on Spark now and keep its rows on the executors (a local checkpoint) as
+    table `name`: queries over it start from those rows, with none of `expr`'s plan."""
+    frame = con.raw_sql(con.compile(expr)).localCheckpoint(eager=True)
+    frame.createOrReplaceTempView(name)
+    return con.table(name)
+
+
+@lru_cache(maxsize=1)
+def double_literal_compiler():
+    """Ibis's PySpark compiler, with float64 literals cast to DOUBLE."""
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+    class DoubleLiteralCompiler(PySparkCompiler):
+        def visit_NonNullLiteral(self, op, *, value, dtype):
+            result = super().visit_NonNullLiteral(op, value=value, dtype=dtype)
+            if dtype.is_floating() and result is not None:
+                return self.cast(result, dtype)
+            return result
+
+    return DoubleLiteralCompiler()
+
+
+def spark_master_url(master: str | None = None) -> str:
+    return master or os.environ.get("SPARK_MASTER") or "local[*]"
+
+
 def spark_session(master: str | None = None):
-    """A SparkSession in UTC; `master` defaults to $SPARK_MASTER or local[*]."""
+    """A SparkSession in UTC; `master` defaults to $SPARK_MASTER or local[*].
+
+    An active session (inside spark-submit, a notebook, or an earlier call) is reused with
+    its own master; only its SQL time zone is pinned.
+    """
     from pyspark.sql import SparkSession
 
-    builder = (SparkSession.builder.appName("fanaudit")
-               .master(master or os.environ.get("SPARK_MASTER", "local[*]"))
+    active = SparkSession.getActiveSession()
+    if active is not None and master is None:
+        active.conf.set("spark.sql.session.timeZone", "UTC")
+        return active
+    url = spark_master_url(master)
+    builder = (SparkSession.builder.appName("fanaudit").master(url)
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
                .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.ui.showConsoleProgress", "false")
                .config("spark.ui.enabled", "false"))
-    return builder.getOrCreate()
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel(os.environ.get("FANAUDIT_SPARK_LOG_LEVEL", "ERROR"))
+    if url.startswith("local") and not session.sparkContext.getConf().contains(
+            "spark.sql.shuffle.partitions"):
+        cores = session.sparkContext.defaultParallelism
+        session.conf.set("spark.sql.shuffle.partitions", LOCAL_SHUFFLE_PARTITIONS_PER_CORE * cores)
+        # On one machine, merge small shuffle partitions by size rather than keeping one
+        # per core: tiny worlds then run as few tasks as their data needs.
+        session.conf.set("spark.sql.adaptive.coalescePartitions.parallelismFirst", "false")
+    return session

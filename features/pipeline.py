@@ -18,7 +18,7 @@ from pathlib import Path
 import ibis
 import pandas as pd
 
-from features.engine import Engine, connect
+from features.engine import Engine, connect, spark_checkpoint
 from features.families import FAMILY_MODULES
 from features.loading import StagedDataset
 from features.registry import FEATURE_NAMES
@@ -83,16 +83,26 @@ def session(engine: Engine, spark_master: str | None = None):
     return con
 
 
+def feature_table(con, engine: Engine, staged: StagedDataset,
+                  progress: Progress | None = None) -> ibis.Table:
+    """The feature table on backend `con`, over per-family tables computed one at a time
+    (DuckDB: temporary tables; Spark: local checkpoints, so the final join neither
+    re-plans nor re-runs any family)."""
+    tables = open_tables(con, staged)
+    parts = family_tables(tables, progress)
+    if engine == "duckdb":
+        parts = (con.create_table(f"family_{i}", part, temp=True) for i, part in enumerate(parts))
+    else:
+        parts = (spark_checkpoint(con, f"family_{i}", part) for i, part in enumerate(parts))
+    return assemble(tables.accounts, list(parts))
+
+
 def compute_features(staged: StagedDataset, *, engine: Engine = "duckdb",
                      spark_master: str | None = None,
                      progress: Progress | None = None) -> pd.DataFrame:
     """The per-account feature table of a staged dataset, as pandas."""
     con = session(engine, spark_master)
-    tables = open_tables(con, staged)
-    parts = family_tables(tables, progress)
-    if engine == "duckdb":
-        parts = (con.create_table(f"family_{i}", part, temp=True) for i, part in enumerate(parts))
-    frame = con.to_pyarrow(assemble(tables.accounts, list(parts))).to_pandas()
+    frame = con.to_pyarrow(feature_table(con, engine, staged, progress)).to_pandas()
     frame[ID] = frame[ID].astype(str)
     return frame
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from features.feature import Language
-from features.engine import connect
+from features.engine import Engine, connect
 from features.io import output_format, write_text_atomic
 from features.loading import staged_dataset
 from features.pipeline import ID, compute_features
@@ -51,16 +51,23 @@ def score_folder(data_dir: Path, out: Path, *, model_uri: str | None = None,
                  lang: Language = "en", tracking_uri: str | None = None,
                  allow_unknown: bool = False,
                  progress: Callable[[str], None] | None = None,
-                 advance: Callable[[int, int], None] | None = None) -> ScoreSummary:
+                 advance: Callable[[int, int], None] | None = None,
+                 engine: Engine = "duckdb", spark_master: str | None = None) -> ScoreSummary:
     """Score the requested accounts of `data_dir` chunk by chunk into `out`, atomically.
 
     The file appears only once every chunk is written and the accounts written reconcile
-    with the accounts requested; any failure leaves `out` as it was.
+    with the accounts requested; any failure leaves `out` as it was. With engine="spark"
+    features and scores are computed on Spark and `out` is a Parquet folder.
     """
     started = time.perf_counter()
     output_format(Path(out))  # fail on a bad extension before any work
     use_tracking(tracking_uri)
     loaded = load_model(model_uri)
+    if engine == "spark":
+        return score_folder_on_spark(data_dir, out, loaded, started, spark_master=spark_master,
+                                     allow_unknown=allow_unknown, progress=progress,
+                                     streamer=streamer, accounts_file=accounts_file,
+                                     skip_unknown=skip_unknown, which=explain_which, lang=lang)
     with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
         features = compute_features(staged, progress=progress)
         all_ids = pd.Index(features[ID])
@@ -82,6 +89,20 @@ def score_folder(data_dir: Path, out: Path, *, model_uri: str | None = None,
     return ScoreSummary(Path(out), request.source, len(request.account_ids) + len(request.unknown),
                         request.duplicates, request.unknown, len(rows), writer.rows, explained,
                         dict(verdicts), loaded.uri, loaded.version, time.perf_counter() - started)
+
+
+def score_folder_on_spark(data_dir: Path, out: Path, loaded: LoadedModel, started: float, *,
+                          spark_master: str | None, allow_unknown: bool,
+                          progress: Callable[[str], None] | None, **request) -> ScoreSummary:
+    """score_folder on Spark (models.spark_scoring): staged here, scored on the executors."""
+    from models.spark_scoring import score_staged_on_spark
+
+    with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
+        done = score_staged_on_spark(staged, Path(out), loaded.model, loaded.version,
+                                     spark_master=spark_master, **request)
+    return ScoreSummary(Path(out), done.source, done.requested, done.duplicates, done.unknown,
+                        done.written, done.written, done.explained, done.verdicts, loaded.uri,
+                        loaded.version, time.perf_counter() - started)
 
 
 @dataclass(frozen=True)
