@@ -45,7 +45,7 @@ from features.io import scratch_folder
 from features.privacy import PERSONAL_COLUMNS, Pseudonymiser, load_or_create_secret, parse_ip
 
 BATCH_ROWS = 500_000
-CSV_BLOCK_BYTES = 1 << 24
+CSV_BLOCK_BYTES = 1 << 22  # the CSV reader reads up to 32 blocks ahead: 128 MiB
 MAX_HEADER_BYTES = 1 << 20
 MAX_TEXT_CHARS = 10_000  # free text: comments, bios, user agents
 MAX_ID_CHARS = 512  # ids, addresses, short strings
@@ -732,8 +732,10 @@ def event_time_span(con, staged: dict[str, StagedTable]) -> tuple[datetime | Non
 
 
 def duckdb_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB in UTC that prints no progress bar (stdout is for results)."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     return con
 
 

@@ -30,7 +30,7 @@ HOME_ENV = "FANAUDIT_HOME"
 SECRET_FILE = "secret"
 MIN_SECRET_CHARS = 16
 PSEUDONYM_HEX_CHARS = 20  # 80 bits: collisions are negligible at platform scale
-MEMO_LIMIT = 1_000_000  # distinct values remembered before the memo starts afresh
+MEMO_LIMIT = 200_000  # distinct values remembered before the memo starts afresh
 PERSONAL_COLUMNS = ("ip", "device_id")  # never echoed in messages, never staged raw
 
 
