@@ -735,7 +735,10 @@ def duckdb_connection() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB in UTC that prints no progress bar (stdout is for results)."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.InvalidInputException:  # in Jupyter DuckDB refuses to change it (no widget)
+        pass
     return con
 
 
