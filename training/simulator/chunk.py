@@ -3,9 +3,7 @@
 Generators (humans.py, bots.py) fill a `Chunk`: each sets the profile seeds of its
 accounts (creation time, how human-looking the profile is, home and mobile address,
 device, client) and appends integer-coded events. Accounts are local indices here;
-streamers are referred to by their platform index. No account acts before it exists:
-events that generators placed before an account's registration are dropped when the
-chunk's tables are read.
+streamers are referred to by their platform index.
 """
 
 from __future__ import annotations
@@ -71,14 +69,11 @@ class Chunk:
         self._columns[table].append(columns)
 
     def table(self, table: str) -> dict[str, np.ndarray]:
-        """All rows of a table so far, without those before their account's registration."""
         parts = self._columns[table]
         if not parts:
             return {name: np.zeros(0, np.int64) for name in TABLE_COLUMNS[table]}
-        columns = {name: np.concatenate([np.asarray(p[name]) for p in parts])
-                   for name in TABLE_COLUMNS[table]}
-        exists = columns["ts"] >= self.created_at[columns["account"]]
-        return {name: values[exists] for name, values in columns.items()}
+        return {name: np.concatenate([np.asarray(p[name]) for p in parts])
+                for name in TABLE_COLUMNS[table]}
 
     # --- shared event builders -------------------------------------------------------
 
@@ -87,17 +82,14 @@ class Chunk:
         self.add("follows", account=account, streamer=streamer, ts=ts,
                  unfollow=np.full(len(account), unfollow))
 
-    def login(self, account: np.ndarray, ts: np.ndarray, mobile_share: np.ndarray | float,
-              ip: np.ndarray | None = None, device: np.ndarray | None = None,
-              ua: np.ndarray | None = None) -> None:
-        """Sessions from each account's own device, at home or on mobile (or from a given
-        address, device and client)."""
+    def login(self, account: np.ndarray, ts: np.ndarray, mobile_share: float,
+              ip: np.ndarray | None = None) -> None:
+        """Sessions from each account's own device, at home or on mobile (or a given ip)."""
         if ip is None:
             mobile = self.rng.random(len(account)) < mobile_share
             ip = np.where(mobile, self.mobile_ip[account], self.home_ip[account])
-        self.add("logins", account=account, ts=ts, ip=ip,
-                 device=self.device[account] if device is None else device,
-                 ua=self.ua[account] if ua is None else ua)
+        self.add("logins", account=account, ts=ts, ip=ip, device=self.device[account],
+                 ua=self.ua[account])
 
     def watch(self, account: np.ndarray, session: np.ndarray, join: np.ndarray,
               seconds: np.ndarray, likes_per_hour: np.ndarray | float,
