@@ -180,7 +180,9 @@ def train(
     out.print(f"model: {config.model_name} version {result.version}"
               + (" (champion)" if result.champion else " (not promoted; use fanaudit promote)"))
     m = result.metrics
-    out.print(f"ROC-AUC {m['roc_auc']:.4f} [{m['roc_auc_ci_low']:.4f}, {m['roc_auc_ci_high']:.4f}]  "
+    interval = (f" [{m['roc_auc_ci_low']:.4f}, {m['roc_auc_ci_high']:.4f}]"
+                if "roc_auc_ci_low" in m else "")  # no interval with bootstrap = 0
+    out.print(f"ROC-AUC {m['roc_auc']:.4f}{interval}  "
               f"PR-AUC {m['pr_auc']:.4f}  recall@{config.target_fpr:.0%}FPR {m['recall_at_fpr']:.3f}  "
               f"precision@bot {m['precision_at_bot']:.3f}  Brier {m['brier']:.4f}  ECE {m['ece']:.4f}")
     out.print(f"tracking: {result.tracking_uri}")

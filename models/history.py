@@ -46,8 +46,8 @@ def recent_runs(experiment: str = "fanaudit", limit: int = 10, tracking_uri: str
         rows.append(RunRow(
             run.info.run_id,
             datetime.fromtimestamp(run.info.start_time / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M"),
-            version.version if version else "-",
+            str(version.version) if version else "-",
             m.get("roc_auc", math.nan), m.get("pr_auc", math.nan),
             m.get("recall_at_fpr", math.nan), m.get("brier", math.nan),
-            version is not None and version.version == champion))
+            version is not None and str(version.version) == str(champion)))
     return rows
