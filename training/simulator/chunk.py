@@ -2,8 +2,11 @@
 
 Generators (humans.py, bots.py) fill a `Chunk`: each sets the profile seeds of its
 accounts (creation time, how human-looking the profile is, home and mobile address,
-device, client) and appends integer-coded events. Accounts are local indices here;
-streamers are referred to by their platform index.
+device, client, follows made before the month for paid tasks) and appends integer-coded
+events. Accounts are local indices here;
+streamers are referred to by their platform index. No account acts before it exists:
+events that generators placed before an account's registration are dropped when the
+chunk's tables are read.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class Chunk:
     size: int
     created_at: np.ndarray = field(init=False)
     humanlike: np.ndarray = field(init=False)
+    task_follows: np.ndarray = field(init=False)
     home_ip: np.ndarray = field(init=False)
     mobile_ip: np.ndarray = field(init=False)
     device: np.ndarray = field(init=False)
@@ -51,6 +55,7 @@ class Chunk:
         n = self.size
         self.created_at = np.zeros(n, np.int64)
         self.humanlike = np.ones(n)
+        self.task_follows = np.zeros(n, np.int64)
         self.home_ip = np.zeros(n, np.int64)
         self.mobile_ip = np.zeros(n, np.int64)
         self.device = np.zeros(n, np.int64)
@@ -69,11 +74,14 @@ class Chunk:
         self._columns[table].append(columns)
 
     def table(self, table: str) -> dict[str, np.ndarray]:
+        """All rows of a table so far, without those before their account's registration."""
         parts = self._columns[table]
         if not parts:
             return {name: np.zeros(0, np.int64) for name in TABLE_COLUMNS[table]}
-        return {name: np.concatenate([np.asarray(p[name]) for p in parts])
-                for name in TABLE_COLUMNS[table]}
+        columns = {name: np.concatenate([np.asarray(p[name]) for p in parts])
+                   for name in TABLE_COLUMNS[table]}
+        exists = columns["ts"] >= self.created_at[columns["account"]]
+        return {name: values[exists] for name, values in columns.items()}
 
     # --- shared event builders -------------------------------------------------------
 
@@ -82,14 +90,17 @@ class Chunk:
         self.add("follows", account=account, streamer=streamer, ts=ts,
                  unfollow=np.full(len(account), unfollow))
 
-    def login(self, account: np.ndarray, ts: np.ndarray, mobile_share: float,
-              ip: np.ndarray | None = None) -> None:
-        """Sessions from each account's own device, at home or on mobile (or a given ip)."""
+    def login(self, account: np.ndarray, ts: np.ndarray, mobile_share: np.ndarray | float,
+              ip: np.ndarray | None = None, device: np.ndarray | None = None,
+              ua: np.ndarray | None = None) -> None:
+        """Sessions from each account's own device, at home or on mobile (or from a given
+        address, device and client)."""
         if ip is None:
             mobile = self.rng.random(len(account)) < mobile_share
             ip = np.where(mobile, self.mobile_ip[account], self.home_ip[account])
-        self.add("logins", account=account, ts=ts, ip=ip, device=self.device[account],
-                 ua=self.ua[account])
+        self.add("logins", account=account, ts=ts, ip=ip,
+                 device=self.device[account] if device is None else device,
+                 ua=self.ua[account] if ua is None else ua)
 
     def watch(self, account: np.ndarray, session: np.ndarray, join: np.ndarray,
               seconds: np.ndarray, likes_per_hour: np.ndarray | float,

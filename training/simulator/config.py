@@ -29,6 +29,10 @@ HUMAN_ARCHETYPES: tuple[str, ...] = (
     "night_shift",
     "viral_follower",
     "buyer",
+    "shared_device",
+    "newcomer",
+    "promo_signup",
+    "giveaway_hunter",
 )
 
 STREAMER = "streamer"
@@ -44,13 +48,17 @@ BOT_KIND_WEIGHTS: dict[str, float] = {
     "stepped_delivery": 0.14,
 }
 HUMAN_ARCHETYPE_WEIGHTS: dict[str, float] = {
-    "casual": 0.42,
-    "superfan": 0.10,
-    "nat_user": 0.10,
-    "campus_user": 0.08,
-    "night_shift": 0.07,
-    "viral_follower": 0.10,
-    "buyer": 0.13,
+    "casual": 0.30,
+    "superfan": 0.08,
+    "nat_user": 0.08,
+    "campus_user": 0.07,
+    "night_shift": 0.05,
+    "viral_follower": 0.08,
+    "buyer": 0.11,
+    "shared_device": 0.08,
+    "newcomer": 0.06,
+    "promo_signup": 0.04,
+    "giveaway_hunter": 0.05,
 }
 
 ACCOUNTS_AT_SCALE_1 = 20_000

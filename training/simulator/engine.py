@@ -116,7 +116,7 @@ def _chunk_tables(config: SimulationConfig, chunk: Chunk, roles: np.ndarray, fir
     tables = event_tables(chunk, account_ids, streamer_ids, room_ids, order_ids)
     follows = chunk.table("follows")
     made = np.bincount(follows["account"][~follows["unfollow"]], minlength=size)
-    profile = account_profiles(chunk.rng, chunk.humanlike, made)
+    profile = account_profiles(chunk.rng, chunk.humanlike, made + chunk.task_follows)
     shuffle = chunk.rng.permutation(size)
     tables["accounts"] = (accounts_table(account_ids, chunk.created_at, profile).take(
         pa.array(shuffle)), shuffle)

@@ -118,6 +118,7 @@ EMULATOR_USER_AGENTS = (
 )
 USER_AGENTS = PHONE_USER_AGENTS + EMULATOR_USER_AGENTS
 EMULATOR_UA_OFFSET = len(PHONE_USER_AGENTS)
+PC_USER_AGENT = EMULATOR_UA_OFFSET - 1  # the desktop client internet cafés run
 
 
 def phone_user_agents(rng: np.random.Generator, n: int) -> np.ndarray:

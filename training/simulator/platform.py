@@ -1,5 +1,5 @@
-"""The platform every chunk of accounts lives on: streamers, their live sessions, the
-hour-of-day rhythm in China time (UTC+8), and the clips that go viral.
+"""The platform every chunk of accounts lives on: streamers, their live sessions (some with
+a lucky bag), the hour-of-day rhythm in China time (UTC+8), and the clips that go viral.
 
 All times are int64 epoch seconds in UTC; hours of day are China Standard Time.
 """
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import text
 from .config import SimulationConfig
 
 DAY = 86_400
@@ -21,7 +22,6 @@ PLATFORM_HOURS = np.array([3.0, 1.8, 1.0, 0.6, 0.4, 0.4, 0.6, 1.2, 2.0, 2.5, 3.0
                            4.2, 3.6, 3.0, 3.0, 3.3, 3.8, 4.8, 7.0, 8.5, 8.5, 7.5, 5.0])
 NIGHT_SHIFT_HOURS = np.array([6.0, 6.5, 6.5, 6.0, 5.5, 5.0, 4.5, 4.0, 2.5, 1.0, 0.4, 0.3,
                               0.3, 0.3, 0.4, 0.6, 1.0, 1.2, 1.4, 1.5, 1.8, 2.5, 3.5, 5.0])
-EVENING_HOURS = np.where(np.arange(24) >= 18, PLATFORM_HOURS, 0.0)
 UNIFORM_HOURS = np.ones(24)
 
 # Live slots: (name, share of streamers, audience factor, earliest and latest start in
@@ -33,8 +33,11 @@ SLOTS = (
     ("late_night", 0.10, 0.6, 23.5, 25.0),
     ("morning", 0.05, 0.5, 6.5, 8.5),
 )
-NIGHT_SLOTS = (3, 4)
 EVENING_SLOT = 0
+# Lucky bags (福袋): a share of sessions raffle a prize; viewers enter by posting the bag's
+# password comment, and for some bags by following the streamer.
+LUCKY_BAG_SHARE = 0.35
+FOLLOW_TO_ENTER_SHARE = 0.2
 
 
 def cst_hour(ts: np.ndarray) -> np.ndarray:
@@ -53,13 +56,21 @@ def times_by_hour(rng: np.random.Generator, n: int, hours: np.ndarray, start: in
 
 @dataclass(frozen=True)
 class Sessions:
-    """Live sessions, ordered by streamer; a streamer's run is first[s]:first[s]+count[s]."""
+    """Live sessions, ordered by streamer; a streamer's run is first[s]:first[s]+count[s];
+    on_day[s, d] is streamer s's session on day d of the month, or -1. A session with a
+    lucky bag has its draw at bag_ts (else -1), its password code and whether entering
+    needs a follow."""
 
     streamer: np.ndarray
+    day: np.ndarray
     start: np.ndarray
     end: np.ndarray
     first: np.ndarray
     count: np.ndarray
+    on_day: np.ndarray
+    bag_ts: np.ndarray
+    bag_password: np.ndarray
+    bag_needs_follow: np.ndarray
 
     def pick(self, rng: np.random.Generator, streamer: np.ndarray) -> np.ndarray:
         """A uniformly random session of each given streamer."""
@@ -87,19 +98,13 @@ class Platform:
         return len(self.popularity)
 
     def favourites(self, rng: np.random.Generator, n: int, k: int,
-                   night: np.ndarray | None = None,
-                   evening: np.ndarray | None = None) -> np.ndarray:
-        """(n, k) streamers each viewer follows, by popularity; night owls mostly pick
-        night slots and after-work viewers evening slots."""
-        fav = rng.choice(self.n_streamers, (n, k), p=self.popularity)
-        for mask, slots in ((night, NIGHT_SLOTS), (evening, (EVENING_SLOT,))):
-            if mask is None or not mask.any():
-                continue
-            candidates = np.flatnonzero(np.isin(self.slot, slots))
-            p = self.popularity[candidates] / self.popularity[candidates].sum()
-            prefer = mask[:, None] & (rng.random((n, k)) < 0.85)
-            fav[prefer] = rng.choice(candidates, int(prefer.sum()), p=p)
-        return fav
+                   slot_preference: np.ndarray | None = None) -> np.ndarray:
+        """(n, k) streamers each viewer follows, by popularity weighted by the viewer's
+        preference for each live slot (one preference vector for all n)."""
+        p = self.popularity
+        if slot_preference is not None:
+            p = p * np.asarray(slot_preference)[self.slot]
+        return rng.choice(self.n_streamers, (n, k), p=p / p.sum())
 
     def small_streamers(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Streamers who buy fans: mostly the less popular ones."""
@@ -125,10 +130,18 @@ def _sessions(rng: np.random.Generator, slot: np.ndarray, start: int, days: int)
              + rng.integers(-15 * 60, 15 * 60, len(day)))
     length = rng.uniform(2 * HOUR, 4 * HOUR, len(day)).astype(np.int64)
     inside = (begin >= start) & (begin + length < start + days * DAY)
-    streamer, begin, length = streamer[inside], begin[inside], length[inside]
+    streamer, day, begin, length = streamer[inside], day[inside], begin[inside], length[inside]
     count = np.bincount(streamer, minlength=n)
     first = np.concatenate([[0], np.cumsum(count)[:-1]])
-    return Sessions(streamer, begin, begin + length, first, count)
+    on_day = np.full((n, days), -1, np.int64)
+    on_day[streamer, day] = np.arange(len(streamer))
+    has_bag = rng.random(len(streamer)) < LUCKY_BAG_SHARE
+    bag_ts = np.where(has_bag, begin + (rng.uniform(0.15, 0.8, len(begin)) * length).astype(
+        np.int64), -1)
+    password = rng.integers(0, text.N_PASSWORDS, len(begin))
+    needs_follow = rng.random(len(begin)) < FOLLOW_TO_ENTER_SHARE
+    return Sessions(streamer, day, begin, begin + length, first, count, on_day, bag_ts,
+                    password, needs_follow)
 
 
 def build_platform(config: SimulationConfig, rng: np.random.Generator) -> Platform:

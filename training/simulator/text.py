@@ -1,10 +1,12 @@
 """Nicknames, bios and live-chat comments.
 
 All comment texts live in one vocabulary (`COMMENTS`) and events carry integer codes
-into it. The vocabulary has three parts: the short stock live-chat phrases everyone
+into it. The vocabulary has four parts: the short stock live-chat phrases everyone
 uses (humans, superfans especially, and click-farm crews), a large space of varied
-sentences composed from fragments (ordinary chat), and the longer scripted sentences
-comment-bot operators post, with decorated variants careful operators use.
+sentences composed from fragments (ordinary chat, some of it two-part questions and
+mini-reviews as long as any script), the longer scripted sentences
+comment-bot operators post, with decorated variants careful operators use, and the
+lucky-bag passwords (福袋口令) that every viewer entering a raffle posts word for word.
 """
 
 from __future__ import annotations
@@ -71,18 +73,32 @@ SCRIPTED_SENTENCES = (
     "Great quality, fast delivery, five stars",
 )
 SCRIPT_DECORATIONS = ("", "!", "！！", "👍", "😊", "~", "❤️", "[赞]")
+LUCKY_BAG_PASSWORDS = (
+    "点赞关注领福袋", "家人们福袋冲冲冲", "主播人美心善福袋给我", "支持主播越来越好",
+    "好物节快乐福袋来了", "关注主播不迷路", "今天也要好运连连", "福袋福袋快到碗里来",
+    "感谢主播的福利", "新来的求个福袋", "主播辛苦了早点休息", "中奖中奖中奖啊",
+    "国货之光支持一下", "这个价格太划算了", "希望这次能抽中我", "双十一提前囤起来",
+    "宝藏直播间天天来", "主播声音真好听呀", "祝主播大卖特卖", "我要中福袋我要中",
+)
 
 N_STOCK = len(STOCK_PHRASES)
-N_CHAT = len(_OPENERS) * len(_BODIES) * len(_CLOSERS)
+N_SHORT_CHAT = len(_OPENERS) * len(_BODIES) * len(_CLOSERS)
+N_LONG_CHAT = len(_OPENERS) * len(_BODIES) * len(_BODIES) * len(_CLOSERS)
+N_CHAT = N_SHORT_CHAT + N_LONG_CHAT
 N_SCRIPTED = len(SCRIPTED_SENTENCES)
+N_PASSWORDS = len(LUCKY_BAG_PASSWORDS)
 CHAT_OFFSET = N_STOCK
 SCRIPT_OFFSET = N_STOCK + N_CHAT
+PASSWORD_OFFSET = SCRIPT_OFFSET + N_SCRIPTED * len(SCRIPT_DECORATIONS)
 
 
 def _build_comments() -> pa.Array:
     chat = [o + b + c for o in _OPENERS for b in _BODIES for c in _CLOSERS]
+    chat += [o + a + "，" + b + c for o in _OPENERS for a in _BODIES for b in _BODIES
+             for c in _CLOSERS]
     scripted = [s + deco for deco in SCRIPT_DECORATIONS for s in SCRIPTED_SENTENCES]
-    return pa.array(list(STOCK_PHRASES) + chat + scripted, type=pa.string())
+    return pa.array(list(STOCK_PHRASES) + chat + scripted + list(LUCKY_BAG_PASSWORDS),
+                    type=pa.string())
 
 
 COMMENTS = _build_comments()
@@ -94,9 +110,12 @@ def stock_phrases(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.choice(N_STOCK, n, p=weights / weights.sum())
 
 
-def chat_sentences(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Codes of varied ordinary chat sentences."""
-    return CHAT_OFFSET + rng.integers(0, N_CHAT, n)
+def chat_sentences(rng: np.random.Generator, n: int,
+                   long_share: np.ndarray | float = 0.2) -> np.ndarray:
+    """Codes of varied ordinary chat sentences, `long_share` of them two-part."""
+    long = rng.random(n) < long_share
+    return CHAT_OFFSET + np.where(long, N_SHORT_CHAT + rng.integers(0, N_LONG_CHAT, n),
+                                  rng.integers(0, N_SHORT_CHAT, n))
 
 
 def scripted_sentences(rng: np.random.Generator, pool: np.ndarray, n: int,
@@ -108,9 +127,15 @@ def scripted_sentences(rng: np.random.Generator, pool: np.ndarray, n: int,
     return SCRIPT_OFFSET + decoration * N_SCRIPTED + sentence
 
 
-def human_chat(rng: np.random.Generator, n: int, stock_share: float) -> np.ndarray:
+def passwords(index: np.ndarray) -> np.ndarray:
+    """Codes of the lucky-bag passwords with the given indices."""
+    return PASSWORD_OFFSET + np.asarray(index, np.int64)
+
+
+def human_chat(rng: np.random.Generator, n: int, stock_share: float,
+               long_share: np.ndarray | float = 0.2) -> np.ndarray:
     """Comment codes for ordinary viewers: a mix of stock phrases and varied chat."""
-    codes = chat_sentences(rng, n)
+    codes = chat_sentences(rng, n, long_share)
     stock = rng.random(n) < stock_share
     codes[stock] = stock_phrases(rng, int(stock.sum()))
     return codes
