@@ -4,7 +4,9 @@ single feature family and of the full model, both out of fold on leak-free group
     python benchmarks/kind_hardness.py [--scale 1.0] [--seed 0] [--difficulty 0.5]
 
 Prints a Markdown table. A kind is "hard" when no single family separates it well; the
-full model's job is to combine families.
+full model's job is to combine families. The last column names the features that catch
+each kind: the three with the largest mean SHAP contribution towards `bot` over that
+kind's bots, in a full model fitted on the kind and all humans.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import shap
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
@@ -36,6 +39,18 @@ def out_of_fold_auc(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: lis
     return float(roc_auc_score(y, scores))
 
 
+def catching_features(X: np.ndarray, y: np.ndarray, names: list[str], config: TrainConfig,
+                      top: int = 3, sample: int = 500) -> str:
+    """The features pushing this kind's bots hardest towards `bot` (mean SHAP)."""
+    booster = fit_booster_on(X, y, names, config)
+    bots = X[y == 1][:sample]
+    contributions = np.asarray(shap.TreeExplainer(booster).shap_values(bots, check_additivity=False))
+    if contributions.ndim == 3:
+        contributions = contributions[..., -1]
+    mean = contributions.mean(axis=0)
+    return ", ".join(f"{names[i]} ({mean[i]:+.1f})" for i in np.argsort(-mean)[:top])
+
+
 def hardness_table(data, config: TrainConfig) -> pd.DataFrame:
     labels = data.labels
     humans = (labels["label"] == "human").to_numpy()
@@ -54,6 +69,7 @@ def hardness_table(data, config: TrainConfig) -> pd.DataFrame:
         names = list(data.features.columns.drop("account_id"))
         X = data.features.loc[subset, names].to_numpy(dtype=float, na_value=np.nan)
         row["full_model_auc"] = out_of_fold_auc(X, y, groups, names, config)
+        row["caught_by"] = catching_features(X, y, names, config)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -72,7 +88,8 @@ def main() -> None:
         with staged_dataset(world.out_dir) as staged:
             data = load_training_data(staged, config)
     table = hardness_table(data, config)
-    columns = ["bot_kind", "bots", "best_family", "best_family_auc", "full_model_auc", *FAMILIES]
+    columns = ["bot_kind", "bots", "best_family", "best_family_auc", "full_model_auc", *FAMILIES,
+               "caught_by"]
     print(f"scale {args.scale}, seed {args.seed}, difficulty {args.difficulty}: "
           f"{world.accounts:,} accounts; out-of-fold ROC-AUC of each kind vs all humans "
           f"({time.perf_counter() - started:.0f} s)\n")

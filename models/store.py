@@ -86,15 +86,16 @@ def load_model(uri: str | None = None) -> LoadedModel:
     if local.is_dir():
         folder = local / "artifacts" / ARTIFACT_KEY if (local / "artifacts").is_dir() else local
         return LoadedModel(FanauditModel.load(folder), uri, "unregistered")
-    try:
-        version = registered_version(uri)
-        target = tempfile.mkdtemp(prefix="fanaudit-model-")
-        path = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=target)
-    except MlflowException as exc:
-        raise ModelArtifactError(
-            f"cannot load model {uri!r} from {mlflow.get_tracking_uri()}: {exc.message}. "
-            "Train one with `fanaudit train`, or pass --model.") from exc
-    return LoadedModel(FanauditModel.load(Path(path) / "artifacts" / ARTIFACT_KEY), uri, version)
+    with tempfile.TemporaryDirectory(prefix="fanaudit-model-") as target:
+        try:
+            version = registered_version(uri)
+            path = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=target)
+        except MlflowException as exc:
+            raise ModelArtifactError(
+                f"cannot load model {uri!r} from {mlflow.get_tracking_uri()}: {exc.message}. "
+                "Train one with `fanaudit train`, or pass --model.") from exc
+        model = FanauditModel.load(Path(path) / "artifacts" / ARTIFACT_KEY)  # read into memory
+    return LoadedModel(model, uri, version)
 
 
 def set_champion(version: str, name: str = MODEL_NAME) -> None:

@@ -38,7 +38,11 @@ def small_world(tmp_path_factory) -> World:
     from training.simulator import SimulationConfig, simulate
 
     out = tmp_path_factory.mktemp("world") / "data"
-    summary = simulate(SimulationConfig(seed=3, scale=0.1), out)
+    # 4,000 accounts hold only a few bulk-fan packs, and at the default difficulty their
+    # sellers may all be careful ones; a cheaper bulk market makes sure the training world
+    # has the blatant bursts that the behaviour tests plant and expect the model to flag.
+    config = SimulationConfig(seed=3, scale=0.2, kind_difficulty=(("bulk_fan", 0.2),))
+    summary = simulate(config, out)
     return World(out, summary.streamers[0], summary)
 
 

@@ -22,7 +22,7 @@ from models.explain import explain
 from models.store import ARTIFACT_KEY, ensure_experiment, set_champion
 from training import plots
 from training.config import TrainConfig
-from training.train import NEVER_HELD_OUT, TrainingData, TrainOutcome, save_model_folder
+from training.train import NEVER_HELD_OUT, TrainingData, TrainOutcome
 
 
 @dataclass(frozen=True)
@@ -102,19 +102,20 @@ def log_plots(data: TrainingData, outcome: TrainOutcome, folder: Path, seed: int
 
 
 def log_model(outcome: TrainOutcome, data: TrainingData, config: TrainConfig):
-    model_dir = save_model_folder(outcome.model)
     example = data.features.loc[:, list(FEATURE_NAMES)].head(5)
     signature = infer_signature(example, pd.DataFrame({"bot_probability": outcome.model.predict_proba(example)}))
-    return mlflow.pyfunc.log_model(
-        name="model",
-        python_model=models.pyfunc_model.__file__,
-        artifacts={ARTIFACT_KEY: str(model_dir)},
-        code_paths=[models.artifact.__file__],
-        pip_requirements=pip_requirements(),
-        signature=signature,
-        input_example=example,
-        registered_model_name=config.model_name,
-    )
+    with tempfile.TemporaryDirectory(prefix="fanaudit-train-") as folder:
+        model_dir = outcome.model.save(Path(folder) / ARTIFACT_KEY)
+        return mlflow.pyfunc.log_model(
+            name="model",
+            python_model=models.pyfunc_model.__file__,
+            artifacts={ARTIFACT_KEY: str(model_dir)},
+            code_paths=[models.artifact.__file__],
+            pip_requirements=pip_requirements(),
+            signature=signature,
+            input_example=example,
+            registered_model_name=config.model_name,
+        )
 
 
 def start_training_run(config: TrainConfig):

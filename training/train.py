@@ -4,10 +4,8 @@ model version (the first one ever becomes `champion`; later ones only when promo
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
@@ -154,6 +152,3 @@ def train_model(data: TrainingData, config: TrainConfig, progress: Progress | No
     model = FanauditModel(booster, FEATURE_NAMES, calibration, thresholds, metadata)
     return TrainOutcome(model, evaluation, probability, brier, folds)
 
-
-def save_model_folder(model: FanauditModel) -> Path:
-    return model.save(Path(tempfile.mkdtemp(prefix="fanaudit-train-")) / "fanaudit")

@@ -8,7 +8,9 @@ usual rate), so a lone follow of a quiet target is not a burst; a follow is in a
 when its cell's ratio is at least BURST_RATE_FACTOR (hence at least that many follows).
 Whether a burst's accounts were created together is the spread (population standard
 deviation, in days) of their registration times: bought batches are registered within
-hours, viral followers over years. Drip-fill services follow, unfollow and refill; the
+hours, viral followers over years. A seller's pack often mixes aged accounts into a batch,
+which inflates that spread, so each account also counts the accounts in its burst cell
+registered on its own China-time day (its registration cohort). Drip-fill services follow, unfollow and refill; the
 churn share is the part of its targets the account also unfollowed.
 """
 
@@ -33,7 +35,9 @@ FEATURES = (
             "higher", "follows {value} accounts on a day it is active",
             "活跃日平均关注{value}个账号", "{:.1f}"),
     Feature("first_follow_delay_days", FAMILY,
-            "Days from registration to its first timestamped follow.", "days", "lower",
+            "Days from registration to its first timestamped follow (new users follow the "
+            "app's suggestions within minutes; stock bought from account markets follows long "
+            "after registering, batch-registered stock within days).", "days", "either",
             "made its first follow {value} days after registering",
             "注册后{value}天第一次关注", "{:.1f}"),
     Feature("follow_burst_share", FAMILY,
@@ -53,6 +57,12 @@ FEATURES = (
             "the accounts that followed in the same burst were registered within about "
             "{value} days of each other",
             "同一波集中关注的账号注册时间相差约{value}天", "{:.1f}"),
+    Feature("burst_same_day_peers", FAMILY,
+            "Most other accounts, over its burst follows, that followed the same target in the "
+            "same 10-minute window and registered on the same China-time day as it (0 with no "
+            "burst follow).", "accounts", "higher",
+            "followed in a burst together with {value} other accounts registered the same day "
+            "as it", "与另外{value}个同一天注册的账号在同一波集中关注中关注了同一对象"),
     Feature("unfollow_churn_share", FAMILY,
             "Share of the targets it followed that it also unfollowed (follow/unfollow churn).",
             "share", "higher", "unfollowed {value} of the accounts it followed",
@@ -74,12 +84,17 @@ def target_baselines(f: ibis.Table) -> ibis.Table:
     return g.select("target", usual_rate=g.n.cast("float64") / span.cast("float64"))
 
 
-def burst_cells(f: ibis.Table, accounts: ibis.Table) -> ibis.Table:
+def follows_with_creation(f: ibis.Table, accounts: ibis.Table) -> ibis.Table:
+    """Timed follows with the follower's registration time and China-time registration day."""
+    joined = f.left_join(created_epoch(accounts), "account_id").drop("account_id_right")
+    return joined.mutate(created_day=china_day(joined.created))
+
+
+def burst_cells(f: ibis.Table) -> ibis.Table:
     """Per (target, bucket): follows, ratio to the usual rate, burst flag, creation spread."""
-    joined = f.left_join(created_epoch(accounts), "account_id")
-    cells = joined.group_by(["target", "bucket"]).aggregate(
-        cell_follows=joined.count(),
-        created_spread_days=joined.created.std(how="pop") / DAY_SECONDS,
+    cells = f.group_by(["target", "bucket"]).aggregate(
+        cell_follows=f.count(),
+        created_spread_days=f.created.std(how="pop") / DAY_SECONDS,
     )
     cells = cells.join(target_baselines(f), "target")
     ratio = cells.cell_follows.cast("float64") / (cells.usual_rate + 1.0)
@@ -88,8 +103,18 @@ def burst_cells(f: ibis.Table, accounts: ibis.Table) -> ibis.Table:
                         log_ratio=ratio.log2(), in_burst=is_burst.cast("int64"))
 
 
+def registration_cohorts(f: ibis.Table) -> ibis.Table:
+    """Per (target, bucket, registration day): the other followers registered that day."""
+    known = f.filter(f.created_day.notnull())
+    return known.group_by(["target", "bucket", "created_day"]).aggregate(
+        same_day_peers=known.count() - 1)
+
+
 def burst_features(f: ibis.Table, accounts: ibis.Table) -> ibis.Table:
-    per_follow = f.join(burst_cells(f, accounts), ["target", "bucket"])
+    f = follows_with_creation(f, accounts)
+    keys = ["target", "bucket", "created_day"]
+    per_follow = f.join(burst_cells(f), ["target", "bucket"]).left_join(
+        registration_cohorts(f), keys).drop(*(f"{k}_right" for k in keys))
     created = created_epoch(accounts)
     agg = per_follow.group_by("account_id").aggregate(
         timed_follows=per_follow.count(),
@@ -97,12 +122,15 @@ def burst_features(f: ibis.Table, accounts: ibis.Table) -> ibis.Table:
         follow_rate_excess_log2=per_follow.log_ratio.mean(),
         burst_cohort_created_spread_days=ibis.ifelse(  # median() ignores the nulls
             per_follow.in_burst == 1, per_follow.created_spread_days, None).median(),
+        burst_same_day_peers=ibis.ifelse(  # null only when its registration day is unknown
+            per_follow.in_burst == 1, per_follow.same_day_peers, 0).max(),
         active_days=china_day(per_follow.t).nunique(),
         first_follow=per_follow.t.min(),
     )
     agg = agg.left_join(created, "account_id")
     return agg.select(
         "account_id", "follow_rate_excess_log2", "burst_cohort_created_spread_days",
+        "burst_same_day_peers",
         follow_burst_share=share(agg.bursts, agg.timed_follows),
         follows_per_active_day=share(agg.timed_follows, agg.active_days),
         first_follow_delay_days=(agg.first_follow - agg.created).cast("float64") / DAY_SECONDS,

@@ -24,7 +24,9 @@ FEATURES = (
     Feature("device_count", FAMILY, "Distinct devices it logged in from.", "devices", "either",
             "logged in from {value} different devices", "使用过{value}台不同设备登录"),
     Feature("ip_shared_accounts", FAMILY,
-            "Other accounts that logged in from its most shared IP.", "accounts", "higher",
+            "Other accounts that logged in from its most shared IP (a carrier NAT or campus address "
+            "holds hundreds of people: suspicion comes with who they are, see the peer features).",
+            "accounts", "either",
             "shares its login IP with {value} other accounts, whose median account age is "
             "{ip_peer_median_age_days} days",
             "与另外{value}个账号共用登录IP，这些账号的账龄中位数为{ip_peer_median_age_days}天"),
@@ -42,8 +44,8 @@ FEATURES = (
             "the accounts on its login IP bring {value} devices each",
             "其登录IP上平均每个账号使用{value}台设备", "{:.2f}"),
     Feature("prefix_shared_accounts", FAMILY,
-            "Other accounts on its most shared /24 (IPv4) or /48 (IPv6) network.", "accounts",
-            "higher", "shares its login network with {value} other accounts",
+            "Other accounts on its most shared /24 (IPv4) or /48 (IPv6) network (large on carrier "
+            "and campus networks; suspicion comes with who they are).", "accounts", "either", "shares its login network with {value} other accounts",
             "与另外{value}个账号共用同一网段登录"),
     Feature("prefix_same_week_peers", FAMILY,
             "Other accounts on its most shared /24 or /48 network registered the same week.",

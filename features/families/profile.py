@@ -9,8 +9,10 @@ from features.tables import Tables
 
 FAMILY = "profile"
 FEATURES = (
-    Feature("account_age_days", FAMILY, "Days from registration to the dataset's last event.",
-            "days", "lower",
+    Feature("account_age_days", FAMILY,
+            "Days from registration to the dataset's last event (batch-registered stock is "
+            "young, but so are real newcomers, and careful sellers buy aged accounts).",
+            "days", "either",
             "registered {value} days before the end of the observed period",
             "在观察期结束前{value}天注册"),
     Feature("nickname_digit_share", FAMILY, "Share of the nickname's characters that are digits.",

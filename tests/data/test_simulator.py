@@ -209,7 +209,9 @@ def _archetype_statistics(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return statistics
 
 
-# statistic: {archetype: (low, high)} for the world at the default difficulty 0.5
+# statistic: {archetype: (low, high)} for the world at the default difficulty 0.5; bot kinds
+# mix careless and careful sellers (`seller_cares`), so their medians move with the draw of
+# a few sellers and their bounds are wider than the humans'.
 EXPECTED = {
     "evening_share": {"casual": (0.55, 0.9), "superfan": (0.8, 1.0), "night_shift": (0.2, 0.5),
                       "campus_user": (0.7, 0.95), "click_farm": (0.7, 0.95),
@@ -219,20 +221,20 @@ EXPECTED = {
     "night_share": {"night_shift": (0.15, 0.5), "casual": (0.0, 0.05)},
     "active_days": {"casual": (4, 12), "superfan": (12, 22), "promo_signup": (1, 6),
                     "giveaway_hunter": (10, 22), "newcomer": (2, 9), "click_farm": (7, 16),
-                    "bulk_fan": (4, 10)},
+                    "bulk_fan": (2, 10)},
     "ip_sharing": {"casual": (1, 3), "nat_user": (100, 500), "campus_user": (100, 500),
                    "promo_signup": (15, 61), "shared_device": (2, 10), "click_farm": (1, 3),
-                   "bulk_fan": (4, 30), "comment_bot": (4, 30)},
+                   "bulk_fan": (4, 60), "comment_bot": (4, 60)},
     "device_sharing": {"casual": (1, 1), "nat_user": (1, 1), "shared_device": (2, 6),
-                       "click_farm": (1, 1), "high_end_fan": (1, 5), "bulk_fan": (3, 10),
-                       "order_brusher": (3, 10)},
+                       "click_farm": (1, 1), "high_end_fan": (1, 5), "bulk_fan": (3, 40),
+                       "order_brusher": (3, 40)},
     "age_days": {"casual": (600, 2000), "newcomer": (-30, 0), "promo_signup": (-30, 0),
-                 "click_farm": (500, 1500), "bulk_fan": (0, 120), "drip_feed": (0, 120)},
+                 "click_farm": (500, 1500), "bulk_fan": (-30, 120), "drip_feed": (0, 700)},
     "top_comment_share": {"superfan": (0.4, 0.8), "casual": (0.1, 0.3),
                           "comment_bot": (0.03, 0.15)},
     "first_follow_minutes": {"newcomer": (0, 20), "promo_signup": (0, 10)},
     "refund_rate": {"buyer": (0.15, 0.35), "casual": (0.02, 0.15),
-                    "order_brusher": (0.7, 0.9)},
+                    "order_brusher": (0.7, 0.95)},
 }
 
 

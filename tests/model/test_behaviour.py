@@ -149,6 +149,7 @@ def test_key_features_move_the_score_in_their_documented_direction(contributions
         rho = spearmanr(values[known], shap_values[known, index]).statistic
         expected = 1 if direction == "higher" else -1
         assert np.sign(rho) == expected, f"{name}: documented '{direction}', Spearman {rho:.2f}"
+        print(f"{name}: documented '{direction}', Spearman {rho:.2f}")
         checked += 1
         if checked == 6:
             break

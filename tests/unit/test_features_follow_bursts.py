@@ -34,6 +34,8 @@ def test_burst_followers(feats):
         assert row.follow_rate_excess_log2 == pytest.approx(math.log2(ratio))
         # five created at day 0, one at day 1: population std = sqrt(5/36) days
         assert row.burst_cohort_created_spread_days == pytest.approx(math.sqrt(5 / 36))
+        # one cell (12:00-12:10); b0-b4 registered on 10-01 (08:00 China time), b5 on 10-02
+        assert row.burst_same_day_peers == (0 if b == "b5" else 4)
         assert row.follows_per_active_day == 1
         assert row.unfollow_churn_share == 0
     assert feats.loc["b0"].first_follow_delay_days == pytest.approx(1.5)
@@ -49,6 +51,7 @@ def test_quiet_follower(feats):
     expected = (math.log2(1 / (1 + 7 / 433)) + math.log2(1 / (1 + 1 / 144))) / 2
     assert row.follow_rate_excess_log2 == pytest.approx(expected)
     assert math.isnan(row.burst_cohort_created_spread_days)
+    assert row.burst_same_day_peers == 0  # no follow in a burst
     assert row.follows_per_active_day == 2  # 20:00 and 21:00 China time, one day
     assert row.first_follow_delay_days == pytest.approx(34.5)
     assert row.unfollow_churn_share == 0.5

@@ -4,7 +4,9 @@ Each generator takes the chunk's accounts of its kind and that kind's difficulty
 at d=0 the seller is careless (bursts within minutes, one proxy subnet, emulator
 clients, fresh batch-registered accounts); at d=1 the seller imitates people (slow
 delivery at the platform's hours, residential addresses, one real phone per account,
-aged accounts bought from account markets, some genuine-looking viewing). Click farms
+aged accounts bought from account markets, some genuine-looking viewing). Sellers of one
+kind differ: each pack, campaign, ring or operator draws its own carefulness around d
+(`seller_cares`), so cheap blatant deliveries sit next to careful ones. Click farms
 and high-end fans are hard even at d=0: people run them with their own accounts and
 lives, so their signal is only in co-occurrence, synchrony and mixtures, never in one
 feature family alone.
@@ -16,7 +18,7 @@ import numpy as np
 
 from . import network, text
 from .chunk import Chunk, partition, spread_in
-from .config import glerp, lerp
+from .config import glerp, lerp, seller_cares
 from .humans import paid_people
 from .platform import DAY, HOUR, PLATFORM_HOURS, UNIFORM_HOURS, times_by_hour
 
@@ -130,10 +132,11 @@ def _follow_with_login(chunk: Chunk, accounts: np.ndarray, client: int,
     return ts
 
 
-def bulk_fans(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
+def bulk_fans(chunk: Chunk, accounts: np.ndarray, kind_d: float) -> None:
     """Machine fans sold in packs, each pack delivered to one streamer as a burst."""
     rng = chunk.rng
-    for pack in partition(rng, accounts, 80, 400):
+    packs = partition(rng, accounts, 40, 200)
+    for pack, d in zip(packs, seller_cares(rng, kind_d, len(packs))):
         client = int(chunk.platform.small_streamers(rng, 1)[0])
         begin = int(_delivery_times(rng, chunk, 1, d)[0])
         _farm_identity(chunk, pack, d, begin - glerp(2 * DAY, 500 * DAY, d),
@@ -198,12 +201,13 @@ def click_farms(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
                      join[first][fan] + rng.integers(60, 600, int(fan.sum())))
 
 
-def comment_bots(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
+def comment_bots(chunk: Chunk, accounts: np.ndarray, kind_d: float) -> None:
     """Operators' bots posting at near-fixed intervals: sentences from a shared script, or,
     for hype bots (more of them among careful sellers), the short cheers and chat any
     viewer posts."""
     rng, sessions = chunk.rng, chunk.platform.sessions
-    for operator in partition(rng, accounts, 20, 100):
+    operators = partition(rng, accounts, 20, 100)
+    for operator, d in zip(operators, seller_cares(rng, kind_d, len(operators))):
         script = rng.choice(text.N_SCRIPTED, int(rng.integers(12, 26)), replace=False)
         clients = chunk.platform.small_streamers(rng, int(rng.integers(1, 4)))
         _farm_identity(chunk, operator, d, _delivery_times(rng, chunk, 1, d)[0]
@@ -232,12 +236,13 @@ def comment_bots(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
         _camouflage(chunk, operator, d)
 
 
-def order_brushers(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
+def order_brushers(chunk: Chunk, accounts: np.ndarray, kind_d: float) -> None:
     """Rings placing orders in a merchant's room with little viewing, refunded in 1-3 days;
     careful rings watch first, keep some orders (shipped empty parcels) and refund on the
     schedule of ordinary returns."""
     rng, sessions = chunk.rng, chunk.platform.sessions
-    for ring in partition(rng, accounts, 20, 100):
+    rings = partition(rng, accounts, 20, 100)
+    for ring, d in zip(rings, seller_cares(rng, kind_d, len(rings))):
         merchant = int(chunk.platform.small_streamers(rng, 1)[0])
         _farm_identity(chunk, ring, d, chunk.platform.start - glerp(3 * DAY, 400 * DAY, d),
                        ip_share=0.05, device_share=0.05)
@@ -260,11 +265,12 @@ def order_brushers(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
         _camouflage(chunk, ring, d)
 
 
-def drip_feeds(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
+def drip_feeds(chunk: Chunk, accounts: np.ndarray, kind_d: float) -> None:
     """Followers fed in a trickle over the month; many unfollow days later and the seller
     tops the count up with new accounts soon after each loss (some re-follow)."""
     rng, platform = chunk.rng, chunk.platform
-    for campaign in partition(rng, accounts, 40, 200):
+    campaigns = partition(rng, accounts, 40, 200)
+    for campaign, d in zip(campaigns, seller_cares(rng, kind_d, len(campaigns))):
         client = int(platform.small_streamers(rng, 1)[0])
         _farm_identity(chunk, campaign, d, platform.start - glerp(3 * DAY, 400 * DAY, d),
                        ip_share=0.05, device_share=0.05)
@@ -295,7 +301,7 @@ def _redeliver(chunk: Chunk, accounts: np.ndarray, client: int, ts: np.ndarray) 
     chunk.login(accounts, ts - chunk.rng.integers(10, 300, len(accounts)), 0.3)
 
 
-def stepped_deliveries(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
+def stepped_deliveries(chunk: Chunk, accounts: np.ndarray, kind_d: float) -> None:
     """Deliveries to one streamer rising step by step on successive days, to stay under
     per-day alert thresholds: 500, 800, 1200, 2000 at scale 20, proportionally smaller at
     smaller scales, each step jittered."""
@@ -305,7 +311,8 @@ def stepped_deliveries(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
     weights = 1.0 / np.sqrt(platform.popularity)
     clients = rng.choice(platform.n_streamers, min(len(campaigns), platform.n_streamers),
                          replace=False, p=weights / weights.sum())
-    for number, campaign in enumerate(campaigns):
+    cares = seller_cares(rng, kind_d, len(campaigns))
+    for number, (campaign, d) in enumerate(zip(campaigns, cares)):
         client = int(clients[number % len(clients)])
         jitter = lerp(0.03, 0.15, d)
         weights = STEPS * (1 + rng.uniform(-jitter, jitter, len(STEPS)))

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scipy.stats import beta
+
 BOT_KINDS: tuple[str, ...] = (
     "bulk_fan",
     "high_end_fan",
@@ -140,3 +142,20 @@ def lerp(blatant: float, humanlike: float, d: float) -> float:
 def glerp(blatant: float, humanlike: float, d: float) -> float:
     """Geometric interpolation, for positive scale parameters such as time spreads."""
     return blatant * (humanlike / blatant) ** d
+
+
+SELLER_CARE_CONCENTRATION = 2.0  # Beta(2d, 2(1-d)): uniform over sellers at d = 0.5
+
+
+def seller_cares(rng, d: float, n: int) -> list[float]:
+    """How careful each of n sellers of one kind (packs, campaigns, rings, operators) is.
+
+    The market of a kind at difficulty d holds cheap careless sellers next to careful ones,
+    with mean carefulness d (exactly d at 0 and 1): draws from Beta(2d, 2(1-d)), uniform at
+    d = 0.5, stratified so that even a few sellers span the range (one draw per 1/n slice of
+    the distribution, in random order)."""
+    if d <= 0.0 or d >= 1.0:
+        return [float(d)] * n
+    k = SELLER_CARE_CONCENTRATION
+    slices = (rng.permutation(n) + rng.random(n)) / n
+    return [float(x) for x in beta.ppf(slices, k * d, k * (1.0 - d))]
