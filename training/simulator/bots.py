@@ -92,12 +92,13 @@ def _visit(chunk: Chunk, accounts: np.ndarray, streamers: np.ndarray, seconds_me
 
 
 def _camouflage(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
-    """Activity careful sellers add so accounts look used: viewing, logins, other follows."""
+    """Activity careful sellers add so accounts look used: viewing (with a stock cheer now
+    and then), logins, other follows."""
     rng, platform = chunk.rng, chunk.platform
     visits = rng.poisson(lerp(0.0, 5.0, d), len(accounts))
     who = np.repeat(accounts, visits)
     streamer = rng.choice(platform.n_streamers, len(who), p=platform.popularity)
-    _visit(chunk, who, streamer, glerp(30, 600, d), lerp(0.0, 6.0, d))
+    _visit(chunk, who, streamer, glerp(30, 600, d), lerp(0.0, 6.0, d), lerp(0.0, 0.3, d))
     logins = np.repeat(accounts, rng.poisson(lerp(1.0, 8.0, d), len(accounts)))
     hours = (1 - d) * UNIFORM_HOURS / 24 + d * PLATFORM_HOURS / PLATFORM_HOURS.sum()
     chunk.login(logins, times_by_hour(rng, len(logins), hours, platform.start, platform.days), 0.3)

@@ -89,6 +89,14 @@ SERIAL_RETURNER_SHARE = 0.25  # buyers of clothes who order sizes to try on and 
 SERIAL_RETURNS = (0.35, 0.7)
 OTHER_REFUND = 0.08
 LONG_WRITER_SHARE = 0.15  # people who write questions and mini-reviews rather than quips
+# People who watch and never type in live chat, per archetype (most viewers lurk; superfans
+# and lucky-bag hunters, whose passwords are posted separately, do not).
+LURKER_SHARE: dict[str, float] = {
+    "casual": 0.6, "superfan": 0.0, "nat_user": 0.55, "campus_user": 0.4, "night_shift": 0.55,
+    "viral_follower": 0.6, "buyer": 0.45, "shared_device": 0.6, "newcomer": 0.6,
+    "promo_signup": 0.7, "giveaway_hunter": 0.3,
+}
+assert set(LURKER_SHARE) == set(HUMAN_ARCHETYPES)
 SHOP_WINDOW_SHARE = 0.2  # orders placed from the shop window, not during a visit
 MOBILE_ONLY_SHARE = 0.35  # people without home broadband: one phone, one address
 NEW_ACCOUNT_SHARE = 0.08  # people of any archetype who registered in the last month
@@ -451,11 +459,13 @@ def _with_bag_hunts(chunk: Chunk, people: People, row, session, join, seconds):
 
 
 def _comments(chunk: Chunk, people: People, row, session, join, seconds) -> None:
-    """Live chat during visits, some people habitually in long sentences. Superfans mostly
-    repeat their own pet stock phrase."""
+    """Live chat during visits by the people who chat at all (see LURKER_SHARE), some
+    habitually in long sentences. Superfans mostly repeat their own pet stock phrase."""
     rng = chunk.rng
-    visit, ts = spread_in(rng, rng.poisson(people.habit("comments_per_visit")[row]), join,
-                          seconds)
+    lurker_share = np.array([LURKER_SHARE[a] for a in HUMAN_ARCHETYPES])[people.archetype]
+    chatty = rng.random(len(people.account)) >= lurker_share
+    per_visit = people.habit("comments_per_visit")[row] * chatty[row]
+    visit, ts = spread_in(rng, rng.poisson(per_visit), join, seconds)
     writer = row[visit]
     long_share = np.where(rng.random(len(people.account)) < LONG_WRITER_SHARE, 0.9, 0.15)
     codes = text.human_chat(rng, len(visit), 0.0, long_share[writer])
