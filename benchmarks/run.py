@@ -32,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
 DEFAULT_STAGES = ("simulate", "stage", "features", "train", "score", "explain")
 FLOOR_STAGES = {"stage", "features", "spark-features"}
+MODEL_STAGES = {"train", "score", "explain", "spark-score"}
 
 
 def child_environment(cache: Path) -> dict[str, str]:
@@ -41,12 +42,14 @@ def child_environment(cache: Path) -> dict[str, str]:
     return env
 
 
-def run_child(stage: str, world: World) -> tuple[list[Row], float, float]:
+def run_child(stage: str, world: World, train_config: Path | None = None) -> tuple[list[Row], float, float]:
     """Run one stage in a fresh process: its rows, wall seconds and peak RSS in MiB."""
     with tempfile.TemporaryDirectory() as tmp:
         result = Path(tmp) / "rows.json"
         command = [sys.executable, str(Path(__file__)), "--child", stage, "--result", str(result),
                    "--scales", f"{world.scale:g}", "--seed", str(world.seed), "--cache", str(world.cache)]
+        if train_config is not None:
+            command += ["--train-config", str(train_config)]
         began = time.perf_counter()
         process = subprocess.Popen(command, env=child_environment(world.cache))
         _, status, usage = os.wait4(process.pid, 0)
@@ -65,12 +68,12 @@ def cached_simulation(world: World) -> list[Row]:
                 note=f"cached; peak {summary.get('peak_mib', float('nan')):,.0f} MiB")]
 
 
-def measure(stage: str, world: World) -> list[tuple[Row, float]]:
+def measure(stage: str, world: World, train_config: Path | None = None) -> list[tuple[Row, float]]:
     """(row, peak MiB) for every row a stage produces."""
     if stage == "simulate" and world.simulated():
         return [(row, world.summary().get("peak_mib", math.nan)) for row in cached_simulation(world)]
     print(f"… {stage} at scale {world.scale:g}", file=sys.stderr, flush=True)
-    rows, _, peak = run_child(stage, world)
+    rows, _, peak = run_child(stage, world, train_config)
     if stage == "simulate":
         world.summary_file.write_text(json.dumps(world.summary() | {"peak_mib": peak}))
     return [(row, peak) for row in rows]
@@ -117,19 +120,20 @@ def machine() -> str:
             f"Python {platform.python_version()}; load average {load:.1f} when the run ended")
 
 
-def write_results(lines: list[str], command: str) -> None:
+def write_results(lines: list[str], command: str, path: Path) -> None:
     text = ["# fanaudit benchmark results", "", f"Command: `{command}`", "",
             f"Machine: {machine()}", "", *lines, ""]
-    RESULTS.write_text("\n".join(text))
+    path.write_text("\n".join(text))
 
 
-def run_benchmarks(scales: list[float], stages: list[str], seed: int, cache: Path) -> list[str]:
+def run_benchmarks(scales: list[float], stages: list[str], seed: int, cache: Path,
+                   train_config: Path | None = None) -> list[str]:
     results: list[tuple[Row, float]] = []
     for scale in sorted(scales):
         world = World(scale, seed, cache)
         world.folder.mkdir(parents=True, exist_ok=True)
         for stage in stages:
-            results += measure(stage, world)
+            results += measure(stage, world, train_config)
             if stage == "stage" or (stage in FLOOR_STAGES and not any(
                     r.stage == "floor" and r.scale == scale for r, _ in results)):
                 results += measure("floor", world)
@@ -144,6 +148,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--stages", nargs="+", default=list(DEFAULT_STAGES), choices=sorted(STAGES))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--train-config", type=Path, help="TOML/JSON training config (train stage; "
+                        "score and explain use the model it trains)")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="Markdown file to write")
     parser.add_argument("--child", choices=sorted(STAGES), help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -152,13 +159,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
     if args.child:
-        rows = STAGES[args.child](World(args.scales[0], args.seed, args.cache))
+        world = World(args.scales[0], args.seed, args.cache)
+        uses_model = args.child in MODEL_STAGES
+        rows = STAGES[args.child](world, args.train_config) if uses_model else STAGES[args.child](world)
         args.result.write_text(json.dumps([row.to_dict() for row in rows]))
         return
-    lines = run_benchmarks(args.scales, args.stages, args.seed, args.cache)
+    lines = run_benchmarks(args.scales, args.stages, args.seed, args.cache, args.train_config)
     print("\n".join(lines))
-    write_results(lines, "python benchmarks/run.py " + " ".join(argv))
-    print(f"\nwrote {RESULTS}", file=sys.stderr)
+    write_results(lines, "python benchmarks/run.py " + " ".join(argv), args.results)
+    print(f"\nwrote {args.results}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -98,44 +98,49 @@ def features(world: World, engine: str = "duckdb") -> list[Row]:
                 note=f"write {write_seconds:.1f} s")]
 
 
-def train(world: World) -> list[Row]:
+def train(world: World, config_file: Path | None = None) -> list[Row]:
     """Grouped cross-validation, calibration, thresholds, final model; then MLflow."""
     from training.config import TrainConfig
-    from training.tracking import log_training_run
+    from models.store import use_tracking
+    from training.tracking import log_training_run, start_training_run
     from training.train import load_training_data, train_model
 
     staged = world.staged()
     if staged.accounts > TRAIN_MAX_ACCOUNTS:
         return [Row("train", world.scale, staged.accounts, world.events(), float("nan"), "accounts",
                     f"skipped: more than {TRAIN_MAX_ACCOUNTS:,} accounts")]
-    config = TrainConfig()
+    config = TrainConfig.from_file(config_file) if config_file else TrainConfig()
     data, load_seconds = timed(lambda: load_training_data(staged, config))
     outcome, train_seconds = timed(lambda: train_model(data, config))
-    uri = f"sqlite:///{world.folder / 'mlflow.db'}"
-    _, log_seconds = timed(lambda: log_training_run(data, outcome, config, True, uri))
-    shutil.rmtree(world.model_folder, ignore_errors=True)
-    outcome.model.save(world.model_folder)
+    uri = use_tracking(f"sqlite:///{world.folder / 'mlflow.db'}")
+    with start_training_run(config):
+        _, log_seconds = timed(lambda: log_training_run(data, outcome, config, True, uri))
+    shutil.rmtree(world.model_folder(config_file), ignore_errors=True)
+    outcome.model.save(world.model_folder(config_file))
     labelled = len(data.labels)
     auc = outcome.evaluation.metrics["roc_auc"]
     return [
         Row("train", world.scale, labelled, world.events(), train_seconds, "accounts",
-            f"{config.n_folds} grouped folds + calibration + final; ROC-AUC {auc:.4f}"),
+            f"{config.n_folds} grouped folds + calibration + final; {config.n_estimators} trees, "
+            f"max depth {config.max_depth}; ROC-AUC {auc:.4f}"),
         Row("train (with features, groups, MLflow)", world.scale, labelled, world.events(),
             load_seconds + train_seconds + log_seconds, "accounts",
             f"features+groups {load_seconds:.1f} s, MLflow {log_seconds:.1f} s"),
     ]
 
 
-def model_for(world: World):
-    """The model of the largest cached world of this seed at or below this scale."""
+def model_for(world: World, config_file: Path | None = None):
+    """The model (trained with `config_file`) of the largest cached world of this seed at or
+    below this scale."""
     from models.artifact import FanauditModel
 
     candidates = sorted((w for w in cached_worlds(world) if w.scale <= world.scale
-                         and (w.model_folder / "model.txt").is_file()), key=lambda w: w.scale)
+                         and (w.model_folder(config_file) / "model.txt").is_file()),
+                        key=lambda w: w.scale)
     if not candidates:
         raise FileNotFoundError(f"no trained model at or below scale {world.scale:g}: "
                                 "run the 'train' stage at a smaller scale first")
-    return FanauditModel.load(candidates[-1].model_folder), candidates[-1].scale
+    return FanauditModel.load(candidates[-1].model_folder(config_file)), candidates[-1].scale
 
 
 def cached_worlds(world: World) -> list[World]:
@@ -145,7 +150,7 @@ def cached_worlds(world: World) -> list[World]:
     return found
 
 
-def score(world: World, which: str = "none") -> list[Row]:
+def score(world: World, config_file: Path | None = None, which: str = "none") -> list[Row]:
     """Probability and verdict (and reasons for `which`) for every account, to Parquet."""
     import pandas as pd
 
@@ -153,13 +158,14 @@ def score(world: World, which: str = "none") -> list[Row]:
     from models.scoring import score_in_chunks
 
     frame = pd.read_parquet(world.features_file)
-    model, model_scale = model_for(world)
+    model, model_scale = model_for(world, config_file)
     scored, seconds = timed(lambda: score_in_chunks(frame, model, "benchmark", which=which))
     out = world.folder / f"scores-{which}.parquet"
     _, write_seconds = timed(lambda: write_frame_atomic(scored, out))
     flagged = int((scored["verdict"] != "human").sum())
     name = "score" if which == "none" else f"score + reasons ({which})"
-    note = f"model of scale {model_scale:g}; {flagged:,} flagged; write {write_seconds:.1f} s"
+    shape = "" if config_file is None else f" ({Path(config_file).stem})"
+    note = f"model of scale {model_scale:g}{shape}; {flagged:,} flagged; write {write_seconds:.1f} s"
     rows = [Row(name, world.scale, len(frame), world.events(), seconds + write_seconds,
                 "accounts", note)]
     if which != "none":
@@ -167,8 +173,8 @@ def score(world: World, which: str = "none") -> list[Row]:
     return rows
 
 
-def explain(world: World) -> list[Row]:
-    return score(world, "flagged")
+def explain(world: World, config_file: Path | None = None) -> list[Row]:
+    return score(world, config_file, "flagged")
 
 
 def shap_cost(world: World, frame, scored, model) -> Row:
@@ -177,17 +183,18 @@ def shap_cost(world: World, frame, scored, model) -> Row:
 
     flagged = frame[(scored["verdict"] != "human").to_numpy()].head(SHAP_SAMPLE)
     _, seconds = timed(lambda: shap_values(model, flagged))
-    trees = model.booster.num_trees()
+    params = model.booster.params
     return Row("SHAP only (flagged sample)", world.scale, len(flagged), 0, seconds, "accounts",
-               f"{trees} trees, {model.booster.params.get('num_leaves', '?')} leaves max")
+               f"{model.booster.num_trees()} trees, max depth {params.get('max_depth', '?')}, "
+               f"{params.get('num_leaves', '?')} leaves max")
 
 
-def spark_score(world: World) -> list[Row]:
+def spark_score(world: World, config_file: Path | None = None) -> list[Row]:
     """Probability and verdict on Spark (mapInPandas) from the cached feature table."""
     from features.engine import spark_session
     from models.spark_scoring import score_dataframe
 
-    model, model_scale = model_for(world)
+    model, model_scale = model_for(world, config_file)
     session = spark_session()
     features = session.read.parquet(str(world.features_file))
     out = world.folder / "scores-spark.parquet"
@@ -197,7 +204,7 @@ def spark_score(world: World) -> list[Row]:
                 f"model of scale {model_scale:g}; {session.sparkContext.master}")]
 
 
-STAGES: dict[str, Callable[[World], list[Row]]] = {
+STAGES: dict[str, Callable[..., list[Row]]] = {  # (world) or (world, train config)
     "simulate": simulate,
     "stage": stage,
     "floor": floor,

@@ -7,7 +7,8 @@ Each world folder holds:
   staged/          the staged Parquet of data/ (from the `stage` stage)
   staged.pickle    the StagedDataset describing staged/
   features.parquet the feature table (from the `features` stage)
-  model/           the model trained on the world (from the `train` stage)
+  model/           the model trained on the world (from the `train` stage; model-NAME/
+                   with --train-config NAME.toml)
 """
 
 from __future__ import annotations
@@ -55,9 +56,9 @@ class World:
     def features_file(self) -> Path:
         return self.folder / "features.parquet"
 
-    @property
-    def model_folder(self) -> Path:
-        return self.folder / "model"
+    def model_folder(self, train_config: Path | None = None) -> Path:
+        """The model trained on this world with the default config or `train_config`."""
+        return self.folder / ("model" if train_config is None else f"model-{Path(train_config).stem}")
 
     def simulated(self) -> bool:
         return self.summary_file.is_file()

@@ -3,15 +3,17 @@
 Every backend's session time zone is pinned to UTC, so hour-of-day and day boundaries
 never depend on the machine the pipeline runs on.
 
-On Spark two things differ from Ibis's defaults so that both backends compute the same
-numbers: float literals are compiled as DOUBLE (Spark reads `86400.0` as DECIMAL(6,1),
-which makes `seconds / 86400.0` a decimal rounded to 7 places), and a local session gets a
-number of shuffle partitions that suits one machine unless one is configured.
+On Spark three things differ from Ibis's and Spark's defaults. Float literals are
+compiled as DOUBLE (Spark reads `86400.0` as DECIMAL(6,1), which makes `seconds / 86400.0`
+a decimal rounded to 7 places), so both backends compute the same numbers. A local
+session gets shuffle partitions for one machine, unless configured. And the pipeline
+checkpoints each family (`spark_checkpoint`) so the final join never re-plans the
+families' lineage.
 
 Spark is found through the usual settings: `spark_master` (`--spark-master`), else
-$SPARK_MASTER, else `local[*]`; everything else (memory, executors, packages) comes from
-spark-defaults.conf, $SPARK_CONF_DIR or $PYSPARK_SUBMIT_ARGS, or from `spark-submit` when
-fanaudit runs inside it (then the session it created is reused).
+$SPARK_MASTER, else spark-submit's --master when fanaudit runs inside spark-submit, else
+`local[*]`; everything else (memory, executors, packages) comes from spark-defaults.conf,
+$SPARK_CONF_DIR, $PYSPARK_SUBMIT_ARGS or spark-submit's options.
 """
 
 from __future__ import annotations
@@ -73,15 +75,17 @@ def double_literal_compiler():
     return DoubleLiteralCompiler()
 
 
-def spark_master_url(master: str | None = None) -> str:
-    return master or os.environ.get("SPARK_MASTER") or "local[*]"
+def launched_by_spark_submit() -> bool:
+    """True inside spark-submit (or the pyspark shell): the JVM and its master exist already."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
 
 
 def spark_session(master: str | None = None):
-    """A SparkSession in UTC; `master` defaults to $SPARK_MASTER or local[*].
+    """A SparkSession in UTC on `master`, else $SPARK_MASTER, else spark-submit's --master
+    when launched by spark-submit, else local[*].
 
-    An active session (inside spark-submit, a notebook, or an earlier call) is reused with
-    its own master; only its SQL time zone is pinned.
+    An active session (inside a notebook, or an earlier call) is reused with its own
+    master; only its SQL time zone is pinned.
     """
     from pyspark.sql import SparkSession
 
@@ -89,17 +93,19 @@ def spark_session(master: str | None = None):
     if active is not None and master is None:
         active.conf.set("spark.sql.session.timeZone", "UTC")
         return active
-    url = spark_master_url(master)
-    builder = (SparkSession.builder.appName("fanaudit").master(url)
+    builder = (SparkSession.builder.appName("fanaudit")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
                .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.ui.enabled", "false"))
+    url = master or os.environ.get("SPARK_MASTER") or (None if launched_by_spark_submit() else "local[*]")
+    if url:
+        builder = builder.master(url)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel(os.environ.get("FANAUDIT_SPARK_LOG_LEVEL", "ERROR"))
-    if url.startswith("local") and not session.sparkContext.getConf().contains(
+    if session.sparkContext.master.startswith("local") and not session.sparkContext.getConf().contains(
             "spark.sql.shuffle.partitions"):
         cores = session.sparkContext.defaultParallelism
         session.conf.set("spark.sql.shuffle.partitions", LOCAL_SHUFFLE_PARTITIONS_PER_CORE * cores)
