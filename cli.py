@@ -134,23 +134,21 @@ def validate(
 def features(
     data_dir: DataOpt,
     out_file: Annotated[Path, typer.Option("--out", help="Feature table (.parquet or .csv).")],
-    engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+    engine: Annotated[str, typer.Option(help="duckdb (default) or spark (writes a Parquet folder).")] = "duckdb",
     spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL.")] = None,
     allow_unknown: AllowUnknownOpt = False,
 ) -> None:
-    """Write the per-account feature table: exactly one row per account."""
-    from features.io import output_format, write_frame_atomic
-    from features.loading import staged_dataset
-    from features.pipeline import compute_features
+    """Write the per-account feature table: exactly one row per account (on Spark: a Parquet
+    folder written by the cluster)."""
+    from features.jobs import FeatureCountError, write_features
 
     with clear_errors():
-        output_format(out_file)
-        with staged_dataset(data_dir, allow_unknown=allow_unknown, progress=status) as staged:
-            frame = compute_features(staged, engine=engine, spark_master=spark_master, progress=status)
-            if len(frame) != staged.accounts:
-                fail(f"feature table has {len(frame)} rows for {staged.accounts} accounts")
-        write_frame_atomic(frame, out_file)
-    out.print(f"wrote {out_file}: {len(frame):,} accounts x {frame.shape[1] - 1} features")
+        try:
+            done = write_features(data_dir, out_file, engine=engine, spark_master=spark_master,
+                                  allow_unknown=allow_unknown, progress=status)
+        except FeatureCountError as exc:
+            fail(str(exc))
+    out.print(f"wrote {done.out}: {done.accounts:,} accounts x {done.features} features")
 
 
 @app.command()

@@ -85,11 +85,20 @@ def floor(world: World) -> list[Row]:
 
 
 def features(world: World, engine: str = "duckdb") -> list[Row]:
-    """The feature pipeline on the staged world, written as Parquet."""
+    """The feature pipeline on the staged world, written as Parquet (on Spark: a folder
+    written by Spark, as `fanaudit features --engine spark` does)."""
     from features.io import write_frame_atomic
     from features.pipeline import compute_features
 
     staged = world.staged()
+    if engine == "spark":
+        from features.jobs import write_features_on_spark
+
+        target = world.folder / "features-spark.parquet"
+        shutil.rmtree(target, ignore_errors=True)
+        done, seconds = timed(lambda: write_features_on_spark(staged, target, None))
+        return [Row("features (spark)", world.scale, done.accounts, world.events(), seconds,
+                    note="computed and written by Spark local[*], read back and reconciled")]
     frame, seconds = timed(lambda: compute_features(staged, engine=engine))
     target = world.features_file if engine == "duckdb" else world.folder / f"features-{engine}.parquet"
     _, write_seconds = timed(lambda: write_frame_atomic(frame, target))

@@ -25,6 +25,7 @@ from typing import Literal
 import ibis
 
 Engine = Literal["duckdb", "spark"]
+LOCAL_DRIVER_MEMORY = "4g"  # $FANAUDIT_SPARK_DRIVER_MEMORY overrides
 LOCAL_SHUFFLE_PARTITIONS_PER_CORE = 2
 
 
@@ -103,6 +104,13 @@ def spark_session(master: str | None = None):
     url = master or os.environ.get("SPARK_MASTER") or (None if launched_by_spark_submit() else "local[*]")
     if url:
         builder = builder.master(url)
+    if url and url.startswith("local") and "driver-memory" not in os.environ.get(
+            "PYSPARK_SUBMIT_ARGS", "") and "spark.driver.memory" not in os.environ.get(
+            "PYSPARK_SUBMIT_ARGS", ""):
+        # In local mode the driver's JVM does all the work; Spark's 1g default is too small
+        # for a few million events.
+        builder = builder.config("spark.driver.memory",
+                                 os.environ.get("FANAUDIT_SPARK_DRIVER_MEMORY", LOCAL_DRIVER_MEMORY))
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel(os.environ.get("FANAUDIT_SPARK_LOG_LEVEL", "ERROR"))
     if session.sparkContext.master.startswith("local") and not session.sparkContext.getConf().contains(

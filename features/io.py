@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -203,3 +204,27 @@ def scratch_folder(prefix: str, parent: Path | None = None) -> Iterator[Path]:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         os.close(fd)
+
+
+def check_parquet_folder(out: Path, what: str) -> None:
+    """Spark writes a folder of Parquet parts: insist on a name that says so."""
+    if not out.name.lower().endswith(".parquet"):
+        raise ValueError(f"{out}: {what} writes a Parquet folder; give --out a name ending "
+                         "in .parquet")
+
+
+def unpublished_folder(out: Path) -> Path:
+    """A fresh name beside `out` to write a folder under before publishing it (not hidden:
+    Spark's reader skips paths that start with "." or "_")."""
+    return out.with_name(f"{out.name}.{secrets.token_hex(6)}.incomplete")
+
+
+def publish_folder(tmp: Path, out: Path) -> None:
+    """Move a finished output folder onto `out`, replacing whatever was there."""
+    old = None
+    if out.exists() or out.is_symlink():
+        old = out.with_name(f".{out.name}.{secrets.token_hex(6)}.old")
+        os.replace(out, old)
+    os.replace(tmp, out)
+    if old is not None:
+        shutil.rmtree(old) if old.is_dir() and not old.is_symlink() else old.unlink()

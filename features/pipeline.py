@@ -107,6 +107,12 @@ def compute_features(staged: StagedDataset, *, engine: Engine = "duckdb",
     return frame
 
 
+def feature_dataframe(staged: StagedDataset, spark_master: str | None = None):
+    """The feature table of a staged dataset as a Spark DataFrame (never collected)."""
+    con = session("spark", spark_master)
+    return con.raw_sql(con.compile(feature_table(con, "spark", staged)))
+
+
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """Write a frame as Parquet or CSV by the file's extension, atomically."""
     from features.io import write_frame_atomic

@@ -16,8 +16,6 @@ live on a filesystem every node sees (stage under a shared TMPDIR).
 
 from __future__ import annotations
 
-import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -33,8 +31,8 @@ import pyarrow.parquet as pq
 from features.engine import spark_session
 from features.feature import Language
 from features.loading import StagedDataset
-from features.pipeline import ID, feature_table
-from features.pipeline import session as feature_backend
+from features.io import check_parquet_folder, publish_folder, unpublished_folder
+from features.pipeline import ID, feature_dataframe
 from models.artifact import METADATA_FILE, MODEL_FILE, FanauditModel
 from models.scoring import (OUTPUT_SCHEMA, ExplainWhich, Request, RequestError, build_request,
                             needs_reasons)
@@ -95,12 +93,6 @@ def score_dataframe(features, model: FanauditModel, version: str, *,
     return features.mapInPandas(partition_scorer(shipped, str(version), which, lang), SCORE_SCHEMA)
 
 
-def feature_dataframe(staged: StagedDataset, spark_master: str | None = None):
-    """The feature table of a staged dataset as a Spark DataFrame (never collected)."""
-    con = feature_backend("spark", spark_master)
-    return con.raw_sql(con.compile(feature_table(con, "spark", staged)))
-
-
 def account_ids(staged: StagedDataset) -> pd.Index:
     table = pq.read_table(staged.tables["accounts"].staged, columns=[ID])
     return pd.Index(table.column(ID).to_pandas().astype(str))
@@ -156,23 +148,6 @@ def reconcile_written(spark, folder: Path, expected: int, request: Request | Non
     return rows, verdicts, explained
 
 
-def publish_folder(tmp: Path, out: Path) -> None:
-    """Move a finished output folder onto `out`, replacing whatever was there."""
-    old = None
-    if out.exists() or out.is_symlink():
-        old = out.with_name(f".{out.name}.{secrets.token_hex(6)}.old")
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old) if old.is_dir() and not old.is_symlink() else old.unlink()
-
-
-def check_parquet_target(out: Path) -> None:
-    if not out.name.lower().endswith(".parquet"):
-        raise RequestError(f"{out}: scoring on Spark writes a Parquet folder; "
-                           "give --out a name ending in .parquet")
-
-
 def score_staged_on_spark(staged: StagedDataset, out: Path, model: FanauditModel, version: str, *,
                           streamer: str | None = None, accounts_file: Path | None = None,
                           skip_unknown: bool = False, which: ExplainWhich = "flagged",
@@ -183,7 +158,7 @@ def score_staged_on_spark(staged: StagedDataset, out: Path, model: FanauditModel
     (each requested account exactly once), and only then moved onto `out`.
     """
     out = Path(out)
-    check_parquet_target(out)
+    check_parquet_folder(out, "scoring on Spark")
     spark = spark_session(spark_master)
     request = None
     if streamer is not None or accounts_file is not None:
@@ -193,8 +168,7 @@ def score_staged_on_spark(staged: StagedDataset, out: Path, model: FanauditModel
     features = requested_subset(spark, feature_dataframe(staged, spark_master), request)
     scores = score_dataframe(features, model, version, which=which, lang=lang)
     out.parent.mkdir(parents=True, exist_ok=True)
-    # Not a hidden name: Spark's reader skips paths that start with "." or "_".
-    tmp = out.with_name(f"{out.name}.{secrets.token_hex(6)}.incomplete")
+    tmp = unpublished_folder(out)
     try:
         scores.write.parquet(str(tmp))
         rows, verdicts, explained = reconcile_written(spark, tmp, expected, request, which)

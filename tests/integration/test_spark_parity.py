@@ -35,6 +35,31 @@ def test_features_are_the_same_on_duckdb_and_spark(staged):
     pd.testing.assert_frame_equal(on_duckdb, on_spark, check_exact=False, rtol=1e-9, atol=0)
 
 
+def test_fanaudit_features_on_spark_writes_a_reconciled_parquet_folder(small_world, tmp_path):
+    """The command's Spark path is written by Spark (never collected to the driver) and
+    holds the same table as DuckDB's file."""
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    runner = CliRunner()
+    on_duckdb, on_spark = tmp_path / "duckdb.parquet", tmp_path / "spark.parquet"
+    for engine, out in (("duckdb", on_duckdb), ("spark", on_spark)):
+        result = runner.invoke(app, ["features", "--data", str(small_world.path), "--out", str(out),
+                                     "--engine", engine])
+        assert result.exit_code == 0, result.output
+        assert f"{small_world.summary.accounts:,} accounts" in result.output
+    assert on_spark.is_dir() and not list(tmp_path.glob("*.incomplete"))
+    expected = pd.read_parquet(on_duckdb).sort_values("account_id").reset_index(drop=True)
+    written = pd.read_parquet(on_spark).sort_values("account_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(expected, written[expected.columns], check_exact=False,
+                                  rtol=1e-9, atol=0, check_dtype=False)
+
+    refused = runner.invoke(app, ["features", "--data", str(small_world.path),
+                                  "--out", str(tmp_path / "spark.csv"), "--engine", "spark"])
+    assert refused.exit_code != 0 and "Parquet folder" in refused.output
+
+
 def scores(path) -> pd.DataFrame:
     return pd.read_parquet(path).sort_values("account_id").reset_index(drop=True)
 

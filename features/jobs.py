@@ -1,0 +1,82 @@
+"""The `features` job: a dataset folder in, the per-account feature table out, one row per
+account in `accounts`, reconciled before anything is published.
+
+On DuckDB the table is computed in this process and written as one Parquet or CSV file.
+On Spark it is computed and written by Spark as a Parquet folder, never collected to the
+driver, so it scales with the cluster rather than with the driver's memory.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from features.engine import Engine
+from features.io import (check_parquet_folder, output_format, publish_folder, unpublished_folder,
+                         write_frame_atomic)
+from features.loading import StagedDataset, staged_dataset
+from features.pipeline import ID, compute_features, feature_dataframe
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class FeatureSummary:
+    out: Path
+    accounts: int
+    features: int
+
+
+class FeatureCountError(RuntimeError):
+    """The feature table does not hold exactly one row per account."""
+
+
+def reconcile(accounts: int, rows: int, distinct: int) -> None:
+    """Accounts in must equal accounts out, each exactly once."""
+    if rows != distinct:
+        raise FeatureCountError(f"feature table has {rows - distinct} duplicated account row(s)")
+    if distinct != accounts:
+        raise FeatureCountError(f"feature table has {distinct} accounts for {accounts} in the data")
+
+
+def write_features_on_duckdb(staged: StagedDataset, out: Path, progress: Progress | None) -> FeatureSummary:
+    frame = compute_features(staged, progress=progress)
+    reconcile(staged.accounts, len(frame), frame[ID].nunique())
+    write_frame_atomic(frame, out)
+    return FeatureSummary(out, len(frame), frame.shape[1] - 1)
+
+
+def write_features_on_spark(staged: StagedDataset, out: Path, spark_master: str | None) -> FeatureSummary:
+    """Spark computes the table and writes it under a temporary name beside `out`; it is read
+    back and reconciled, and only then moved onto `out`."""
+    features = feature_dataframe(staged, spark_master)
+    tmp = unpublished_folder(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        features.write.parquet(str(tmp))
+        written = features.sparkSession.read.parquet(str(tmp))
+        rows, distinct = written.count(), written.select(ID).distinct().count()
+        reconcile(staged.accounts, rows, distinct)
+        publish_folder(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return FeatureSummary(out, rows, len(features.columns) - 1)
+
+
+def write_features(data_dir: Path, out: Path, *, engine: Engine = "duckdb",
+                   spark_master: str | None = None, allow_unknown: bool = False,
+                   progress: Progress | None = None) -> FeatureSummary:
+    """Validate and stage `data_dir`, compute its features and write them to `out`."""
+    out = Path(out)
+    if engine not in ("duckdb", "spark"):
+        raise ValueError(f"--engine must be duckdb or spark, not {engine!r}")
+    if engine == "spark":
+        check_parquet_folder(out, "--engine spark")
+    else:
+        output_format(out)
+    with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
+        if engine == "spark":
+            return write_features_on_spark(staged, out, spark_master)
+        return write_features_on_duckdb(staged, out, progress)
