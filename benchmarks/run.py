@@ -31,7 +31,7 @@ from worlds import CACHE, SECRET, World
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
 DEFAULT_STAGES = ("simulate", "stage", "features", "train", "score", "explain")
-FLOOR_STAGES = {"stage", "features", "spark-features"}
+FLOOR_STAGES = {"stage", "features", "spark-features", "read-floor"}
 MODEL_STAGES = {"train", "score", "explain", "spark-score"}
 
 

@@ -74,6 +74,33 @@ def floor_sql(staged) -> str:
     return f"SELECT account_id, count(*) AS n FROM ({' UNION ALL '.join(parts)}) GROUP BY 1"
 
 
+def read_floor_sqls(con, staged) -> list[str]:
+    """Per event table, one grouped pass that reads every column the features use (max of
+    each per account): what merely reading the features' inputs costs."""
+    sqls = []
+    for name in EVENT_TABLES:
+        if not staged.has(name):
+            continue
+        source = f"read_parquet('{staged.parquet_glob(name)}')"
+        key = "follower_id" if name == "follows" else "account_id"
+        columns = [c for c in con.sql(f"SELECT * FROM {source} LIMIT 0").columns
+                   if c not in (key, "_row")]
+        sqls.append(f"SELECT {key}, count(*), {', '.join(f'max({c})' for c in columns)} "
+                    f"FROM {source} GROUP BY 1")
+    return sqls
+
+
+def read_floor(world: World) -> list[Row]:
+    from features.loading import duckdb_connection
+
+    staged = world.staged()
+    con = duckdb_connection()
+    sqls = read_floor_sqls(con, staged)
+    _, seconds = timed(lambda: [con.sql(sql).fetch_arrow_table() for sql in sqls])
+    return [Row("read floor (every input column)", world.scale, staged.accounts, world.events(),
+                seconds, note="one grouped pass per event table reading every column")]
+
+
 def floor(world: World) -> list[Row]:
     from features.loading import duckdb_connection
 
@@ -217,6 +244,7 @@ STAGES: dict[str, Callable[..., list[Row]]] = {  # (world) or (world, train conf
     "simulate": simulate,
     "stage": stage,
     "floor": floor,
+    "read-floor": read_floor,
     "features": features,
     "train": train,
     "score": score,

@@ -25,6 +25,7 @@ import pandas as pd  # noqa: E402
 import shap  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
+from features.io import atomic_target  # noqa: E402
 from models.artifact import FanauditModel  # noqa: E402
 from models.explain import explain  # noqa: E402
 
@@ -44,9 +45,11 @@ def waterfall_png(model: FanauditModel, row: pd.DataFrame, path: Path, max_displ
     shap.plots.waterfall(values, max_display=max_display, show=False)
     fig = plt.gcf()
     fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    try:
+        with atomic_target(Path(path)) as tmp:  # never a half-written PNG
+            fig.savefig(tmp, dpi=DPI, format="png")
+    finally:
+        plt.close(fig)
     return Path(path)
 
 

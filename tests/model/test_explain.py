@@ -96,3 +96,5 @@ def test_waterfall_plot_is_saved_as_png(model, features, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     height, width = matplotlib.image.imread(path).shape[:2]
     assert width > 300 and height > 200
+    assert [p.name for p in path.parent.iterdir()] == ["waterfall.png"]  # no temporary left
+
