@@ -104,9 +104,9 @@ def spark_session(master: str | None = None):
     url = master or os.environ.get("SPARK_MASTER") or (None if launched_by_spark_submit() else "local[*]")
     if url:
         builder = builder.master(url)
-    if url and url.startswith("local") and "driver-memory" not in os.environ.get(
-            "PYSPARK_SUBMIT_ARGS", "") and "spark.driver.memory" not in os.environ.get(
-            "PYSPARK_SUBMIT_ARGS", ""):
+    submit_args = os.environ.get("PYSPARK_SUBMIT_ARGS", "")
+    if url and url.startswith("local") and not any(
+            option in submit_args for option in ("--driver-memory", "spark.driver.memory")):
         # In local mode the driver's JVM does all the work; Spark's 1g default is too small
         # for a few million events.
         builder = builder.config("spark.driver.memory",
