@@ -51,13 +51,16 @@ def write_features_on_duckdb(staged: StagedDataset, out: Path, progress: Progres
 def write_features_on_spark(staged: StagedDataset, out: Path, spark_master: str | None) -> FeatureSummary:
     """Spark computes the table and writes it under a temporary name beside `out`; it is read
     back and reconciled, and only then moved onto `out`."""
+    from pyspark.sql import functions as F
+
     features = feature_dataframe(staged, spark_master)
     tmp = unpublished_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         features.write.parquet(str(tmp))
         written = features.sparkSession.read.parquet(str(tmp))
-        rows, distinct = written.count(), written.select(ID).distinct().count()
+        counts = written.agg(F.count("*").alias("rows"), F.countDistinct(ID).alias("distinct"))
+        rows, distinct = counts.first()
         reconcile(staged.accounts, rows, distinct)
         publish_folder(tmp, out)
     finally:

@@ -10,8 +10,9 @@ Whether a burst's accounts were created together is the spread (population stand
 deviation, in days) of their registration times: bought batches are registered within
 hours, viral followers over years. A seller's pack often mixes aged accounts into a batch,
 which inflates that spread, so each account also counts the accounts in its burst cell
-registered on its own China-time day (its registration cohort). Drip-fill services follow, unfollow and refill; the
-churn share is the part of its targets the account also unfollowed.
+registered on its own China-time day (its registration cohort). Drip-fill services
+follow, unfollow and refill; the churn share is the part of its targets the account also
+unfollowed.
 """
 
 from __future__ import annotations
@@ -115,7 +116,6 @@ def burst_features(f: ibis.Table, accounts: ibis.Table) -> ibis.Table:
     keys = ["target", "bucket", "created_day"]
     per_follow = f.join(burst_cells(f), ["target", "bucket"]).left_join(
         registration_cohorts(f), keys).drop(*(f"{k}_right" for k in keys))
-    created = created_epoch(accounts)
     agg = per_follow.group_by("account_id").aggregate(
         timed_follows=per_follow.count(),
         bursts=per_follow.in_burst.sum(),
@@ -126,8 +126,8 @@ def burst_features(f: ibis.Table, accounts: ibis.Table) -> ibis.Table:
             per_follow.in_burst == 1, per_follow.same_day_peers, 0).max(),
         active_days=china_day(per_follow.t).nunique(),
         first_follow=per_follow.t.min(),
+        created=per_follow.created.max(),  # the account's own, on each of its follows
     )
-    agg = agg.left_join(created, "account_id")
     return agg.select(
         "account_id", "follow_rate_excess_log2", "burst_cohort_created_spread_days",
         "burst_same_day_peers",

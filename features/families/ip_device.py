@@ -45,7 +45,8 @@ FEATURES = (
             "其登录IP上平均每个账号使用{value}台设备", "{:.2f}"),
     Feature("prefix_shared_accounts", FAMILY,
             "Other accounts on its most shared /24 (IPv4) or /48 (IPv6) network (large on carrier "
-            "and campus networks; suspicion comes with who they are).", "accounts", "either", "shares its login network with {value} other accounts",
+            "and campus networks; suspicion comes with who they are).", "accounts", "either",
+            "shares its login network with {value} other accounts",
             "与另外{value}个账号共用同一网段登录"),
     Feature("prefix_same_week_peers", FAMILY,
             "Other accounts on its most shared /24 or /48 network registered the same week.",
