@@ -41,10 +41,10 @@ def fail(message: str, code: int = 2) -> None:
 @contextmanager
 def clear_errors():
     """Turn the library's expected errors into a one-message, non-zero exit."""
-    from features.loading import ContractError
-    from models.artifact import ModelArtifactError
-    from models.scoring import RequestError
-    from training.train import TrainingDataError
+    from fanaudit.features.loading import ContractError
+    from fanaudit.models.artifact import ModelArtifactError
+    from fanaudit.models.scoring import RequestError
+    from fanaudit.training.train import TrainingDataError
 
     try:
         yield
@@ -84,7 +84,7 @@ def simulate(
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
 ) -> None:
     """Simulate a labelled live-streaming platform, bots and all."""
-    from training.simulator import SimulationConfig, simulate as run
+    from fanaudit.training.simulator import SimulationConfig, simulate as run
 
     overrides = []
     for item in kind_difficulty or []:
@@ -116,7 +116,7 @@ def validate(
     allow_unknown: AllowUnknownOpt = False,
 ) -> None:
     """Check a dataset folder against the contract; exit non-zero with file, row and column of each problem."""
-    from features.loading import staged_dataset
+    from fanaudit.features.loading import staged_dataset
 
     with clear_errors(), staged_dataset(data_dir, allow_unknown=allow_unknown) as staged:
         table = Table("table", "file", "rows")
@@ -140,7 +140,7 @@ def features(
 ) -> None:
     """Write the per-account feature table: exactly one row per account (on Spark: a Parquet
     folder written by the cluster)."""
-    from features.jobs import FeatureCountError, write_features
+    from fanaudit.features.jobs import FeatureCountError, write_features
 
     with clear_errors():
         try:
@@ -165,8 +165,8 @@ def train(
     allow_unknown: AllowUnknownOpt = False,
 ) -> None:
     """Train LightGBM, log one MLflow run and register a new version of the model."""
-    from training.config import TrainConfig
-    from training.jobs import train_from_folder
+    from fanaudit.training.config import TrainConfig
+    from fanaudit.training.jobs import train_from_folder
 
     overrides = {"seed": seed, "n_estimators": n_estimators, "split": split, "target_fpr": target_fpr}
     with clear_errors():
@@ -202,7 +202,7 @@ def score(
     spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL (default $SPARK_MASTER or local[*]).")] = None,
 ) -> None:
     """Score accounts: probability, verdict, reasons; every requested account exactly once."""
-    from models.jobs import score_folder
+    from fanaudit.models.jobs import score_folder
 
     if explain_which not in ("flagged", "all", "none"):
         fail("--explain must be flagged, all or none")
@@ -239,7 +239,7 @@ def explain(
     allow_unknown: AllowUnknownOpt = False,
 ) -> None:
     """Print an account's verdict, probability and top reasons with their SHAP contributions."""
-    from models.jobs import explain_account
+    from fanaudit.models.jobs import explain_account
 
     with clear_errors():
         result, loaded, row = explain_account(data_dir, account, model_uri=model, top=top,
@@ -254,7 +254,7 @@ def explain(
     out.print(table)
     out.print(f"base value {result.base_value:+.3f} + contributions = raw score {result.raw_score:+.3f}")
     if waterfall:
-        from models.plots import waterfall_png
+        from fanaudit.models.plots import waterfall_png
 
         waterfall_png(loaded.model, row, waterfall)
         out.print(f"wrote {waterfall}")
@@ -271,7 +271,7 @@ def report(
     allow_unknown: AllowUnknownOpt = False,
 ) -> None:
     """Write a streamer's audience audit page (self-contained HTML)."""
-    from models.jobs import report_streamer
+    from fanaudit.models.jobs import report_streamer
 
     with clear_errors():
         result = report_streamer(data_dir, streamer, out_file, model_uri=model, lang=check_lang(lang),
@@ -290,7 +290,7 @@ def promote(
     """Move the `champion` alias to VERSION."""
     from mlflow.exceptions import MlflowException
 
-    from models.store import set_champion, use_tracking
+    from fanaudit.models.store import set_champion, use_tracking
 
     use_tracking(tracking_uri)
     try:
@@ -307,7 +307,7 @@ def runs(
     tracking_uri: TrackingOpt = None,
 ) -> None:
     """List recent training runs with headline metrics and registered versions."""
-    from models.history import recent_runs
+    from fanaudit.models.history import recent_runs
 
     use_uri = tracking_uri
     table = Table("run id", "started", "version", "ROC-AUC", "PR-AUC", "recall@FPR", "Brier", "champion")
@@ -326,7 +326,7 @@ def demo(
     tracking_uri: TrackingOpt = None,
 ) -> None:
     """Run the main job end to end: simulate, train, score a streamer's followers, report."""
-    from models.demo import run_demo
+    from fanaudit.models.demo import run_demo
 
     with clear_errors():
         result = run_demo(out_dir, scale=scale, seed=seed, tracking_uri=tracking_uri, progress=status)
@@ -345,7 +345,7 @@ def import_(
     out_dir: Annotated[Path, typer.Option("--out", help="Dataset folder to write.")],
 ) -> None:
     """Map a public labelled set of real accounts onto the dataset contract."""
-    from features.adapters.registry import get_adapter, import_set
+    from fanaudit.features.adapters.registry import get_adapter, import_set
 
     with clear_errors():
         summary = import_set(name, src, out_dir)
@@ -371,8 +371,8 @@ def evaluate(
 ) -> None:
     """The papers' protocol: k-fold CV (or transfer) with accuracy, F1, MCC, ROC-AUC and the
     false-positive rate on humans at the bot threshold, next to the published numbers."""
-    from training.config import TrainConfig
-    from training.paper_protocol import (METRIC_TITLES, ProtocolConfig, comparison_rows,
+    from fanaudit.training.config import TrainConfig
+    from fanaudit.training.paper_protocol import (METRIC_TITLES, ProtocolConfig, comparison_rows,
                                          evaluate_folder, format_metric, threshold_span)
 
     with clear_errors():

@@ -44,9 +44,9 @@ def timed(run) -> tuple[object, float]:
 
 def world_features(folder: Path, scale: float, seed: int) -> tuple[Path, pd.DataFrame]:
     """The simulated dataset and its feature table, simulated and computed once."""
-    from features.loading import staged_dataset
-    from features.pipeline import compute_features
-    from training.simulator import SimulationConfig, simulate
+    from fanaudit.features.loading import staged_dataset
+    from fanaudit.features.pipeline import compute_features
+    from fanaudit.training.simulator import SimulationConfig, simulate
 
     data, features_file = folder / "data", folder / "features.parquet"
     if not (data / "accounts.parquet").is_file():
@@ -59,9 +59,9 @@ def world_features(folder: Path, scale: float, seed: int) -> tuple[Path, pd.Data
 
 def trained_model(folder: Path, data: Path, seed: int, model_uri: str | None, tracking_uri: str | None):
     """The model to explain: the one given, else one trained once on the world."""
-    from models.store import load_model, use_tracking
-    from training.config import TrainConfig
-    from training.jobs import train_from_folder
+    from fanaudit.models.store import load_model, use_tracking
+    from fanaudit.training.config import TrainConfig
+    from fanaudit.training.jobs import train_from_folder
 
     if model_uri is None:
         tracking_uri = f"sqlite:///{folder / 'mlflow.db'}"
@@ -76,8 +76,8 @@ def trained_model(folder: Path, data: Path, seed: int, model_uri: str | None, tr
 
 
 def measure(model, features: pd.DataFrame, sizes: list[int]) -> list[Row]:
-    from models.explain import explain
-    from models.scoring import score_in_chunks
+    from fanaudit.models.explain import explain
+    from fanaudit.models.scoring import score_in_chunks
 
     rows = []
     _, seconds = timed(lambda: model.predict_proba(features))

@@ -22,11 +22,11 @@ import shap
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
-from features.loading import staged_dataset
-from features.registry import FAMILIES, features_of_family
-from training.config import TrainConfig
-from training.simulator import SimulationConfig, simulate
-from training.train import fit_booster_on, load_training_data
+from fanaudit.features.loading import staged_dataset
+from fanaudit.features.registry import FAMILIES, features_of_family
+from fanaudit.training.config import TrainConfig
+from fanaudit.training.simulator import SimulationConfig, simulate
+from fanaudit.training.train import fit_booster_on, load_training_data
 
 
 def out_of_fold_auc(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],

@@ -26,7 +26,7 @@ ACCOUNTS = 10_000
 STAGE = """
 import json, re, sys, time
 from pathlib import Path
-from features.loading import stage_dataset
+from fanaudit.features.loading import stage_dataset
 started = time.perf_counter()
 staged = stage_dataset(Path(sys.argv[1]), Path(sys.argv[2]))
 seconds = time.perf_counter() - started

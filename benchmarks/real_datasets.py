@@ -23,9 +23,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from features.adapters.registry import ADAPTERS, import_set  # noqa: E402
-from training.config import TrainConfig  # noqa: E402
-from training.paper_protocol import (METRIC_TITLES, LabelledSet, ProtocolConfig,  # noqa: E402
+from fanaudit.features.adapters.registry import ADAPTERS, import_set  # noqa: E402
+from fanaudit.training.config import TrainConfig  # noqa: E402
+from fanaudit.training.paper_protocol import (METRIC_TITLES, LabelledSet, ProtocolConfig,  # noqa: E402
                                      ProtocolResult, comparison_rows, cross_validate,
                                      format_metric, keep_bot_kinds, read_labelled_set,
                                      threshold_span, transfer)

@@ -38,8 +38,8 @@ def tiled(features: pd.DataFrame, accounts: int) -> pd.DataFrame:
 
 def score_to_file(frame: pd.DataFrame, model, which: str, out: Path) -> tuple[int, float]:
     """Score every row in chunks into `out` as the score job does; rows written and seconds."""
-    from models.output import AtomicChunkWriter
-    from models.scoring import OUTPUT_SCHEMA, iter_scored_chunks
+    from fanaudit.models.output import AtomicChunkWriter
+    from fanaudit.models.scoring import OUTPUT_SCHEMA, iter_scored_chunks
 
     started = time.perf_counter()
     with AtomicChunkWriter(out, OUTPUT_SCHEMA) as writer:

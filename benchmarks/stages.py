@@ -43,7 +43,7 @@ def timed(work: Callable[[], object]) -> tuple[object, float]:
 
 def simulate(world: World) -> list[Row]:
     """Simulate the world into the cache (a partial run never looks cached)."""
-    from training.simulator import SimulationConfig, simulate as run
+    from fanaudit.training.simulator import SimulationConfig, simulate as run
 
     partial = world.folder / "data.partial"
     shutil.rmtree(partial, ignore_errors=True)
@@ -58,7 +58,7 @@ def simulate(world: World) -> list[Row]:
 
 def stage(world: World) -> list[Row]:
     """Validate, type and pseudonymise the dataset into staged Parquet."""
-    from features.loading import stage_dataset
+    from fanaudit.features.loading import stage_dataset
 
     shutil.rmtree(world.staged_root, ignore_errors=True)
     staged, seconds = timed(lambda: stage_dataset(world.data, world.staged_root))
@@ -91,7 +91,7 @@ def read_floor_sqls(con, staged) -> list[str]:
 
 
 def read_floor(world: World) -> list[Row]:
-    from features.loading import duckdb_connection
+    from fanaudit.features.loading import duckdb_connection
 
     staged = world.staged()
     con = duckdb_connection()
@@ -102,7 +102,7 @@ def read_floor(world: World) -> list[Row]:
 
 
 def floor(world: World) -> list[Row]:
-    from features.loading import duckdb_connection
+    from fanaudit.features.loading import duckdb_connection
 
     staged = world.staged()
     con = duckdb_connection()
@@ -114,12 +114,12 @@ def floor(world: World) -> list[Row]:
 def features(world: World, engine: str = "duckdb") -> list[Row]:
     """The feature pipeline on the staged world, written as Parquet (on Spark: a folder
     written by Spark, as `fanaudit features --engine spark` does)."""
-    from features.io import write_frame_atomic
-    from features.pipeline import compute_features
+    from fanaudit.features.io import write_frame_atomic
+    from fanaudit.features.pipeline import compute_features
 
     staged = world.staged()
     if engine == "spark":
-        from features.jobs import write_features_on_spark
+        from fanaudit.features.jobs import write_features_on_spark
 
         target = world.folder / "features-spark.parquet"
         shutil.rmtree(target, ignore_errors=True)
@@ -136,10 +136,10 @@ def features(world: World, engine: str = "duckdb") -> list[Row]:
 
 def train(world: World, config_file: Path | None = None) -> list[Row]:
     """Grouped cross-validation, calibration, thresholds, final model; then MLflow."""
-    from training.config import TrainConfig
-    from models.store import use_tracking
-    from training.tracking import log_training_run, start_training_run
-    from training.train import load_training_data, train_model
+    from fanaudit.training.config import TrainConfig
+    from fanaudit.models.store import use_tracking
+    from fanaudit.training.tracking import log_training_run, start_training_run
+    from fanaudit.training.train import load_training_data, train_model
 
     staged = world.staged()
     if staged.accounts > TRAIN_MAX_ACCOUNTS:
@@ -168,7 +168,7 @@ def train(world: World, config_file: Path | None = None) -> list[Row]:
 def model_for(world: World, config_file: Path | None = None):
     """The model (trained with `config_file`) of the largest cached world of this seed at or
     below this scale."""
-    from models.artifact import FanauditModel
+    from fanaudit.models.artifact import FanauditModel
 
     candidates = sorted((w for w in cached_worlds(world) if w.scale <= world.scale
                          and (w.model_folder(config_file) / "model.txt").is_file()),
@@ -190,8 +190,8 @@ def score(world: World, config_file: Path | None = None, which: str = "none") ->
     """Probability and verdict (and reasons for `which`) for every account, to Parquet."""
     import pandas as pd
 
-    from features.io import write_frame_atomic
-    from models.scoring import score_in_chunks
+    from fanaudit.features.io import write_frame_atomic
+    from fanaudit.models.scoring import score_in_chunks
 
     frame = pd.read_parquet(world.features_file)
     model, model_scale = model_for(world, config_file)
@@ -215,7 +215,7 @@ def explain(world: World, config_file: Path | None = None) -> list[Row]:
 
 def shap_cost(world: World, frame, scored, model) -> Row:
     """SHAP alone on a sample of flagged accounts: the part of reasons that is SHAP."""
-    from models.explain import explain as shap_values
+    from fanaudit.models.explain import explain as shap_values
 
     flagged = frame[(scored["verdict"] != "human").to_numpy()].head(SHAP_SAMPLE)
     _, seconds = timed(lambda: shap_values(model, flagged))
@@ -227,8 +227,8 @@ def shap_cost(world: World, frame, scored, model) -> Row:
 
 def spark_score(world: World, config_file: Path | None = None) -> list[Row]:
     """Probability and verdict on Spark (mapInPandas) from the cached feature table."""
-    from features.engine import spark_session
-    from models.spark_scoring import score_dataframe
+    from fanaudit.features.engine import spark_session
+    from fanaudit.models.spark_scoring import score_dataframe
 
     model, model_scale = model_for(world, config_file)
     session = spark_session()

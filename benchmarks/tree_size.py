@@ -46,7 +46,7 @@ class Shape:
 
 
 def simulated(scale: float, difficulty: float, seed: int) -> Path:
-    from training.simulator import SimulationConfig, simulate
+    from fanaudit.training.simulator import SimulationConfig, simulate
 
     folder = CACHE / f"tree-size-scale{scale:g}-difficulty{difficulty:g}-seed{seed}"
     if not (folder / "done").is_file():
@@ -65,9 +65,9 @@ def mean_depth(booster) -> float:
 
 
 def measure(data, shape: Shape, rows: int) -> str:
-    from models.explain import explain
-    from training.config import TrainConfig
-    from training.train import train_model
+    from fanaudit.models.explain import explain
+    from fanaudit.training.config import TrainConfig
+    from fanaudit.training.train import train_model
 
     config = TrainConfig(**shape.overrides())
     began = time.perf_counter()
@@ -94,9 +94,9 @@ def main() -> None:
                         help="TREES:LEARNING_RATE:MAX_DEPTH:LEAVES each")
     args = parser.parse_args()
     os.environ.setdefault("FANAUDIT_SECRET", SECRET)
-    from features.loading import staged_dataset
-    from training.config import TrainConfig
-    from training.train import load_training_data
+    from fanaudit.features.loading import staged_dataset
+    from fanaudit.training.config import TrainConfig
+    from fanaudit.training.train import load_training_data
 
     with staged_dataset(simulated(args.scale, args.difficulty, args.seed)) as staged:
         data = load_training_data(staged, TrainConfig())

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from features.engine import Engine
-from features.io import (check_parquet_folder, output_format, publish_folder, unpublished_folder,
+from fanaudit.features.engine import Engine
+from fanaudit.features.io import (check_parquet_folder, output_format, publish_folder, unpublished_folder,
                          write_frame_atomic)
-from features.loading import StagedDataset, staged_dataset
-from features.pipeline import ID, compute_features, feature_dataframe
+from fanaudit.features.loading import StagedDataset, staged_dataset
+from fanaudit.features.pipeline import ID, compute_features, feature_dataframe
 
 Progress = Callable[[str], None]
 

@@ -40,9 +40,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from features.contract import EVENT_TABLES, FILE_SUFFIXES, TABLES, Column, Table
-from features.io import scratch_folder
-from features.privacy import PERSONAL_COLUMNS, Pseudonymiser, load_or_create_secret, parse_ip
+from fanaudit.features.contract import EVENT_TABLES, FILE_SUFFIXES, TABLES, Column, Table
+from fanaudit.features.io import scratch_folder
+from fanaudit.features.privacy import PERSONAL_COLUMNS, Pseudonymiser, load_or_create_secret, parse_ip
 
 BATCH_ROWS = 500_000
 CSV_BLOCK_BYTES = 1 << 22  # the CSV reader reads up to 32 blocks ahead: 128 MiB

@@ -18,11 +18,11 @@ from pathlib import Path
 import ibis
 import pandas as pd
 
-from features.engine import Engine, connect, spark_checkpoint
-from features.families import FAMILY_MODULES
-from features.loading import StagedDataset
-from features.registry import FEATURE_NAMES
-from features.tables import Tables, open_tables
+from fanaudit.features.engine import Engine, connect, spark_checkpoint
+from fanaudit.features.families import FAMILY_MODULES
+from fanaudit.features.loading import StagedDataset
+from fanaudit.features.registry import FEATURE_NAMES
+from fanaudit.features.tables import Tables, open_tables
 
 ID = "account_id"
 Progress = Callable[[str], None]
@@ -115,6 +115,6 @@ def feature_dataframe(staged: StagedDataset, spark_master: str | None = None):
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """Write a frame as Parquet or CSV by the file's extension, atomically."""
-    from features.io import write_frame_atomic
+    from fanaudit.features.io import write_frame_atomic
 
     write_frame_atomic(frame, path)

@@ -14,8 +14,8 @@ import json
 import math
 from dataclasses import asdict, dataclass
 
-from features.families import FAMILY_MODULES
-from features.feature import Feature, Language
+from fanaudit.features.families import FAMILY_MODULES
+from fanaudit.features.feature import Feature, Language
 
 
 def _collect() -> tuple[Feature, ...]:

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 import ibis
 import pandas as pd
 
-from features.contract import EVENT_TABLES
-from features.loading import ROW_COLUMN, StagedDataset
+from fanaudit.features.contract import EVENT_TABLES
+from fanaudit.features.loading import ROW_COLUMN, StagedDataset
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ The checksum detects corruption, not tampering: whoever can write the model stor
 write a matching checksum. The store is trusted for integrity; what loading guarantees is
 that no code from it runs (see the README's trust model).
 
-This module depends only on numpy, pandas and lightgbm: it is shipped with every logged
-MLflow model (``code_paths``) so the pyfunc flavour loads it anywhere.
+This module depends only on numpy, pandas and lightgbm; the logged MLflow model's pyfunc
+imports it from the installed fanaudit package (a pip requirement of the model).
 """
 
 from __future__ import annotations

@@ -32,8 +32,8 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from features.families.comments import COPY_MIN_OTHERS, account_texts, normalise
-from features.tables import Tables
+from fanaudit.features.families.comments import COPY_MIN_OTHERS, account_texts, normalise
+from fanaudit.features.tables import Tables
 
 TIMEZONE = "Asia/Shanghai"  # days are China-time days
 VERDICTS = ("human", "uncertain", "bot")

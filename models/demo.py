@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.jobs import report_streamer, score_folder
-from models.store import champion_uri
-from training.config import TrainConfig
-from training.jobs import train_from_folder
-from training.simulator import SimulationConfig, simulate
+from fanaudit.models.jobs import report_streamer, score_folder
+from fanaudit.models.store import champion_uri
+from fanaudit.training.config import TrainConfig
+from fanaudit.training.jobs import train_from_folder
+from fanaudit.training.simulator import SimulationConfig, simulate
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import shap
 
-from features.feature import Language
-from features.registry import FEATURES_BY_NAME, render_reason
-from models.artifact import FanauditModel
+from fanaudit.features.feature import Language
+from fanaudit.features.registry import FEATURES_BY_NAME, render_reason
+from fanaudit.models.artifact import FanauditModel
 
 TOP_REASONS = 3
 EXPLAIN_BATCH = 20_000

@@ -10,7 +10,7 @@ import math
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from models.store import CHAMPION, use_tracking
+from fanaudit.models.store import CHAMPION, use_tracking
 
 
 @dataclass(frozen=True)

@@ -12,21 +12,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.feature import Language
-from features.engine import Engine, connect
-from features.io import output_format, write_text_atomic
-from features.loading import staged_dataset
-from features.pipeline import ID, compute_features
-from features.tables import open_tables
-from models.audience import follow_times, room_events
-from models.explain import explain, top_contributions
-from models.output import AtomicChunkWriter
-from models.report import audit_facts, render_report, verdict_sentence
-from models.scoring import (OUTPUT_SCHEMA, ExplainWhich, RequestError, build_request,
+from fanaudit.features.feature import Language
+from fanaudit.features.engine import Engine, connect
+from fanaudit.features.io import output_format, write_text_atomic
+from fanaudit.features.loading import staged_dataset
+from fanaudit.features.pipeline import ID, compute_features
+from fanaudit.features.tables import open_tables
+from fanaudit.models.audience import follow_times, room_events
+from fanaudit.models.explain import explain, top_contributions
+from fanaudit.models.output import AtomicChunkWriter
+from fanaudit.models.report import audit_facts, render_report, verdict_sentence
+from fanaudit.models.scoring import (OUTPUT_SCHEMA, ExplainWhich, RequestError, build_request,
                             iter_scored_chunks, needs_reasons, reconcile, request_rows,
                             score_in_chunks, verdicts_of)
-from models.store import LoadedModel, load_model, use_tracking
-from features.registry import render_reason
+from fanaudit.models.store import LoadedModel, load_model, use_tracking
+from fanaudit.features.registry import render_reason
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def score_folder_on_spark(data_dir: Path, out: Path, loaded: LoadedModel, starte
                           spark_master: str | None, allow_unknown: bool,
                           progress: Callable[[str], None] | None, **request) -> ScoreSummary:
     """score_folder on Spark (models.spark_scoring): staged here, scored on the executors."""
-    from models.spark_scoring import score_staged_on_spark
+    from fanaudit.models.spark_scoring import score_staged_on_spark
 
     with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
         done = score_staged_on_spark(staged, Path(out), loaded.model, loaded.version,

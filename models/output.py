@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from features.io import csv_safe, output_format
+from fanaudit.features.io import csv_safe, output_format
 
 
 def _anonymous_file(folder: Path) -> int | None:

@@ -25,9 +25,9 @@ import pandas as pd  # noqa: E402
 import shap  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
-from features.io import atomic_target  # noqa: E402
-from models.artifact import FanauditModel  # noqa: E402
-from models.explain import explain  # noqa: E402
+from fanaudit.features.io import atomic_target  # noqa: E402
+from fanaudit.models.artifact import FanauditModel  # noqa: E402
+from fanaudit.models.explain import explain  # noqa: E402
 
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
              "Microsoft YaHei", "PingFang SC", "SimHei", "Heiti SC")

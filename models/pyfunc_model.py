@@ -9,10 +9,7 @@ import mlflow
 import pandas as pd
 from mlflow.pyfunc import PythonModel
 
-try:  # shipped beside this file as a code path of the logged model
-    from artifact import FanauditModel
-except ImportError:  # inside the fanaudit project
-    from models.artifact import FanauditModel
+from fanaudit.models.artifact import FanauditModel
 
 
 class FanauditPyfunc(PythonModel):

@@ -20,12 +20,12 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from features.feature import Language
-from features.registry import family_title
-from models import plots
-from features.families.comments import COPY_MIN_OTHERS
-from models.artifact import FanauditModel
-from models.audience import (BURST_FEATURES, FLAGGED, Growth, Quality, RoomAuthenticity,
+from fanaudit.features.feature import Language
+from fanaudit.features.registry import family_title
+from fanaudit.models import plots
+from fanaudit.features.families.comments import COPY_MIN_OTHERS
+from fanaudit.models.artifact import FanauditModel
+from fanaudit.models.audience import (BURST_FEATURES, FLAGGED, Growth, Quality, RoomAuthenticity,
                              RoomEvents, audience_quality, flagged_in_bursts, follower_growth,
                              room_authenticity, suspected_kind)
 

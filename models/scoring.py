@@ -13,11 +13,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from features.feature import Language
-from features.loading import StagedDataset, duckdb_connection
-from features.pipeline import ID
-from models.artifact import FanauditModel
-from models.explain import explain, reasons_sentence, top_contributions, top_features_json
+from fanaudit.features.feature import Language
+from fanaudit.features.loading import StagedDataset, duckdb_connection
+from fanaudit.features.pipeline import ID
+from fanaudit.models.artifact import FanauditModel
+from fanaudit.models.explain import explain, reasons_sentence, top_contributions, top_features_json
 
 SCORE_CHUNK = 200_000  # accounts per chunk when only probabilities are needed
 EXPLAIN_CHUNK = 20_000  # when reasons are computed too: SHAP is slow, so progress moves often

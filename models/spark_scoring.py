@@ -28,13 +28,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from features.engine import spark_session
-from features.feature import Language
-from features.loading import StagedDataset
-from features.io import check_parquet_folder, publish_folder, unpublished_folder
-from features.pipeline import ID, feature_dataframe
-from models.artifact import METADATA_FILE, MODEL_FILE, FanauditModel
-from models.scoring import (OUTPUT_SCHEMA, ExplainWhich, Request, RequestError, build_request,
+from fanaudit.features.engine import spark_session
+from fanaudit.features.feature import Language
+from fanaudit.features.loading import StagedDataset
+from fanaudit.features.io import check_parquet_folder, publish_folder, unpublished_folder
+from fanaudit.features.pipeline import ID, feature_dataframe
+from fanaudit.models.artifact import METADATA_FILE, MODEL_FILE, FanauditModel
+from fanaudit.models.scoring import (OUTPUT_SCHEMA, ExplainWhich, Request, RequestError, build_request,
                             needs_reasons)
 
 
@@ -77,7 +77,7 @@ def partition_scorer(shipped, version: str, which: ExplainWhich,
     """The mapInPandas function: score each Arrow batch of a partition of features."""
 
     def score_partition(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        from models.scoring import score_features
+        from fanaudit.models.scoring import score_features
 
         model = executor_model(shipped.value)
         for batch in batches:

@@ -17,8 +17,8 @@ import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from features.privacy import fanaudit_home
-from models.artifact import FanauditModel, ModelArtifactError
+from fanaudit.features.privacy import fanaudit_home
+from fanaudit.models.artifact import FanauditModel, ModelArtifactError
 
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 

@@ -35,7 +35,7 @@ class World:
 
 @pytest.fixture(scope="session")
 def small_world(tmp_path_factory) -> World:
-    from training.simulator import SimulationConfig, simulate
+    from fanaudit.training.simulator import SimulationConfig, simulate
 
     out = tmp_path_factory.mktemp("world") / "data"
     # 4,000 accounts hold only a few bulk-fan packs, and at the default difficulty their
@@ -55,8 +55,8 @@ class Trained:
 
 @pytest.fixture(scope="session")
 def trained(small_world, tmp_path_factory) -> Trained:
-    from training.config import TrainConfig
-    from training.jobs import train_from_folder
+    from fanaudit.training.config import TrainConfig
+    from fanaudit.training.jobs import train_from_folder
 
     uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
     run = train_from_folder(small_world.path, TrainConfig(**FAST_TRAIN), tracking_uri=uri)

@@ -1,3 +1,3 @@
 """fanaudit: training."""
 
-import models.openmp  # noqa: F401  (before anything loads lightgbm)
+from fanaudit.models import openmp  # noqa: F401  (before anything loads lightgbm)

@@ -8,7 +8,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss
 
-from models.artifact import Calibration
+from fanaudit.models.artifact import Calibration
 
 MAX_ISOTONIC_KNOTS = 512
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score, roc_curve
 
-from models.artifact import Thresholds
+from fanaudit.models.artifact import Thresholds
 
 CI_LEVEL = 0.95
 

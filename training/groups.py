@@ -16,7 +16,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from features.loading import StagedDataset, duckdb_connection
+from fanaudit.features.loading import StagedDataset, duckdb_connection
 
 FOLLOW_CELL_SECONDS = 600
 MIN_FOLLOW_CELL = 5

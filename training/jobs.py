@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from features.loading import staged_dataset
-from models.store import use_tracking
-from training.config import TrainConfig
-from training.tracking import RunResult, log_training_run, start_training_run
-from training.train import Progress, load_training_data, train_model
+from fanaudit.features.loading import staged_dataset
+from fanaudit.models.store import use_tracking
+from fanaudit.training.config import TrainConfig
+from fanaudit.training.tracking import RunResult, log_training_run, start_training_run
+from fanaudit.training.train import Progress, load_training_data, train_model
 
 
 def train_from_folder(data_dir: Path, config: TrainConfig, *, promote: bool = False,
@@ -24,7 +24,7 @@ def train_from_folder(data_dir: Path, config: TrainConfig, *, promote: bool = Fa
         data = load_training_data(staged, config, progress)
         with start_training_run(config):
             if tune_trials:
-                from training.tuning import tune
+                from fanaudit.training.tuning import tune
 
                 config = tune(data, config, tune_trials, progress)
             outcome = train_model(data, config, progress)

@@ -28,15 +28,15 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score, matthews_corrcoef, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from features.adapters.base import PublishedResult
-from features.adapters.registry import imported_adapter
-from features.loading import staged_dataset
-from features.registry import FEATURE_NAMES
-from models.artifact import FanauditModel
-from training.calibration import choose_calibration
-from training.config import TrainConfig
-from training.evaluate import choose_thresholds
-from training.train import TrainingDataError, fit_booster, load_training_data, out_of_fold_raw_scores
+from fanaudit.features.adapters.base import PublishedResult
+from fanaudit.features.adapters.registry import imported_adapter
+from fanaudit.features.loading import staged_dataset
+from fanaudit.features.registry import FEATURE_NAMES
+from fanaudit.models.artifact import FanauditModel
+from fanaudit.training.calibration import choose_calibration
+from fanaudit.training.config import TrainConfig
+from fanaudit.training.evaluate import choose_thresholds
+from fanaudit.training.train import TrainingDataError, fit_booster, load_training_data, out_of_fold_raw_scores
 
 Progress = Callable[[str], None]
 PAPER_DECISION = 0.5

@@ -14,7 +14,7 @@ import pandas as pd  # noqa: E402
 from sklearn.calibration import calibration_curve  # noqa: E402
 from sklearn.metrics import precision_recall_curve  # noqa: E402
 
-from models.artifact import Thresholds  # noqa: E402
+from fanaudit.models.artifact import Thresholds  # noqa: E402
 
 SHAP_SAMPLE = 2000
 

@@ -15,14 +15,14 @@ from mlflow.data.meta_dataset import MetaDataset
 from mlflow.data.dataset_source import DatasetSource
 from mlflow.models import infer_signature
 
-import models.artifact
-import models.pyfunc_model
-from features.registry import FEATURE_NAMES, registry_version
-from models.explain import explain
-from models.store import ARTIFACT_KEY, ensure_experiment, set_champion
-from training import plots
-from training.config import TrainConfig
-from training.train import NEVER_HELD_OUT, TrainingData, TrainOutcome
+from fanaudit.models import pyfunc_model
+from fanaudit import __version__
+from fanaudit.features.registry import FEATURE_NAMES, registry_version
+from fanaudit.models.explain import explain
+from fanaudit.models.store import ARTIFACT_KEY, ensure_experiment, set_champion
+from fanaudit.training import plots
+from fanaudit.training.config import TrainConfig
+from fanaudit.training.train import NEVER_HELD_OUT, TrainingData, TrainOutcome
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,9 @@ class FolderSource(DatasetSource):
 
 
 def pip_requirements() -> list[str]:
-    """Explicit requirements: inferring them costs seconds per model."""
-    return [f"mlflow=={mlflow.__version__}", f"lightgbm=={lgb.__version__}",
+    """Explicit requirements: inferring them costs seconds per model. The pyfunc imports
+    `fanaudit.models.artifact`, so the model depends on the fanaudit package itself."""
+    return [f"fanaudit=={__version__}", f"mlflow=={mlflow.__version__}", f"lightgbm=={lgb.__version__}",
             f"numpy=={np.__version__}", f"pandas=={pd.__version__}"]
 
 
@@ -108,9 +109,8 @@ def log_model(outcome: TrainOutcome, data: TrainingData, config: TrainConfig):
         model_dir = outcome.model.save(Path(folder) / ARTIFACT_KEY)
         return mlflow.pyfunc.log_model(
             name="model",
-            python_model=models.pyfunc_model.__file__,
+            python_model=pyfunc_model.__file__,
             artifacts={ARTIFACT_KEY: str(model_dir)},
-            code_paths=[models.artifact.__file__],
             pip_requirements=pip_requirements(),
             signature=signature,
             input_example=example,

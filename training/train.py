@@ -13,14 +13,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 from sklearn.model_selection import StratifiedGroupKFold
 
-from features.loading import StagedDataset, duckdb_connection
-from features.pipeline import compute_features
-from features.registry import FEATURE_NAMES, registry_version
-from models.artifact import FanauditModel
-from training.calibration import choose_calibration
-from training.config import TrainConfig
-from training.evaluate import Evaluation, choose_thresholds, evaluate
-from training.groups import account_groups
+from fanaudit.features.loading import StagedDataset, duckdb_connection
+from fanaudit.features.pipeline import compute_features
+from fanaudit.features.registry import FEATURE_NAMES, registry_version
+from fanaudit.models.artifact import FanauditModel
+from fanaudit.training.calibration import choose_calibration
+from fanaudit.training.config import TrainConfig
+from fanaudit.training.evaluate import Evaluation, choose_thresholds, evaluate
+from fanaudit.training.groups import account_groups
 
 Progress = Callable[[str], None]
 NEVER_HELD_OUT = -1

@@ -7,8 +7,8 @@ import mlflow
 import numpy as np
 from sklearn.metrics import average_precision_score
 
-from training.config import TrainConfig
-from training.train import NEVER_HELD_OUT, Progress, TrainingData, assign_folds, out_of_fold_raw_scores
+from fanaudit.training.config import TrainConfig
+from fanaudit.training.train import NEVER_HELD_OUT, Progress, TrainingData, assign_folds, out_of_fold_raw_scores
 
 
 def suggest(trial, config: TrainConfig) -> dict:

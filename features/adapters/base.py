@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from features.contract import ACCOUNTS, LABELS, Table
-from features.loading import STAGED_TYPES
+from fanaudit.features.contract import ACCOUNTS, LABELS, Table
+from fanaudit.features.loading import STAGED_TYPES
 
 
 class SourceError(ValueError):

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.adapters.base import (Adapter, Mapped, Protocol, PublishedResult, drop_conflicting_ids,
+from fanaudit.features.adapters.base import (Adapter, Mapped, Protocol, PublishedResult, drop_conflicting_ids,
                                     first_bad, label_rows, source_error)
-from features.adapters.twitter import twitter_accounts
+from fanaudit.features.adapters.twitter import twitter_accounts
 
 CREATED_FORMAT = "%a %b %d %H:%M:%S %z %Y"  # Fri Apr 06 10:58:22 +0000 2007
 MYSQL_FLAGS = {"1": True, "0": False, "": False}

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.adapters.base import (Adapter, Mapped, Protocol, drop_conflicting_ids, label_rows,
+from fanaudit.features.adapters.base import (Adapter, Mapped, Protocol, drop_conflicting_ids, label_rows,
                                     source_error)
-from features.adapters.twitter import twitter_accounts
+from fanaudit.features.adapters.twitter import twitter_accounts
 
 FAKE_FILE = "fake_users.csv"
 ZIP_FILE = "User_dataset.zip"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.adapters.base import (Adapter, Mapped, Protocol, counts, first_bad, label_rows,
+from fanaudit.features.adapters.base import (Adapter, Mapped, Protocol, counts, first_bad, label_rows,
                                     source_error)
 
 GROUPS = (  # file, id prefix, expected isFake, bot kind (None: humans)

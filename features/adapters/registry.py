@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from features.adapters import cresci2015, cresci2017, instafake, social_honeypot
-from features.adapters.base import Adapter, accounts_table, labels_table
-from features.contract import FILE_SUFFIXES, TABLES
-from features.io import write_text_atomic
+from fanaudit.features.adapters import cresci2015, cresci2017, instafake, social_honeypot
+from fanaudit.features.adapters.base import Adapter, accounts_table, labels_table
+from fanaudit.features.contract import FILE_SUFFIXES, TABLES
+from fanaudit.features.io import write_text_atomic
 
 ADAPTERS: dict[str, Adapter] = {
     a.ADAPTER.name: a.ADAPTER for a in (cresci2015, cresci2017, instafake, social_honeypot)}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.adapters.base import (Adapter, Mapped, Protocol, PublishedResult, counts,
+from fanaudit.features.adapters.base import (Adapter, Mapped, Protocol, PublishedResult, counts,
                                     drop_conflicting_ids, first_bad, label_rows, source_error,
                                     timestamps)
 

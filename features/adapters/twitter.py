@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.adapters.base import counts, first_bad, flags, source_error, texts, timestamps
+from fanaudit.features.adapters.base import counts, first_bad, flags, source_error, texts, timestamps
 
 COUNTERS = {  # contract column <- Twitter field
     "followers_count": "followers_count",

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import ibis
 
-from features.families.common import coefficient_of_variation, entropy_bits, epoch, share
-from features.feature import Feature
-from features.tables import Tables
+from fanaudit.features.families.common import coefficient_of_variation, entropy_bits, epoch, share
+from fanaudit.features.feature import Feature
+from fanaudit.features.tables import Tables
 
 FAMILY = "comments"
 STOCK_MAX_CHARS = 4

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import ibis
 
-from features.families.common import DAY_SECONDS, china_day, created_epoch, epoch, share
-from features.feature import Feature
-from features.tables import Tables
+from fanaudit.features.families.common import DAY_SECONDS, china_day, created_epoch, epoch, share
+from fanaudit.features.feature import Feature
+from fanaudit.features.tables import Tables
 
 FAMILY = "follow_bursts"
 BUCKET_SECONDS = 600

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import ibis
 
-from features.families.common import DAY_SECONDS, WEEK_SECONDS, created_epoch, epoch
-from features.feature import Feature
-from features.tables import Tables
+from fanaudit.features.families.common import DAY_SECONDS, WEEK_SECONDS, created_epoch, epoch
+from fanaudit.features.feature import Feature
+from fanaudit.features.tables import Tables
 
 FAMILY = "ip_device"
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import ibis
 
-from features.families.common import HASH_MODULUS, china_day, epoch
-from features.feature import Feature
-from features.tables import Tables
+from fanaudit.features.families.common import HASH_MODULUS, china_day, epoch
+from fanaudit.features.feature import Feature
+from fanaudit.features.tables import Tables
 
 FAMILY = "lockstep"
 ROOM_BUCKET_SECONDS = 600

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ibis
 
-from features.families.common import china_day, epoch, share
-from features.feature import Feature
-from features.tables import Tables
+from fanaudit.features.families.common import china_day, epoch, share
+from fanaudit.features.feature import Feature
+from fanaudit.features.tables import Tables
 
 FAMILY = "orders"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ibis
 
-from features.feature import Feature
-from features.tables import Tables
+from fanaudit.features.feature import Feature
+from fanaudit.features.tables import Tables
 
 FAMILY = "profile"
 FEATURES = (

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from features.adapters import cresci2015, cresci2017, instafake, social_honeypot
-from features.adapters.base import SourceError
-from features.adapters.registry import ADAPTERS, IMPORT_INFO, import_set, imported_adapter
-from features.loading import staged_dataset
-from features.pipeline import compute_features
+from fanaudit.cli import app
+from fanaudit.features.adapters import cresci2015, cresci2017, instafake, social_honeypot
+from fanaudit.features.adapters.base import SourceError
+from fanaudit.features.adapters.registry import ADAPTERS, IMPORT_INFO, import_set, imported_adapter
+from fanaudit.features.loading import staged_dataset
+from fanaudit.features.pipeline import compute_features
 from tests.conftest import SHARED
 
 DATASETS = SHARED / "datasets"

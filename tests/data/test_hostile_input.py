@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
+from fanaudit.cli import app
 
 runner = CliRunner()
 

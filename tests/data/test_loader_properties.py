@@ -25,9 +25,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import features.loading as loading
-from features.loading import ContractError, stage_dataset
-from features.privacy import parse_ip
+import fanaudit.features.loading as loading
+from fanaudit.features.loading import ContractError, stage_dataset
+from fanaudit.features.privacy import parse_ip
 
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,

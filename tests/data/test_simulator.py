@@ -15,9 +15,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from training.simulator import BOT_KINDS, HUMAN_ARCHETYPES, SimulationConfig, simulate
-from training.simulator.tables import SCHEMAS
-from training.simulator.text import LUCKY_BAG_PASSWORDS
+from fanaudit.training.simulator import BOT_KINDS, HUMAN_ARCHETYPES, SimulationConfig, simulate
+from fanaudit.training.simulator.tables import SCHEMAS
+from fanaudit.training.simulator.text import LUCKY_BAG_PASSWORDS
 
 SCALE = 0.15
 TABLES = tuple(SCHEMAS)

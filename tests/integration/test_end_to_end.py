@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
+from fanaudit.cli import app
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()

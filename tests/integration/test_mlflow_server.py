@@ -95,7 +95,7 @@ class Setup:
 
 @pytest.fixture(scope="module")
 def setup(server_uri, tmp_path_factory) -> Setup:
-    from training.simulator import SimulationConfig, simulate
+    from fanaudit.training.simulator import SimulationConfig, simulate
 
     root = tmp_path_factory.mktemp("server-run")
     data = root / "data"

@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from features.io import LOCK_FILE, LOCKLESS_GRACE_SECONDS, atomic_target, scratch_folder, write_frame_atomic
+from fanaudit.cli import app
+from fanaudit.features.io import LOCK_FILE, LOCKLESS_GRACE_SECONDS, atomic_target, scratch_folder, write_frame_atomic
 
 runner = CliRunner()
 
@@ -51,7 +51,7 @@ WRITE_BIG_FRAME = """
 import sys
 from pathlib import Path
 import numpy as np, pandas as pd
-from features.io import write_frame_atomic
+from fanaudit.features.io import write_frame_atomic
 rows = 3_000_000
 frame = pd.DataFrame({"account_id": np.arange(rows).astype(str), "p": np.random.rand(rows)})
 write_frame_atomic(frame, Path(sys.argv[1]))
@@ -104,7 +104,7 @@ def test_abandoned_scratch_folders_are_removed_and_live_ones_kept(tmp_path):
 
 @pytest.fixture(scope="module")
 def bigger_world(tmp_path_factory) -> Path:
-    from training.simulator import SimulationConfig, simulate
+    from fanaudit.training.simulator import SimulationConfig, simulate
 
     out = tmp_path_factory.mktemp("bigger-world") / "data"
     simulate(SimulationConfig(seed=8, scale=0.2), out)
@@ -195,7 +195,7 @@ def test_requested_accounts_reconcile_with_the_output(trained, tmp_path):
 
 @pytest.fixture(scope="module")
 def model_folder(trained, tmp_path_factory) -> Path:
-    from models.store import load_model, use_tracking
+    from fanaudit.models.store import load_model, use_tracking
 
     use_tracking(trained.tracking_uri)
     loaded = load_model(f"models:/fanaudit/{trained.run.version}")

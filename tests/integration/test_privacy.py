@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from features.privacy import MIN_SECRET_CHARS, SECRET_ENV, SecretError, load_or_create_secret
+from fanaudit.features.privacy import MIN_SECRET_CHARS, SECRET_ENV, SecretError, load_or_create_secret
 
 INJECTED_IPS = ("203.0.113.77", "2001:db8::dead:beef", "::ffff:198.51.100.23")
 INJECTED_DEVICES = ("RAWDEV-7Q3ZK-0001", "raw-device-ffee-0002")
@@ -206,7 +206,7 @@ def test_the_generated_secret_is_private_and_appears_nowhere_else(audit):
 
 # --------------------------------------------------------------------------- the secret
 
-READ_SECRET = "from features.privacy import load_or_create_secret; print(load_or_create_secret().decode())"
+READ_SECRET = "from fanaudit.features.privacy import load_or_create_secret; print(load_or_create_secret().decode())"
 
 
 def test_concurrent_first_runs_agree_on_one_secret(tmp_path):

@@ -19,14 +19,14 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def staged(small_world):
-    from features.loading import staged_dataset
+    from fanaudit.features.loading import staged_dataset
 
     with staged_dataset(small_world.path) as staged:
         yield staged
 
 
 def test_features_are_the_same_on_duckdb_and_spark(staged):
-    from features.pipeline import compute_features
+    from fanaudit.features.pipeline import compute_features
 
     on_duckdb = compute_features(staged)
     on_spark = compute_features(staged, engine="spark")
@@ -40,7 +40,7 @@ def test_fanaudit_features_on_spark_writes_a_reconciled_parquet_folder(small_wor
     holds the same table as DuckDB's file."""
     from typer.testing import CliRunner
 
-    from cli import app
+    from fanaudit.cli import app
 
     runner = CliRunner()
     on_duckdb, on_spark = tmp_path / "duckdb.parquet", tmp_path / "spark.parquet"
@@ -65,7 +65,7 @@ def scores(path) -> pd.DataFrame:
 
 
 def test_scores_are_the_same_on_duckdb_and_spark(trained, tmp_path):
-    from models.jobs import score_folder
+    from fanaudit.models.jobs import score_folder
 
     model = f"models:/fanaudit/{trained.run.version}"
     kwargs = dict(model_uri=model, tracking_uri=trained.tracking_uri, explain_which="flagged")
@@ -88,12 +88,12 @@ def test_scores_are_the_same_on_duckdb_and_spark(trained, tmp_path):
 def test_a_follower_list_is_scored_exactly_once_on_spark(staged, trained, tmp_path):
     """The request path (a streamer's followers) on a Spark frame of the DuckDB features,
     so that no second Spark feature pipeline runs."""
-    from features.engine import spark_session
-    from features.pipeline import compute_features
-    from models.scoring import build_request, score_in_chunks
-    from models.spark_scoring import (account_ids, reconcile_written, requested_subset,
+    from fanaudit.features.engine import spark_session
+    from fanaudit.features.pipeline import compute_features
+    from fanaudit.models.scoring import build_request, score_in_chunks
+    from fanaudit.models.spark_scoring import (account_ids, reconcile_written, requested_subset,
                                       score_dataframe)
-    from models.store import load_model, use_tracking
+    from fanaudit.models.store import load_model, use_tracking
 
     use_tracking(trained.tracking_uri)
     model = load_model(f"models:/fanaudit/{trained.run.version}").model

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from features.loading import staged_dataset
-from features.pipeline import compute_features
-from features.registry import FEATURES_BY_NAME
-from models.explain import explain
-from models.jobs import score_folder
-from models.store import load_model, use_tracking
+from fanaudit.features.loading import staged_dataset
+from fanaudit.features.pipeline import compute_features
+from fanaudit.features.registry import FEATURES_BY_NAME
+from fanaudit.models.explain import explain
+from fanaudit.models.jobs import score_folder
+from fanaudit.models.store import load_model, use_tracking
 
 pytestmark = pytest.mark.slow
 BURST_SIZE = 40

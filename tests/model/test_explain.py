@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.loading import staged_dataset
-from features.pipeline import ID, compute_features
-from features.registry import FEATURES_BY_NAME, render_reason
-from models.explain import explain, reasons_sentence, top_contributions
-from models.plots import waterfall_png
-from models.store import load_model, use_tracking
+from fanaudit.features.loading import staged_dataset
+from fanaudit.features.pipeline import ID, compute_features
+from fanaudit.features.registry import FEATURES_BY_NAME, render_reason
+from fanaudit.models.explain import explain, reasons_sentence, top_contributions
+from fanaudit.models.plots import waterfall_png
+from fanaudit.models.store import load_model, use_tracking
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

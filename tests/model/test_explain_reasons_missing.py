@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from features.registry import FEATURES_BY_NAME, features_of_family
-from models.explain import reasons_sentence, top_contributions
+from fanaudit.features.registry import FEATURES_BY_NAME, features_of_family
+from fanaudit.models.explain import reasons_sentence, top_contributions
 
 
 def test_a_missing_feature_in_a_family_with_data_is_no_reason():

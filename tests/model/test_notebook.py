@@ -12,8 +12,8 @@ pytestmark = pytest.mark.slow
 
 
 def test_model_review_notebook_executes(trained, monkeypatch, tmp_path):
-    from training.config import TrainConfig
-    from training.jobs import train_from_folder
+    from fanaudit.training.config import TrainConfig
+    from fanaudit.training.jobs import train_from_folder
 
     train_from_folder(trained.world.path, TrainConfig(**(FAST_TRAIN | {"seed": 12, "n_estimators": 40})),
                       tracking_uri=trained.tracking_uri)

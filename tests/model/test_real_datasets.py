@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from features.adapters.registry import ADAPTERS, import_set
+from fanaudit.cli import app
+from fanaudit.features.adapters.registry import ADAPTERS, import_set
 from tests.conftest import SHARED
-from training.config import TrainConfig
-from training.paper_protocol import (ProtocolConfig, as_evaluated, balanced_rows, evaluate_folder,
+from fanaudit.training.config import TrainConfig
+from fanaudit.training.paper_protocol import (ProtocolConfig, as_evaluated, balanced_rows, evaluate_folder,
                                      read_labelled_set)
 
 DATASETS = SHARED / "datasets"

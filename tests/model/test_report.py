@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.audience import (Growth, Quality, burst_days, follower_growth, group_consecutive,
+from fanaudit.models.audience import (Growth, Quality, burst_days, follower_growth, group_consecutive,
                              judge, real_share_interval, suspected_kind)
-from models.report import AuditFacts, format_days, verdict_sentence
+from fanaudit.models.report import AuditFacts, format_days, verdict_sentence
 
 START = pd.Timestamp("2025-10-01 12:00", tz="UTC")
 
@@ -145,13 +145,13 @@ def test_suspected_kind_is_the_family_with_most_weight_in_the_top_reasons():
 @pytest.mark.slow
 def test_the_streamers_room_is_the_simulated_room_of_that_streamer(tmp_path):
     """The simulator gives streamer i the room with index i; the inference must find it."""
-    from features.engine import connect
-    from features.loading import staged_dataset
-    from features.tables import open_tables
-    from models.audience import room_events
-    from models.scoring import followers_of
-    from training.simulator import SimulationConfig, ids, simulate
-    from training.simulator.engine import ACCOUNT_KEYS, ROOM_KEYS
+    from fanaudit.features.engine import connect
+    from fanaudit.features.loading import staged_dataset
+    from fanaudit.features.tables import open_tables
+    from fanaudit.models.audience import room_events
+    from fanaudit.models.scoring import followers_of
+    from fanaudit.training.simulator import SimulationConfig, ids, simulate
+    from fanaudit.training.simulator.engine import ACCOUNT_KEYS, ROOM_KEYS
 
     seed = 21
     summary = simulate(SimulationConfig(seed=seed, scale=0.1), tmp_path / "world")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from features.loading import staged_dataset
-from training.config import TrainConfig
-from training.train import load_training_data, train_model
+from fanaudit.features.loading import staged_dataset
+from fanaudit.training.config import TrainConfig
+from fanaudit.training.train import load_training_data, train_model
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,7 @@ def test_another_seed_gives_another_model(small_world):
 def test_tuning_logs_each_trial_as_a_nested_run(small_world, tmp_path):
     from mlflow import MlflowClient
 
-    from training.jobs import train_from_folder
+    from fanaudit.training.jobs import train_from_folder
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     config = TrainConfig(n_estimators=30, n_folds=2, bootstrap=0, seed=4, experiment="tuning")

@@ -17,12 +17,12 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from features.loading import staged_dataset
-from features.pipeline import ID, compute_features
-from models.output import AtomicChunkWriter
-from models.scoring import OUTPUT_SCHEMA, iter_scored_chunks, score_in_chunks
-from models.store import load_model, use_tracking
+from fanaudit.cli import app
+from fanaudit.features.loading import staged_dataset
+from fanaudit.features.pipeline import ID, compute_features
+from fanaudit.models.output import AtomicChunkWriter
+from fanaudit.models.scoring import OUTPUT_SCHEMA, iter_scored_chunks, score_in_chunks
+from fanaudit.models.store import load_model, use_tracking
 
 runner = CliRunner()
 FORMULA_IDS = ("=1+2", "@SUM(A1)", "+33", "-cmd")
@@ -188,8 +188,8 @@ def test_a_chunk_that_cannot_be_serialised_leaves_no_file(tmp_path):
 KILLED_WRITER = textwrap.dedent("""
     import sys, time
     import pandas as pd
-    from models.output import AtomicChunkWriter
-    from models.scoring import OUTPUT_SCHEMA
+    from fanaudit.models.output import AtomicChunkWriter
+    from fanaudit.models.scoring import OUTPUT_SCHEMA
     frame = pd.DataFrame({"account_id": [f"a{i}" for i in range(50_000)], "bot_probability": 0.5,
                           "verdict": "bot", "reasons": "x" * 40, "top_features": "[]",
                           "model_version": "1"})

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.loading import staged_dataset
-from features.pipeline import compute_features
+from fanaudit.features.loading import staged_dataset
+from fanaudit.features.pipeline import compute_features
 
 
 def write_dataset(folder: Path, tables: dict[str, list[dict] | pd.DataFrame]) -> Path:

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from features.families import profile
-from features.registry import FEATURES, FEATURE_NAMES, render_reason
+from fanaudit.features.families import profile
+from fanaudit.features.registry import FEATURES, FEATURE_NAMES, render_reason
 
 ACCOUNT_COLUMNS = {"accounts": ["account_id"], "logins": ["account_id"],
                    "engagements": ["account_id"], "comments": ["account_id"],

@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.loading import staged_dataset
-from models.artifact import Calibration, Thresholds
-from training.calibration import choose_calibration, fit_isotonic, fit_sigmoid
-from training.evaluate import (bot_threshold_at_fpr, choose_thresholds, expected_calibration_error,
+from fanaudit.features.loading import staged_dataset
+from fanaudit.models.artifact import Calibration, Thresholds
+from fanaudit.training.calibration import choose_calibration, fit_isotonic, fit_sigmoid
+from fanaudit.training.evaluate import (bot_threshold_at_fpr, choose_thresholds, expected_calibration_error,
                                human_threshold_at_miss, per_group_rates, recall_at_fpr)
-from training.groups import account_groups
+from fanaudit.training.groups import account_groups
 
 
 def test_bot_threshold_keeps_false_positives_at_or_below_target():
@@ -121,8 +121,8 @@ def test_an_address_shared_beyond_the_cap_does_not_join_accounts(tmp_path):
 
 
 def test_time_split_holds_out_later_accounts_and_trains_only_on_earlier_ones():
-    from training.config import TrainConfig
-    from training.train import NEVER_HELD_OUT, TrainingData, assign_folds
+    from fanaudit.training.config import TrainConfig
+    from fanaudit.training.train import NEVER_HELD_OUT, TrainingData, assign_folds
 
     seen = np.array([50, 10, 40, 20, 60, 30], dtype=float)  # account i first seen at seen[i]
     data = TrainingData(staged=None, features=pd.DataFrame({"account_id": list("abcdef")}),
