@@ -6,20 +6,116 @@ module knows about the command line.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import sys
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.traceback import Traceback
 
-app = typer.Typer(help="Tell machine fans from real people: simulate, validate, featurise, train, "
-                       "score, explain and report.", no_args_is_help=True, add_completion=False,
-                  pretty_exceptions_show_locals=False)
+from fanaudit.errors import (EXIT_BUG, EXIT_INTERRUPTED, EXIT_MODEL_STORE, EXIT_PATH, EXIT_USAGE,
+                             FanauditError, os_error_message)
+
+VERBOSE = False  # set by the app's callback (-v): unexpected errors then show their traceback
+# Characters that steer a terminal (C0/C1 controls, DEL, bidirectional overrides).
+CONTROL_CHARS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: object, *, lines: bool = False) -> str:
+    """User-controlled text made inert for the terminal: control characters shown as escapes
+    (``\\x1b``), rich markup escaped. With `lines`, newlines are kept (multi-line messages)."""
+    shown = str(text)
+    if not lines:
+        shown = shown.replace("\n", "\\n")
+    shown = CONTROL_CHARS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), shown)
+    return escape(shown)
+
+
+def failure_exit(exc: BaseException) -> int:
+    """Print an expected failure as one message naming what failed; the exit code for it.
+
+    Exit codes are documented in `fanaudit.errors`. A bug (any other exception) gets a
+    one-line notice, and its traceback only under ``-v``.
+    """
+    if isinstance(exc, KeyboardInterrupt):
+        console.print("[bold red]interrupted[/]")
+        return EXIT_INTERRUPTED
+    if isinstance(exc, FanauditError):
+        return error_line(str(exc), exc.exit_code)
+    if isinstance(exc, OSError):
+        return error_line(os_error_message(exc), EXIT_PATH)
+    if "mlflow" in sys.modules:
+        from mlflow.exceptions import MlflowException
+
+        if isinstance(exc, MlflowException):
+            return error_line(f"model store: {exc.message}", EXIT_MODEL_STORE)
+    if "pydantic" in sys.modules:
+        from pydantic import ValidationError
+
+        if isinstance(exc, ValidationError):
+            return error_line(str(exc), EXIT_USAGE)
+    if VERBOSE:
+        console.print(Traceback.from_exception(type(exc), exc, exc.__traceback__))
+    return error_line(f"unexpected {type(exc).__name__}: {exc} (a bug in fanaudit; "
+                      "run again with -v for the traceback)", EXIT_BUG)
+
+
+def error_line(message: str, code: int) -> int:
+    console.print(f"[bold red]error:[/] {safe(message, lines=True)}", highlight=False,
+                  soft_wrap=True)
+    return code
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    raise typer.Exit(error_line(message, code))
+
+
+def guarded(command: Callable) -> Callable:
+    """`command` with every exception turned into a message and an exit code."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click_exceptions()):
+            raise
+        except (Exception, KeyboardInterrupt) as exc:
+            raise typer.Exit(failure_exit(exc)) from None
+
+    return run
+
+
+def click_exceptions() -> type[BaseException]:
+    from click.exceptions import ClickException
+
+    return ClickException
+
+
+class App(typer.Typer):
+    """A Typer app whose commands all go through `guarded`."""
+
+    def command(self, *args, **kwargs):
+        register = super().command(*args, **kwargs)
+
+        def decorator(function: Callable) -> Callable:
+            register(guarded(function))
+            return function
+
+        return decorator
+
+
+app = App(help="Tell machine fans from real people: simulate, validate, featurise, train, "
+               "score, explain and report.", no_args_is_help=True, add_completion=False,
+          pretty_exceptions_show_locals=False)
 console = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
@@ -33,25 +129,10 @@ AllowUnknownOpt = Annotated[bool, typer.Option(
     "--allow-unknown", help="Add accounts that only appear in event tables, with empty profiles.")]
 
 
-def fail(message: str, code: int = 2) -> None:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
 @contextmanager
 def clear_errors():
-    """Turn the library's expected errors into a one-message, non-zero exit."""
-    from fanaudit.features.loading import ContractError
-    from fanaudit.models.artifact import ModelArtifactError
-    from fanaudit.models.scoring import RequestError
-    from fanaudit.training.train import TrainingDataError
-
-    try:
-        yield
-    except ContractError as exc:
-        fail(str(exc))
-    except (RequestError, TrainingDataError, ModelArtifactError, ValueError) as exc:
-        fail(str(exc))
+    """Kept for the commands' structure: errors are mapped by `guarded` around each command."""
+    yield
 
 
 def stage_progress():

@@ -24,6 +24,8 @@ from typing import Literal
 
 import ibis
 
+from fanaudit.errors import UsageError
+
 Engine = Literal["duckdb", "spark"]
 LOCAL_DRIVER_MEMORY = "4g"  # $FANAUDIT_SPARK_DRIVER_MEMORY overrides
 LOCAL_SHUFFLE_PARTITIONS_PER_CORE = 2
@@ -43,7 +45,7 @@ def connect(engine: Engine = "duckdb", *, spark_master: str | None = None,
         return con
     if engine == "spark":
         return spark_backend(spark_session(spark_master))
-    raise ValueError(f"unknown engine {engine!r}: use 'duckdb' or 'spark'")
+    raise UsageError(f"unknown engine {engine!r}: use 'duckdb' or 'spark'")
 
 
 def spark_backend(session):

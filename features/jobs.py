@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fanaudit.errors import ReconcileError, UsageError
 from fanaudit.features.engine import Engine
 from fanaudit.features.io import (check_parquet_folder, output_format, publish_folder, unpublished_folder,
                          write_frame_atomic)
@@ -29,7 +30,7 @@ class FeatureSummary:
     features: int
 
 
-class FeatureCountError(RuntimeError):
+class FeatureCountError(ReconcileError):
     """The feature table does not hold exactly one row per account."""
 
 
@@ -74,7 +75,7 @@ def write_features(data_dir: Path, out: Path, *, engine: Engine = "duckdb",
     """Validate and stage `data_dir`, compute its features and write them to `out`."""
     out = Path(out)
     if engine not in ("duckdb", "spark"):
-        raise ValueError(f"--engine must be duckdb or spark, not {engine!r}")
+        raise UsageError(f"engine must be duckdb or spark, not {engine!r}")
     if engine == "spark":
         check_parquet_folder(out, "--engine spark")
     else:

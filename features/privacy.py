@@ -21,9 +21,10 @@ import ipaddress
 import os
 import secrets
 import stat
-import tempfile
 from functools import lru_cache
 from pathlib import Path
+
+from fanaudit.errors import ConfigError
 
 SECRET_ENV = "FANAUDIT_SECRET"
 HOME_ENV = "FANAUDIT_HOME"
@@ -34,7 +35,7 @@ MEMO_LIMIT = 200_000  # distinct values remembered before the memo starts afresh
 PERSONAL_COLUMNS = ("ip", "device_id")  # never echoed in messages, never staged raw
 
 
-class SecretError(ValueError):
+class SecretError(ConfigError):
     """The pseudonymisation secret is missing, too short or readable by others."""
 
 
@@ -46,22 +47,11 @@ def fanaudit_home() -> Path:
 
 
 def create_secret_file(path: Path) -> None:
-    """Write a fresh random secret to `path` (0600) unless another process already has.
+    """Write a fresh random secret to `path` (0600) unless another process already has
+    (`features.io.create_file_once`: never half-written, two first runs agree on one)."""
+    from fanaudit.features.io import create_file_once
 
-    The secret is written to a temporary file and hard-linked into place, so a concurrent
-    reader never sees a half-written secret and two first runs agree on one secret.
-    """
-    fd, tmp = tempfile.mkstemp(prefix=".secret.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        os.unlink(tmp)
+    create_file_once(secrets.token_hex(32).encode("ascii"), path, private=True)
 
 
 def read_secret_file(path: Path) -> bytes:

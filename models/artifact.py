@@ -27,6 +27,8 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from fanaudit.errors import ModelStoreError
+
 MODEL_FILE = "model.txt"
 METADATA_FILE = "metadata.json"
 FORMAT_VERSION = 2  # 2: metadata holds model_sha256; 1 (still read): no checksum
@@ -36,7 +38,7 @@ BOOSTER_SECTIONS = ("end of trees", "end of parameters")  # a complete model tex
 MAX_METADATA_BYTES = 10 << 20
 
 
-class ModelArtifactError(RuntimeError):
+class ModelArtifactError(ModelStoreError):
     """A model folder is missing, incomplete or corrupt."""
 
 

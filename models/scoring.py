@@ -11,10 +11,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from fanaudit.errors import DataError
 from fanaudit.features.feature import Language
-from fanaudit.features.loading import StagedDataset, duckdb_connection
+from fanaudit.features.loading import StagedDataset, duckdb_connection, read_id_column
 from fanaudit.features.pipeline import ID
 from fanaudit.models.artifact import FanauditModel
 from fanaudit.models.explain import explain, reasons_sentence, top_contributions, top_features_json
@@ -27,7 +27,7 @@ OUTPUT_SCHEMA = pa.schema([("account_id", pa.string()), ("bot_probability", pa.f
                            ("top_features", pa.string()), ("model_version", pa.string())])
 
 
-class RequestError(ValueError):
+class RequestError(DataError):
     """The requested accounts cannot be scored as asked (unknown ids, unknown streamer...)."""
 
 
@@ -42,22 +42,9 @@ class Request:
 
 
 def read_account_list(path: Path) -> pd.Series:
-    """The `account_id` column of a CSV or Parquet file, as strings."""
-    path = Path(path)
-    if not path.is_file():
-        raise RequestError(f"{path}: account list not found")
-    if path.suffix == ".parquet":
-        table = pq.read_table(path)
-        if "account_id" not in table.column_names:
-            raise RequestError(f"{path}: no 'account_id' column (columns: {table.column_names})")
-        return table.column("account_id").to_pandas().astype(str)
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    if "account_id" not in frame.columns:
-        raise RequestError(f"{path}: no 'account_id' column (columns: {list(frame.columns)})")
-    empty = frame.index[frame["account_id"].str.strip() == ""]
-    if len(empty):
-        raise RequestError(f"{path}, row {empty[0] + 1}, column 'account_id': empty id")
-    return frame["account_id"].str.strip()
+    """The `account_id` column of a CSV or Parquet file, by the tables' id rule
+    (`features.loading.read_id_column`)."""
+    return pd.Series(read_id_column(Path(path)), dtype=object)
 
 
 def followers_of(staged: StagedDataset, streamer: str) -> pd.Series:

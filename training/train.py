@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from sklearn.model_selection import StratifiedGroupKFold
 
+from fanaudit.errors import DataError
 from fanaudit.features.loading import StagedDataset, duckdb_connection
 from fanaudit.features.pipeline import compute_features
 from fanaudit.features.registry import FEATURE_NAMES, registry_version
@@ -26,7 +27,7 @@ Progress = Callable[[str], None]
 NEVER_HELD_OUT = -1
 
 
-class TrainingDataError(ValueError):
+class TrainingDataError(DataError):
     """The dataset cannot be trained on (no labels, one class only...)."""
 
 
