@@ -139,6 +139,10 @@ class StagedDataset:
     def parquet_glob(self, name: str) -> str:
         return str(self.tables[name].staged / "*.parquet")
 
+    def source_sql(self, name: str) -> str:
+        """`read_parquet('...')` of a staged table for DuckDB SQL, its path quoted."""
+        return parquet_source(self.tables[name].staged)
+
     def rows(self) -> dict[str, int]:
         return {name: t.rows for name, t in self.tables.items()}
 

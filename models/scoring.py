@@ -52,7 +52,7 @@ def followers_of(staged: StagedDataset, streamer: str) -> pd.Series:
     if not staged.has("follows"):
         raise RequestError(f"{staged.source}: no follows table, so no followers of {streamer!r}")
     sql = f"""
-        SELECT follower_id FROM read_parquet('{staged.parquet_glob('follows')}')
+        SELECT follower_id FROM {staged.source_sql('follows')}
         WHERE followee_id = $streamer
         QUALIFY row_number() OVER (PARTITION BY follower_id ORDER BY ts DESC NULLS FIRST, _row DESC) = 1
             AND action = 'follow'

@@ -26,14 +26,14 @@ def link_sql(staged: StagedDataset, ip_cap: int) -> list[str]:
     """SQL queries yielding (account_id, key) edges; accounts sharing a key are linked."""
     queries = []
     if staged.has("logins"):
-        logins = f"read_parquet('{staged.parquet_glob('logins')}')"
+        logins = staged.source_sql("logins")
         queries.append(
             f"SELECT DISTINCT account_id, 'ip:' || ip AS key FROM {logins} WHERE ip IN ("
             f"SELECT ip FROM {logins} GROUP BY ip HAVING count(DISTINCT account_id) <= {ip_cap})")
         queries.append(f"SELECT DISTINCT account_id, 'dev:' || device_id AS key FROM {logins} "
                        "WHERE device_id IS NOT NULL")
     if staged.has("follows"):
-        follows = f"read_parquet('{staged.parquet_glob('follows')}')"
+        follows = staged.source_sql("follows")
         cell = (f"followee_id || ':' || CAST(floor(epoch(ts) / {FOLLOW_CELL_SECONDS}) AS BIGINT)")
         queries.append(
             f"SELECT DISTINCT follower_id AS account_id, 'f:' || {cell} AS key FROM {follows} "

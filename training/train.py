@@ -58,10 +58,10 @@ def read_labels(staged: StagedDataset) -> pd.DataFrame:
 
 def first_event_seconds(staged: StagedDataset, account_ids: pd.Series) -> np.ndarray:
     """Each account's first event time (epoch seconds), or its creation time without events."""
-    parts = [f"SELECT {col} AS account_id, min(ts) AS ts FROM read_parquet('{staged.parquet_glob(t)}') GROUP BY 1"
+    parts = [f"SELECT {col} AS account_id, min(ts) AS ts FROM {staged.source_sql(t)} GROUP BY 1"
              for t, col in (("follows", "follower_id"), ("logins", "account_id"), ("comments", "account_id"),
                             ("engagements", "account_id"), ("orders", "account_id")) if staged.has(t)]
-    parts.append(f"SELECT account_id, min(created_at) AS ts FROM read_parquet('{staged.parquet_glob('accounts')}') GROUP BY 1")
+    parts.append(f"SELECT account_id, min(created_at) AS ts FROM {staged.source_sql('accounts')} GROUP BY 1")
     sql = f"SELECT account_id, epoch(min(ts)) AS s FROM ({' UNION ALL '.join(parts)}) GROUP BY 1"
     seen = duckdb_connection().sql(sql).df().set_index("account_id")["s"]
     return seen.reindex(account_ids.astype(str)).fillna(0).to_numpy(dtype=float)
