@@ -127,6 +127,8 @@ ModelOpt = Annotated[Optional[str], typer.Option(
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of reasons: en or zh.")]
 AllowUnknownOpt = Annotated[bool, typer.Option(
     "--allow-unknown", help="Add accounts that only appear in event tables, with empty profiles.")]
+AllowMismatchOpt = Annotated[bool, typer.Option(
+    "--allow-registry-mismatch", help="Use a model built with another feature registry version.")]
 
 
 @contextmanager
@@ -141,7 +143,7 @@ def stage_progress():
 
 
 def status(message: str) -> None:
-    console.print(f"[dim]… {message}[/]", highlight=False)
+    console.print(f"[dim]… {safe(message)}[/]", highlight=False)
 
 
 def check_lang(lang: str) -> str:
@@ -181,14 +183,14 @@ def simulate(
         with stage_progress() as bar:
             task = bar.add_task("simulating", total=None)
             summary = run(config, out_dir, progress=lambda done, total: bar.update(task, completed=done, total=total))
-    out.print(f"wrote {summary.out_dir}: {summary.accounts:,} accounts, "
+    out.print(f"wrote {safe(summary.out_dir)}: {summary.accounts:,} accounts, "
               f"{sum(summary.events.values()):,} rows in {summary.seconds:.1f} s")
     table = Table("table", "rows")
     for name, count in summary.events.items():
         table.add_row(name, f"{count:,}")
     out.print(table)
     out.print("bots by kind: " + ", ".join(f"{k} {v:,}" for k, v in summary.bots_by_kind.items()))
-    out.print(f"most-followed streamer: {summary.streamers[0]}")
+    out.print(f"most-followed streamer: {safe(summary.streamers[0])}")
 
 
 @app.command()
@@ -202,12 +204,12 @@ def validate(
     with clear_errors(), staged_dataset(data_dir, allow_unknown=allow_unknown) as staged:
         table = Table("table", "file", "rows")
         for name, info in staged.tables.items():
-            table.add_row(name, info.source.name, f"{info.rows:,}")
+            table.add_row(name, safe(info.source.name), f"{info.rows:,}")
         out.print(table)
         out.print(f"accounts: {staged.accounts:,}")
         out.print(f"time span: {staged.first_event} .. {staged.last_event}")
         for warning in staged.warnings:
-            console.print(f"[yellow]warning:[/] {warning}")
+            console.print(f"[yellow]warning:[/] {safe(warning)}")
         out.print("[green]valid[/]")
 
 
@@ -229,7 +231,7 @@ def features(
                                   allow_unknown=allow_unknown, progress=status)
         except FeatureCountError as exc:
             fail(str(exc))
-    out.print(f"wrote {done.out}: {done.accounts:,} accounts x {done.features} features")
+    out.print(f"wrote {safe(done.out)}: {done.accounts:,} accounts x {done.features} features")
 
 
 @app.command()
@@ -256,7 +258,7 @@ def train(
         result = train_from_folder(data_dir, config, promote=promote, tracking_uri=tracking_uri,
                                    allow_unknown=allow_unknown, tune_trials=tune, progress=status)
     out.print(f"run id: {result.run_id}")
-    out.print(f"model: {config.model_name} version {result.version}"
+    out.print(f"model: {safe(config.model_name)} version {result.version}"
               + (" (champion)" if result.champion else " (not promoted; use fanaudit promote)"))
     m = result.metrics
     interval = (f" [{m['roc_auc_ci_low']:.4f}, {m['roc_auc_ci_high']:.4f}]"
@@ -264,7 +266,7 @@ def train(
     out.print(f"ROC-AUC {m['roc_auc']:.4f}{interval}  "
               f"PR-AUC {m['pr_auc']:.4f}  recall@{config.target_fpr:.0%}FPR {m['recall_at_fpr']:.3f}  "
               f"precision@bot {m['precision_at_bot']:.3f}  Brier {m['brier']:.4f}  ECE {m['ece']:.4f}")
-    out.print(f"tracking: {result.tracking_uri}")
+    out.print(f"tracking: {safe(result.tracking_uri)}")
 
 
 @app.command()
@@ -281,6 +283,7 @@ def score(
     allow_unknown: AllowUnknownOpt = False,
     engine: Annotated[str, typer.Option(help="duckdb (default) or spark (writes a Parquet folder).")] = "duckdb",
     spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL (default $SPARK_MASTER or local[*]).")] = None,
+    allow_registry_mismatch: AllowMismatchOpt = False,
 ) -> None:
     """Score accounts: probability, verdict, reasons; every requested account exactly once."""
     from fanaudit.models.jobs import score_folder
@@ -296,15 +299,16 @@ def score(
             skip_unknown=skip_unknown, explain_which=explain_which, lang=check_lang(lang),
             tracking_uri=tracking_uri, allow_unknown=allow_unknown, progress=status,
             advance=lambda done, total: bar.update(task, completed=done, total=total),
-            engine=engine, spark_master=spark_master)
+            engine=engine, spark_master=spark_master,
+            allow_registry_mismatch=allow_registry_mismatch)
     if summary.unknown:
         console.print(f"[yellow]skipped {len(summary.unknown)} unknown id(s):[/] "
-                      + ", ".join(summary.unknown[:20]))
-    out.print(f"requested {summary.requested:,} ({summary.source}); duplicates {summary.duplicates:,}; "
+                      + ", ".join(safe(repr(i)) for i in summary.unknown[:20]))
+    out.print(f"requested {summary.requested:,} ({safe(summary.source)}); duplicates {summary.duplicates:,}; "
               f"unknown {len(summary.unknown):,}; scored {summary.scored:,}; written {summary.written:,}; "
               f"explained {summary.explained:,}")
     out.print("verdicts: " + ", ".join(f"{k} {v:,}" for k, v in sorted(summary.verdicts.items())))
-    out.print(f"model {summary.model_uri} (version {summary.model_version}); wrote {summary.out} "
+    out.print(f"model {safe(summary.model_uri)} (version {summary.model_version}); wrote {safe(summary.out)} "
               f"in {summary.seconds:.1f} s")
 
 
@@ -318,6 +322,7 @@ def explain(
     waterfall: Annotated[Optional[Path], typer.Option(help="Save a SHAP waterfall plot (PNG).")] = None,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
+    allow_registry_mismatch: AllowMismatchOpt = False,
 ) -> None:
     """Print an account's verdict, probability and top reasons with their SHAP contributions."""
     from fanaudit.models.jobs import explain_account
@@ -325,20 +330,21 @@ def explain(
     with clear_errors():
         result, loaded, row = explain_account(data_dir, account, model_uri=model, top=top,
                                               lang=check_lang(lang), tracking_uri=tracking_uri,
-                                              allow_unknown=allow_unknown)
-    out.print(f"account {result.account_id}: [bold]{result.verdict}[/] "
+                                              allow_unknown=allow_unknown,
+                                              allow_registry_mismatch=allow_registry_mismatch)
+    out.print(f"account {safe(result.account_id)}: [bold]{result.verdict}[/] "
               f"(bot probability {result.probability:.3f}; model version {result.model_version}; "
               f"thresholds human < {result.thresholds[0]:.3f}, bot ≥ {result.thresholds[1]:.3f})")
     table = Table("SHAP (log-odds)", "feature", "value", "reason")
     for name, shap_value, value, reason in result.contributions:
-        table.add_row(f"{shap_value:+.3f}", name, "" if value is None else f"{value:.4g}", reason)
+        table.add_row(f"{shap_value:+.3f}", name, "" if value is None else f"{value:.4g}", safe(reason))
     out.print(table)
     out.print(f"base value {result.base_value:+.3f} + contributions = raw score {result.raw_score:+.3f}")
     if waterfall:
         from fanaudit.models.plots import waterfall_png
 
         waterfall_png(loaded.model, row, waterfall)
-        out.print(f"wrote {waterfall}")
+        out.print(f"wrote {safe(waterfall)}")
 
 
 @app.command()
@@ -350,16 +356,18 @@ def report(
     lang: LangOpt = "en",
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
+    allow_registry_mismatch: AllowMismatchOpt = False,
 ) -> None:
     """Write a streamer's audience audit page (self-contained HTML)."""
     from fanaudit.models.jobs import report_streamer
 
     with clear_errors():
         result = report_streamer(data_dir, streamer, out_file, model_uri=model, lang=check_lang(lang),
-                                 tracking_uri=tracking_uri, allow_unknown=allow_unknown, progress=status)
-    out.print(f"wrote {result.out}: {result.followers:,} followers; "
+                                 tracking_uri=tracking_uri, allow_unknown=allow_unknown,
+                                 allow_registry_mismatch=allow_registry_mismatch, progress=status)
+    out.print(f"wrote {safe(result.out)}: {result.followers:,} followers; "
               + ", ".join(f"{k} {v:,}" for k, v in sorted(result.verdicts.items())))
-    out.print(result.sentence)
+    out.print(safe(result.sentence))
 
 
 @app.command()
@@ -377,8 +385,8 @@ def promote(
     try:
         set_champion(version, name)
     except MlflowException as exc:
-        fail(f"cannot promote {name} version {version}: {exc.message}")
-    out.print(f"{name} version {version} is now champion")
+        fail(f"cannot promote {name} version {version}: {exc.message}", EXIT_MODEL_STORE)
+    out.print(f"{safe(name)} version {safe(version)} is now champion")
 
 
 @app.command()
@@ -391,9 +399,11 @@ def runs(
     from fanaudit.models.history import recent_runs
 
     use_uri = tracking_uri
-    table = Table("run id", "started", "version", "ROC-AUC", "PR-AUC", "recall@FPR", "Brier", "champion")
+    table = Table("run id", "started", "status", "version", "ROC-AUC", "PR-AUC", "recall@FPR",
+                  "Brier", "champion")
     for run in recent_runs(experiment, limit, use_uri):
-        table.add_row(run.run_id[:12], run.started, run.version, f"{run.roc_auc:.4f}",
+        status = f"[red]{run.status}[/]" if run.status in ("DIED", "FAILED", "KILLED") else run.status
+        table.add_row(run.run_id[:12], run.started, status, safe(run.version), f"{run.roc_auc:.4f}",
                       f"{run.pr_auc:.4f}", f"{run.recall_at_fpr:.3f}", f"{run.brier:.4f}",
                       "yes" if run.champion else "")
     out.print(table)
@@ -411,12 +421,12 @@ def demo(
 
     with clear_errors():
         result = run_demo(out_dir, scale=scale, seed=seed, tracking_uri=tracking_uri, progress=status)
-    out.print(f"dataset:    {result.dataset}")
+    out.print(f"dataset:    {safe(result.dataset)}")
     out.print(f"model:      fanaudit version {result.version} (run {result.run_id}); "
               f"ROC-AUC {result.metrics['roc_auc']:.4f}, recall at 1% FPR {result.metrics['recall_at_fpr']:.3f}")
-    out.print(f"scores:     {result.scores} ({result.followers:,} followers of {result.streamer})")
-    out.print(f"report:     {result.report}")
-    out.print(f"MLflow:     {result.tracking_uri}  (browse: mlflow ui --backend-store-uri {result.tracking_uri})")
+    out.print(f"scores:     {safe(result.scores)} ({result.followers:,} followers of {safe(result.streamer)})")
+    out.print(f"report:     {safe(result.report)}")
+    out.print(f"MLflow:     {safe(result.tracking_uri)}  (browse: mlflow ui --backend-store-uri {safe(result.tracking_uri)})")
 
 
 @app.command("import")
@@ -430,10 +440,10 @@ def import_(
 
     with clear_errors():
         summary = import_set(name, src, out_dir)
-    out.print(f"wrote {summary.out}: {summary.accounts:,} accounts, {summary.humans:,} human; bots: "
+    out.print(f"wrote {safe(summary.out)}: {summary.accounts:,} accounts, {summary.humans:,} human; bots: "
               + ", ".join(f"{kind} {n:,}" for kind, n in summary.bots_by_kind.items()))
     for note in summary.notes:
-        out.print(f"note: {note}")
+        out.print(f"note: {safe(note)}")
     out.print(f"terms: {get_adapter(name).terms} (evaluate on it; do not redistribute it)")
 
 
@@ -460,7 +470,7 @@ def evaluate(
         config = ProtocolConfig(folds=folds, balanced=balanced, bot_kinds=tuple(bot_kind or ()),
                                 train=TrainConfig(bootstrap=0, n_jobs=1, seed=seed, target_fpr=target_fpr))
         result = evaluate_folder(data_dir, config, train_on=train_on, progress=status)
-    out.print(f"{result.dataset}: {result.mode}; {result.humans:,} humans, {result.bots:,} bots")
+    out.print(f"{safe(result.dataset)}: {result.mode}; {result.humans:,} humans, {result.bots:,} bots")
     table = Table("", *METRIC_TITLES.values())
     sources = []
     for who, setting, values in comparison_rows(result):
@@ -474,7 +484,7 @@ def evaluate(
     for number, source in enumerate(sources, start=1):
         out.print(f"published {number}: {source}")
     for note in result.notes:
-        out.print(f"note: {note}")
+        out.print(f"note: {safe(note)}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from fanaudit.errors import ReconcileError, UsageError
 from fanaudit.features.engine import Engine
-from fanaudit.features.io import (check_parquet_folder, output_format, publish_folder, unpublished_folder,
-                         write_frame_atomic)
-from fanaudit.features.loading import StagedDataset, staged_dataset
+from fanaudit.features.io import (check_output, check_parquet_folder, publish_folder,
+                                  unpublished_folder, write_frame_atomic)
+from fanaudit.features.loading import StagedDataset, dataset_inputs, staged_dataset
+from fanaudit.features.privacy import fanaudit_home
 from fanaudit.features.pipeline import ID, compute_features, feature_dataframe
 
 Progress = Callable[[str], None]
@@ -77,9 +78,8 @@ def write_features(data_dir: Path, out: Path, *, engine: Engine = "duckdb",
     if engine not in ("duckdb", "spark"):
         raise UsageError(f"engine must be duckdb or spark, not {engine!r}")
     if engine == "spark":
-        check_parquet_folder(out, "--engine spark")
-    else:
-        output_format(out)
+        check_parquet_folder(out, "the Spark engine")
+    check_output(out, [*dataset_inputs(Path(data_dir)), fanaudit_home()], folder=engine == "spark")
     with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
         if engine == "spark":
             return write_features_on_spark(staged, out, spark_master)

@@ -182,6 +182,12 @@ def find_table_file(folder: Path, name: str) -> Path | None:
     return found[0] if found else None
 
 
+def dataset_inputs(folder: Path) -> list[Path]:
+    """Every path a dataset folder's tables may have (present or not): no output may take
+    one, or the folder would change under the next run."""
+    return [Path(folder) / f"{name}{suffix}" for name in TABLES for suffix in FILE_SUFFIXES]
+
+
 def ignored_files(folder: Path) -> list[str]:
     """Visible files in `folder` that are not a table of the contract."""
     known = {f"{name}{suffix}" for name in TABLES for suffix in FILE_SUFFIXES}

@@ -10,7 +10,7 @@ import math
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from fanaudit.models.store import CHAMPION, use_tracking
+from fanaudit.models.store import CHAMPION, mlflow_string, run_status, use_tracking
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class RunRow:
     recall_at_fpr: float
     brier: float
     champion: bool
+    status: str = "FINISHED"  # MLflow's status; DIED for a RUNNING run whose process is gone
 
 
 def recent_runs(experiment: str = "fanaudit", limit: int = 10, tracking_uri: str | None = None,
@@ -34,7 +35,7 @@ def recent_runs(experiment: str = "fanaudit", limit: int = 10, tracking_uri: str
         return []
     runs = client.search_runs([found.experiment_id], order_by=["attributes.start_time DESC"],
                               max_results=limit)
-    versions = {v.run_id: v for v in client.search_model_versions(f"name='{model_name}'")}
+    versions = {v.run_id: v for v in client.search_model_versions(f"name = {mlflow_string(model_name)}")}
     try:
         champion = client.get_model_version_by_alias(model_name, CHAMPION).version
     except MlflowException:
@@ -49,5 +50,6 @@ def recent_runs(experiment: str = "fanaudit", limit: int = 10, tracking_uri: str
             str(version.version) if version else "-",
             m.get("roc_auc", math.nan), m.get("pr_auc", math.nan),
             m.get("recall_at_fpr", math.nan), m.get("brier", math.nan),
-            version is not None and str(version.version) == str(champion)))
+            version is not None and str(version.version) == str(champion),
+            run_status(run.info.status, run.data.tags)))
     return rows

@@ -12,10 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fanaudit.errors import PathError
+
 from fanaudit.features.feature import Language
 from fanaudit.features.engine import Engine, connect
-from fanaudit.features.io import output_format, write_text_atomic
-from fanaudit.features.loading import staged_dataset
+from fanaudit.features.io import check_output, write_text_atomic
+from fanaudit.features.loading import dataset_inputs, staged_dataset
 from fanaudit.features.pipeline import ID, compute_features
 from fanaudit.features.tables import open_tables
 from fanaudit.models.audience import follow_times, room_events
@@ -26,7 +28,17 @@ from fanaudit.models.scoring import (OUTPUT_SCHEMA, ExplainWhich, RequestError, 
                             iter_scored_chunks, needs_reasons, reconcile, request_rows,
                             score_in_chunks, verdicts_of)
 from fanaudit.models.store import LoadedModel, load_model, use_tracking
+from fanaudit.features.privacy import fanaudit_home
 from fanaudit.features.registry import render_reason
+
+
+def model_inputs(model_uri: str | None) -> list[Path]:
+    """What a job reads of the model store: a model folder, and fanaudit's home (the
+    embedded store, the secret); no output may go there."""
+    reads = [fanaudit_home()]
+    if model_uri and Path(model_uri).exists():
+        reads.append(Path(model_uri))
+    return reads
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,8 @@ def score_folder(data_dir: Path, out: Path, *, model_uri: str | None = None,
                  allow_unknown: bool = False,
                  progress: Callable[[str], None] | None = None,
                  advance: Callable[[int, int], None] | None = None,
-                 engine: Engine = "duckdb", spark_master: str | None = None) -> ScoreSummary:
+                 engine: Engine = "duckdb", spark_master: str | None = None,
+                 allow_registry_mismatch: bool = False) -> ScoreSummary:
     """Score the requested accounts of `data_dir` chunk by chunk into `out`, atomically.
 
     The file appears only once every chunk is written and the accounts written reconcile
@@ -60,9 +73,11 @@ def score_folder(data_dir: Path, out: Path, *, model_uri: str | None = None,
     features and scores are computed on Spark and `out` is a Parquet folder.
     """
     started = time.perf_counter()
-    output_format(Path(out))  # fail on a bad extension before any work
+    reads = [*dataset_inputs(Path(data_dir)), *([accounts_file] if accounts_file else []),
+             *model_inputs(model_uri)]
+    check_output(Path(out), reads, folder=engine == "spark")  # before any work
     use_tracking(tracking_uri)
-    loaded = load_model(model_uri)
+    loaded = load_model(model_uri, allow_registry_mismatch=allow_registry_mismatch)
     if engine == "spark":
         return score_folder_on_spark(data_dir, out, loaded, started, spark_master=spark_master,
                                      allow_unknown=allow_unknown, progress=progress,
@@ -119,10 +134,11 @@ class AccountExplanation:
 
 def explain_account(data_dir: Path, account_id: str, *, model_uri: str | None = None,
                     top: int = 5, lang: Language = "en", tracking_uri: str | None = None,
-                    allow_unknown: bool = False) -> tuple[AccountExplanation, LoadedModel, pd.DataFrame]:
+                    allow_unknown: bool = False, allow_registry_mismatch: bool = False,
+                    ) -> tuple[AccountExplanation, LoadedModel, pd.DataFrame]:
     """Verdict, probability and the top SHAP reasons of one account."""
     use_tracking(tracking_uri)
-    loaded = load_model(model_uri)
+    loaded = load_model(model_uri, allow_registry_mismatch=allow_registry_mismatch)
     with staged_dataset(Path(data_dir), allow_unknown=allow_unknown) as staged:
         features = compute_features(staged)
     row = features[features[ID] == str(account_id)]
@@ -157,12 +173,16 @@ class ReportResult:
 
 def report_streamer(data_dir: Path, streamer: str, out: Path, *, model_uri: str | None = None,
                     lang: Language = "en", tracking_uri: str | None = None,
-                    allow_unknown: bool = False,
+                    allow_unknown: bool = False, allow_registry_mismatch: bool = False,
                     progress: Callable[[str], None] | None = None) -> ReportResult:
     """Score a streamer's followers (and everyone active in its live room) and write the
     audience audit page to `out`, atomically."""
+    check_output(Path(out), [*dataset_inputs(Path(data_dir)), *model_inputs(model_uri)],
+                 folder=True)  # HTML: any name, but never onto an input
+    if Path(out).is_dir():
+        raise PathError(Path(out), "is a directory; give the report a file name")
     use_tracking(tracking_uri)
-    loaded = load_model(model_uri)
+    loaded = load_model(model_uri, allow_registry_mismatch=allow_registry_mismatch)
     with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
         features = compute_features(staged, progress=progress)
         all_ids = pd.Index(features[ID])
