@@ -101,6 +101,9 @@ class ContractError(DataError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
+        if len(problems) == 1:  # one problem: one line naming file, row and column
+            super().__init__(str(problems[0]))
+            return
         shown = "\n".join(f"  - {p}" for p in problems[:MAX_PROBLEMS])
         more = len(problems) - MAX_PROBLEMS
         tail = f"\n  ... and {more} more" if more > 0 else ""
