@@ -11,7 +11,6 @@ import json
 import re
 import sys
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -131,12 +130,6 @@ AllowMismatchOpt = Annotated[bool, typer.Option(
     "--allow-registry-mismatch", help="Use a model built with another feature registry version.")]
 
 
-@contextmanager
-def clear_errors():
-    """Kept for the commands' structure: errors are mapped by `guarded` around each command."""
-    yield
-
-
 def stage_progress():
     return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                     MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True)
@@ -176,13 +169,12 @@ def simulate(
             overrides.append((kind, float(value)))
         except ValueError:
             fail(f"--kind-difficulty expects KIND=VALUE, got {item!r}")
-    with clear_errors():
-        config = SimulationConfig(seed=seed, scale=scale, bot_share=bot_share, difficulty=difficulty,
-                                  kind_difficulty=tuple(overrides), label_noise=label_noise,
-                                  days=days, split=split, fmt=fmt)
-        with stage_progress() as bar:
-            task = bar.add_task("simulating", total=None)
-            summary = run(config, out_dir, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    config = SimulationConfig(seed=seed, scale=scale, bot_share=bot_share, difficulty=difficulty,
+                              kind_difficulty=tuple(overrides), label_noise=label_noise,
+                              days=days, split=split, fmt=fmt)
+    with stage_progress() as bar:
+        task = bar.add_task("simulating", total=None)
+        summary = run(config, out_dir, progress=lambda done, total: bar.update(task, completed=done, total=total))
     out.print(f"wrote {safe(summary.out_dir)}: {summary.accounts:,} accounts, "
               f"{sum(summary.events.values()):,} rows in {summary.seconds:.1f} s")
     table = Table("table", "rows")
@@ -201,7 +193,7 @@ def validate(
     """Check a dataset folder against the contract; exit non-zero with file, row and column of each problem."""
     from fanaudit.features.loading import staged_dataset
 
-    with clear_errors(), staged_dataset(data_dir, allow_unknown=allow_unknown) as staged:
+    with staged_dataset(data_dir, allow_unknown=allow_unknown) as staged:
         table = Table("table", "file", "rows")
         for name, info in staged.tables.items():
             table.add_row(name, safe(info.source.name), f"{info.rows:,}")
@@ -223,14 +215,10 @@ def features(
 ) -> None:
     """Write the per-account feature table: exactly one row per account (on Spark: a Parquet
     folder written by the cluster)."""
-    from fanaudit.features.jobs import FeatureCountError, write_features
+    from fanaudit.features.jobs import write_features
 
-    with clear_errors():
-        try:
-            done = write_features(data_dir, out_file, engine=engine, spark_master=spark_master,
-                                  allow_unknown=allow_unknown, progress=status)
-        except FeatureCountError as exc:
-            fail(str(exc))
+    done = write_features(data_dir, out_file, engine=engine, spark_master=spark_master,
+                          allow_unknown=allow_unknown, progress=status)
     out.print(f"wrote {safe(done.out)}: {done.accounts:,} accounts x {done.features} features")
 
 
@@ -252,11 +240,10 @@ def train(
     from fanaudit.training.jobs import train_from_folder
 
     overrides = {"seed": seed, "n_estimators": n_estimators, "split": split, "target_fpr": target_fpr}
-    with clear_errors():
-        config = (TrainConfig.from_file(config_file, **overrides) if config_file
-                  else TrainConfig(**{k: v for k, v in overrides.items() if v is not None}))
-        result = train_from_folder(data_dir, config, promote=promote, tracking_uri=tracking_uri,
-                                   allow_unknown=allow_unknown, tune_trials=tune, progress=status)
+    config = (TrainConfig.from_file(config_file, **overrides) if config_file
+              else TrainConfig(**{k: v for k, v in overrides.items() if v is not None}))
+    result = train_from_folder(data_dir, config, promote=promote, tracking_uri=tracking_uri,
+                               allow_unknown=allow_unknown, tune_trials=tune, progress=status)
     out.print(f"run id: {result.run_id}")
     out.print(f"model: {safe(config.model_name)} version {result.version}"
               + (" (champion)" if result.champion else " (not promoted; use fanaudit promote)"))
@@ -292,7 +279,7 @@ def score(
         fail("--explain must be flagged, all or none")
     if engine not in ("duckdb", "spark"):
         fail("--engine must be duckdb or spark")
-    with clear_errors(), stage_progress() as bar:
+    with stage_progress() as bar:
         task = bar.add_task("scoring", total=None)
         summary = score_folder(
             data_dir, out_file, model_uri=model, streamer=streamer, accounts_file=accounts_file,
@@ -327,11 +314,10 @@ def explain(
     """Print an account's verdict, probability and top reasons with their SHAP contributions."""
     from fanaudit.models.jobs import explain_account
 
-    with clear_errors():
-        result, loaded, row = explain_account(data_dir, account, model_uri=model, top=top,
-                                              lang=check_lang(lang), tracking_uri=tracking_uri,
-                                              allow_unknown=allow_unknown,
-                                              allow_registry_mismatch=allow_registry_mismatch)
+    result, loaded, row = explain_account(data_dir, account, model_uri=model, top=top,
+                                          lang=check_lang(lang), tracking_uri=tracking_uri,
+                                          allow_unknown=allow_unknown,
+                                          allow_registry_mismatch=allow_registry_mismatch)
     out.print(f"account {safe(result.account_id)}: [bold]{result.verdict}[/] "
               f"(bot probability {result.probability:.3f}; model version {result.model_version}; "
               f"thresholds human < {result.thresholds[0]:.3f}, bot ≥ {result.thresholds[1]:.3f})")
@@ -361,10 +347,9 @@ def report(
     """Write a streamer's audience audit page (self-contained HTML)."""
     from fanaudit.models.jobs import report_streamer
 
-    with clear_errors():
-        result = report_streamer(data_dir, streamer, out_file, model_uri=model, lang=check_lang(lang),
-                                 tracking_uri=tracking_uri, allow_unknown=allow_unknown,
-                                 allow_registry_mismatch=allow_registry_mismatch, progress=status)
+    result = report_streamer(data_dir, streamer, out_file, model_uri=model, lang=check_lang(lang),
+                             tracking_uri=tracking_uri, allow_unknown=allow_unknown,
+                             allow_registry_mismatch=allow_registry_mismatch, progress=status)
     out.print(f"wrote {safe(result.out)}: {result.followers:,} followers; "
               + ", ".join(f"{k} {v:,}" for k, v in sorted(result.verdicts.items())))
     out.print(safe(result.sentence))
@@ -419,8 +404,7 @@ def demo(
     """Run the main job end to end: simulate, train, score a streamer's followers, report."""
     from fanaudit.models.demo import run_demo
 
-    with clear_errors():
-        result = run_demo(out_dir, scale=scale, seed=seed, tracking_uri=tracking_uri, progress=status)
+    result = run_demo(out_dir, scale=scale, seed=seed, tracking_uri=tracking_uri, progress=status)
     out.print(f"dataset:    {safe(result.dataset)}")
     out.print(f"model:      fanaudit version {result.version} (run {result.run_id}); "
               f"ROC-AUC {result.metrics['roc_auc']:.4f}, recall at 1% FPR {result.metrics['recall_at_fpr']:.3f}")
@@ -438,8 +422,7 @@ def import_(
     """Map a public labelled set of real accounts onto the dataset contract."""
     from fanaudit.features.adapters.registry import get_adapter, import_set
 
-    with clear_errors():
-        summary = import_set(name, src, out_dir)
+    summary = import_set(name, src, out_dir)
     out.print(f"wrote {safe(summary.out)}: {summary.accounts:,} accounts, {summary.humans:,} human; bots: "
               + ", ".join(f"{kind} {n:,}" for kind, n in summary.bots_by_kind.items()))
     for note in summary.notes:
@@ -466,10 +449,9 @@ def evaluate(
     from fanaudit.training.paper_protocol import (METRIC_TITLES, ProtocolConfig, comparison_rows,
                                          evaluate_folder, format_metric, threshold_span)
 
-    with clear_errors():
-        config = ProtocolConfig(folds=folds, balanced=balanced, bot_kinds=tuple(bot_kind or ()),
-                                train=TrainConfig(bootstrap=0, n_jobs=1, seed=seed, target_fpr=target_fpr))
-        result = evaluate_folder(data_dir, config, train_on=train_on, progress=status)
+    config = ProtocolConfig(folds=folds, balanced=balanced, bot_kinds=tuple(bot_kind or ()),
+                            train=TrainConfig(bootstrap=0, n_jobs=1, seed=seed, target_fpr=target_fpr))
+    result = evaluate_folder(data_dir, config, train_on=train_on, progress=status)
     out.print(f"{safe(result.dataset)}: {result.mode}; {result.humans:,} humans, {result.bots:,} bots")
     table = Table("", *METRIC_TITLES.values())
     sources = []

@@ -15,7 +15,7 @@ import pytest
 from fanaudit.errors import EXIT_DATA
 from fanaudit.features.loading import staged_dataset
 from fanaudit.features.pipeline import compute_features
-from hostile_helpers import ACCOUNTS, FOLLOWS, fanaudit, one_error_line, write_folder
+from hostile_helpers import ACCOUNTS, fanaudit, one_error_line, write_folder
 
 
 def make_unreadable(kind: str, path: Path) -> None:

@@ -3,7 +3,6 @@ process died is marked so, and a store left without a champion heals on the next
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
