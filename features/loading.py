@@ -469,9 +469,12 @@ def normalise_id(text: str) -> str:
 
 
 def trimmed_sql(expression: str) -> str:
-    """`expression` as text with `normalise_id` applied, in DuckDB."""
+    """`expression` as text with `normalise_id` applied, in DuckDB. Trimming a character set
+    is slow, so it runs only when the first or last character is a control or a space."""
+    text = f"{expression}::VARCHAR"
     characters = " || ".join(f"chr({ord(c)})" for c in ID_WHITESPACE)
-    return f"trim({expression}::VARCHAR, {characters})"
+    return (f"CASE WHEN ascii({text}) > 32 AND ascii(right({text}, 1)) > 32 THEN {text} "
+            f"ELSE trim({text}, {characters}) END")
 
 
 def quoted(name: str) -> str:
