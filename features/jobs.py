@@ -18,7 +18,7 @@ from fanaudit.features.engine import Engine
 from fanaudit.features.io import (check_output, check_parquet_folder, publish_folder,
                                   unpublished_folder, write_frame_atomic)
 from fanaudit.features.loading import StagedDataset, dataset_inputs, staged_dataset
-from fanaudit.features.privacy import fanaudit_home
+from fanaudit.features.privacy import home_state
 from fanaudit.features.pipeline import ID, compute_features, feature_dataframe
 
 Progress = Callable[[str], None]
@@ -79,7 +79,7 @@ def write_features(data_dir: Path, out: Path, *, engine: Engine = "duckdb",
         raise UsageError(f"engine must be duckdb or spark, not {engine!r}")
     if engine == "spark":
         check_parquet_folder(out, "the Spark engine")
-    check_output(out, [*dataset_inputs(Path(data_dir)), fanaudit_home()], folder=engine == "spark")
+    check_output(out, [*dataset_inputs(Path(data_dir)), *home_state()], folder=engine == "spark")
     with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
         if engine == "spark":
             return write_features_on_spark(staged, out, spark_master)

@@ -46,6 +46,15 @@ def fanaudit_home() -> Path:
     return home
 
 
+STORE_ENTRIES = ("mlflow.db", "mlartifacts")  # the embedded model store (models.store)
+
+
+def home_state() -> list[Path]:
+    """What in fanaudit's home no output may replace: the secret and the embedded store."""
+    home = fanaudit_home()
+    return [home / SECRET_FILE, *(home / entry for entry in STORE_ENTRIES)]
+
+
 def create_secret_file(path: Path) -> None:
     """Write a fresh random secret to `path` (0600) unless another process already has
     (`features.io.create_file_once`: never half-written, two first runs agree on one)."""

@@ -28,14 +28,14 @@ from fanaudit.models.scoring import (OUTPUT_SCHEMA, ExplainWhich, RequestError, 
                             iter_scored_chunks, needs_reasons, reconcile, request_rows,
                             score_in_chunks, verdicts_of)
 from fanaudit.models.store import LoadedModel, load_model, use_tracking
-from fanaudit.features.privacy import fanaudit_home
+from fanaudit.features.privacy import home_state
 from fanaudit.features.registry import render_reason
 
 
 def model_inputs(model_uri: str | None) -> list[Path]:
-    """What a job reads of the model store: a model folder, and fanaudit's home (the
-    embedded store, the secret); no output may go there."""
-    reads = [fanaudit_home()]
+    """What a job reads of the model store: a model folder, and the secret and embedded
+    store in fanaudit's home; no output may replace them."""
+    reads = home_state()
     if model_uri and Path(model_uri).exists():
         reads.append(Path(model_uri))
     return reads

@@ -26,7 +26,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from fanaudit.errors import ModelStoreError
-from fanaudit.features.privacy import fanaudit_home
+from fanaudit.features.privacy import STORE_ENTRIES, fanaudit_home
 from fanaudit.features.registry import registry_version
 from fanaudit.models.artifact import FanauditModel, ModelArtifactError
 
@@ -39,11 +39,11 @@ PROCESS_TAG = "fanaudit.process"  # host:pid:start-time of the process a run bel
 
 
 def default_tracking_uri() -> str:
-    return f"sqlite:///{fanaudit_home() / 'mlflow.db'}"
+    return f"sqlite:///{fanaudit_home() / STORE_ENTRIES[0]}"
 
 
 def default_artifact_root() -> str:
-    return (fanaudit_home() / "mlartifacts").as_uri()
+    return (fanaudit_home() / STORE_ENTRIES[1]).as_uri()
 
 
 def use_tracking(uri: str | None = None) -> str:

@@ -41,10 +41,19 @@ def test_an_output_through_a_symlink_onto_an_input_is_refused(data, tmp_path):
         check_output(tmp_path / "alias.csv", [data / "accounts.csv"])
 
 
-def test_an_output_inside_fanaudits_home_is_refused(data, isolated_home):
-    result = fanaudit("features", "--data", data, "--out", isolated_home / "mlflow.db.csv")
+def test_an_output_into_the_model_store_is_refused(data, isolated_home):
+    (isolated_home / "mlartifacts").mkdir(exist_ok=True)
+    result = fanaudit("features", "--data", data, "--out", isolated_home / "mlartifacts" / "f.csv")
     assert result.returncode == EXIT_USAGE
     assert "refusing to write onto" in one_error_line(result)
+
+
+@pytest.mark.parametrize("name", ["secret", "mlflow.db"])
+def test_an_output_onto_the_secret_or_the_store_database_is_refused(isolated_home, name):
+    from fanaudit.features.privacy import home_state
+
+    with pytest.raises(InputOverwriteError):
+        check_output(isolated_home / name, home_state(), folder=True)
 
 
 def test_a_directory_as_output_is_one_line_naming_it(data, tmp_path):
