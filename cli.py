@@ -175,6 +175,10 @@ def train(
         result = train_from_folder(data_dir, config, promote=promote, tracking_uri=tracking_uri,
                                    allow_unknown=allow_unknown, tune_trials=tune, progress=status)
     out.print(f"run id: {result.run_id}")
+    if result.groups is not None:
+        out.print(f"validation: {result.groups.sentence()}", markup=False)
+    if result.group_warning:
+        out.print(f"warning: {result.group_warning}", markup=False)
     out.print(f"model: {config.model_name} version {result.version}"
               + (" (champion)" if result.champion else " (not promoted; use fanaudit promote)"))
     m = result.metrics
@@ -183,6 +187,9 @@ def train(
     out.print(f"ROC-AUC {m['roc_auc']:.4f}{interval}  "
               f"PR-AUC {m['pr_auc']:.4f}  recall@{config.target_fpr:.0%}FPR {m['recall_at_fpr']:.3f}  "
               f"precision@bot {m['precision_at_bot']:.3f}  Brier {m['brier']:.4f}  ECE {m['ece']:.4f}")
+    out.print(f"at the bot verdict (held out): recall {m['recall_at_bot']:.3f}, "
+              f"FPR on humans {m['fpr_at_bot']:.2%}, uncertain {m['uncertain_share']:.1%}; "
+              "calibration figures are cross-fitted (calibrator fitted on other folds)")
     out.print(f"tracking: {result.tracking_uri}")
 
 
