@@ -207,9 +207,11 @@ def score(
     allow_unknown: AllowUnknownOpt = False,
     engine: Annotated[str, typer.Option(help="duckdb (default) or spark (writes a Parquet folder).")] = "duckdb",
     spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL (default $SPARK_MASTER or local[*]).")] = None,
+    summary_file: Annotated[Optional[Path], typer.Option(
+        "--summary", help="Also write the reconciliation counts and the estimated bot share as JSON.")] = None,
 ) -> None:
     """Score accounts: probability, verdict, reasons; every requested account exactly once."""
-    from fanaudit.models.jobs import score_folder
+    from fanaudit.models.jobs import score_folder, share_sentence, write_summary
 
     if explain_which not in ("flagged", "all", "none"):
         fail("--explain must be flagged, all or none")
@@ -230,6 +232,14 @@ def score(
               f"unknown {len(summary.unknown):,}; scored {summary.scored:,}; written {summary.written:,}; "
               f"explained {summary.explained:,}")
     out.print("verdicts: " + ", ".join(f"{k} {v:,}" for k, v in sorted(summary.verdicts.items())))
+    if summary.share is not None:
+        out.print(share_sentence(summary.share))
+    elif summary.share_note:
+        out.print(f"no bot share: {summary.share_note}", markup=False)
+    if summary_file is not None:
+        with clear_errors():
+            write_summary(summary, summary_file)
+        out.print(f"summary: {summary_file}", markup=False)
     out.print(f"model {summary.model_uri} (version {summary.model_version}); wrote {summary.out} "
               f"in {summary.seconds:.1f} s")
 
