@@ -299,7 +299,7 @@ def score(
             allow_registry_mismatch=allow_registry_mismatch)
     if summary.unknown:
         console.print(f"[yellow]skipped {len(summary.unknown)} unknown id(s):[/] "
-                      + ", ".join(safe(repr(i)) for i in summary.unknown[:20]))
+                      + ", ".join(safe(i) for i in summary.unknown[:20]))
     out.print(f"requested {summary.requested:,} ({safe(summary.source)}); duplicates {summary.duplicates:,}; "
               f"unknown {len(summary.unknown):,}; scored {summary.scored:,}; written {summary.written:,}; "
               f"explained {summary.explained:,}")

@@ -220,18 +220,52 @@ def new_file_mode(private: bool = False) -> int:
     return 0o600 if private else 0o666 & ~current_umask()
 
 
+def anonymous_file(folder: Path) -> int | None:
+    """A nameless file in `folder` (Linux O_TMPFILE), or None where unsupported."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None:
+        return None
+    try:
+        return os.open(folder, flag | os.O_RDWR, 0o600)
+    except OSError:  # a filesystem without O_TMPFILE
+        return None
+
+
+def link_under_fresh_name(fd: int, path: Path) -> Path:
+    """Give the anonymous file `fd` a new hidden name beside `path` (never an existing one)."""
+    descriptors = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        while True:
+            name = path.with_name(f".{path.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
+            try:  # linkat(..., AT_SYMLINK_FOLLOW): the way open(2) documents for O_TMPFILE
+                os.link(str(fd), name, src_dir_fd=descriptors, follow_symlinks=True)
+                return name
+            except FileExistsError:
+                continue
+    finally:
+        os.close(descriptors)
+
+
 class AtomicFile:
     """A locked temporary file beside `path`, moved onto `path` by `commit()`.
 
     `discard()` (or leaving without `commit()`) removes it and leaves `path` as it was;
-    after a SIGKILL the next writer of the same `path` removes it. Errors are PathErrors.
+    after a SIGKILL the next writer of the same `path` removes it. With `anonymous` (for
+    writers that only use `fd`) the file has no name at all until commit where Linux
+    allows it (O_TMPFILE), so even a SIGKILL leaves nothing behind. Errors are PathErrors.
     """
 
-    def __init__(self, path: Path, *, private: bool = False):
+    def __init__(self, path: Path, *, private: bool = False, anonymous: bool = False):
         self.path = Path(path)
+        self.done = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             remove_abandoned(self.path.parent, f".{glob.escape(self.path.name)}.*{TEMP_SUFFIX}")
+            self.fd = anonymous_file(self.path.parent) if anonymous else None
+            if self.fd is not None:
+                self.tmp: Path | None = None
+                os.fchmod(self.fd, new_file_mode(private))
+                return
             self.fd, claimed = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".new",
                                                 dir=self.path.parent)
         except OSError as exc:
@@ -245,11 +279,14 @@ class AtomicFile:
             os.close(self.fd)
             Path(claimed).unlink(missing_ok=True)
             raise
-        self.done = False
 
     def commit(self) -> Path:
         try:
-            fsync_path(self.tmp)  # the caller may have written it through another handle
+            if self.tmp is None:  # anonymous: give it a hidden name only now
+                os.fsync(self.fd)
+                self.tmp = link_under_fresh_name(self.fd, self.path)
+            else:
+                fsync_path(self.tmp)  # the caller may have written it through another handle
             os.replace(self.tmp, self.path)
             fsync_path(self.path.parent)
         except OSError as exc:
@@ -259,7 +296,8 @@ class AtomicFile:
         return self.path
 
     def discard(self) -> None:
-        self.tmp.unlink(missing_ok=True)
+        if self.tmp is not None:
+            self.tmp.unlink(missing_ok=True)
         self._close()
 
     def _close(self) -> None:

@@ -51,9 +51,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from fanaudit.errors import DataError
+from fanaudit.errors import DataError, UsageError
 from fanaudit.features.contract import EVENT_TABLES, FILE_SUFFIXES, TABLES, Column, Table
-from fanaudit.errors import UsageError
 from fanaudit.features.io import atomic_folder, scratch_folder
 from fanaudit.features.privacy import PERSONAL_COLUMNS, Pseudonymiser, load_or_create_secret, parse_ip
 

@@ -1,8 +1,9 @@
 """Streaming, atomic output of scored chunks.
 
-Chunks are appended to a locked temporary file beside the output (`features.io.AtomicFile`,
+Chunks are appended to a temporary file in the output's folder (`features.io.AtomicFile`,
 fanaudit's one atomic writer) and the file is moved into place only when the caller
-commits, after every chunk is written and the counts reconcile. A killed process leaves a
+commits, after every chunk is written and the counts reconcile. On Linux the file is
+anonymous (O_TMPFILE) until then, so even a killed process leaves no trace; elsewhere a
 hidden ``.NAME.*.part`` file that the next writer of the same output removes. CSV is
 written as `features.io.frame_to_csv` writes it (text quoted, formulas guarded).
 """
@@ -32,7 +33,7 @@ class AtomicChunkWriter:
     def __init__(self, path: Path, schema: pa.Schema | None = None):
         self.path = Path(path)
         self.format = output_format(self.path)
-        self._file = AtomicFile(self.path)
+        self._file = AtomicFile(self.path, anonymous=True)  # a kill leaves nothing
         self._raw: BinaryIO = os.fdopen(self._file.fd, "wb", closefd=False)
         self._stream: BinaryIO = (gzip.GzipFile(fileobj=self._raw, mode="wb")
                                   if self.path.name.lower().endswith(".gz") else self._raw)
