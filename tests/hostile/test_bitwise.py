@@ -55,5 +55,5 @@ def test_staged_paths_with_quotes_reach_every_sql_query(small_world, tmp_path, m
         assert "'" in str(staged.root)
         ids = pd.read_parquet(staged.tables["accounts"].staged)["account_id"]
         assert len(followers_of(staged, small_world.streamer)) > 0
-        assert len(account_groups(staged, ids)) == len(ids)
+        assert len(account_groups(staged, ids)[0]) == len(ids)
         assert len(first_event_seconds(staged, ids)) == len(ids)

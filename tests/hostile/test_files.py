@@ -69,16 +69,18 @@ def write_bomb(path: Path, line_bytes: int, *, quoted_lines: bool = False) -> No
         out.write(b",2024-01-01\n")
 
 
-def peak_rss_mib(*command: str, limit_bytes: int) -> tuple[subprocess.CompletedProcess, float]:
-    """Run `command` under an address-space limit; its result and peak resident MiB."""
+def run_limited(script: str, limit_bytes: int) -> tuple[subprocess.CompletedProcess, float]:
+    """Run Python `script` under an address-space limit; its result and its own peak
+    resident MiB (the script's last stderr line)."""
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, preexec_fn=limit)
-    stdout, stderr = process.communicate(timeout=300)
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr), usage
+    wrapped = ("import resource, sys\ntry:\n    " + script + "\nfinally:\n    sys.stderr.write("
+               "f'\\npeak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n')\n")
+    done = subprocess.run([sys.executable, "-c", wrapped], capture_output=True, text=True,
+                          timeout=300, preexec_fn=limit)
+    peak = int(done.stderr.rsplit("peak ", 1)[-1].split()[0]) / 1024
+    return done, peak
 
 
 @pytest.mark.parametrize("quoted_lines", [False, True], ids=["one long line", "unclosed quote"])
@@ -87,9 +89,9 @@ def test_a_gzip_bomb_is_refused_with_its_row_under_a_memory_limit(quoted_lines, 
     data.mkdir()
     write_bomb(data / "accounts.csv.gz", 768 << 20, quoted_lines=quoted_lines)
     assert (data / "accounts.csv.gz").stat().st_size < 4 << 20
-    script = ("import sys; from fanaudit.cli import app; sys.argv = ['fanaudit', 'validate', "
-              f"{str(data)!r}]; app()")
-    result, peak = peak_rss_mib(sys.executable, "-c", script, limit_bytes=6 << 30)
+    script = (f"from fanaudit.cli import app; sys.argv = ['fanaudit', 'validate', {str(data)!r}]; "
+              "app()")
+    result, peak = run_limited(script, limit_bytes=6 << 30)
     assert result.returncode == EXIT_DATA, result.stderr[-2000:]
     line = one_error_line(result)
     assert "accounts.csv.gz, row 1" in line and "longer than" in line
