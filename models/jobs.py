@@ -18,7 +18,8 @@ from fanaudit.features.io import output_format, write_text_atomic
 from fanaudit.features.loading import staged_dataset
 from fanaudit.features.pipeline import ID, compute_features
 from fanaudit.features.tables import open_tables
-from fanaudit.models.audience import follow_times, room_events
+from fanaudit.models.audience import (current_followers, follow_events, follow_times,
+                                      headline_share, peer_comparison, room_events)
 from fanaudit.models.explain import explain, top_contributions
 from fanaudit.models.output import AtomicChunkWriter
 from fanaudit.models.report import audit_facts, render_report, verdict_sentence
@@ -144,6 +145,17 @@ def explain_account(data_dir: Path, account_id: str, *, model_uri: str | None = 
     return result, loaded, row
 
 
+def data_span(tables) -> tuple | None:
+    """First and last China-time day of the follows table (the report's footer)."""
+    if tables.follows is None:
+        return None
+    f = tables.follows
+    row = f.aggregate(first=f.ts.min(), last=f.ts.max()).to_pandas().iloc[0]
+    if pd.isna(row["first"]) or pd.isna(row["last"]):
+        return None
+    return tuple(pd.Timestamp(row[k]).tz_convert("Asia/Shanghai").date() for k in ("first", "last"))
+
+
 @dataclass(frozen=True)
 class ReportResult:
     out: Path
@@ -172,6 +184,9 @@ def report_streamer(data_dir: Path, streamer: str, out: Path, *, model_uri: str 
         tables = open_tables(connect("duckdb"), staged)
         follows = follow_times(tables, streamer)
         events = room_events(tables, request.account_ids)
+        timed = follow_events(tables, streamer)
+        everyone = current_followers(tables)
+        span = data_span(tables)
     if progress:
         progress("scoring and explaining the followers")
     scored = score_in_chunks(features, loaded.model, loaded.version,
@@ -179,8 +194,19 @@ def report_streamer(data_dir: Path, streamer: str, out: Path, *, model_uri: str 
     reconcile(request, pd.Index(scored["account_id"]))
     room_verdicts = verdicts_of(features, all_ids, events.accounts(), loaded.model, loaded.version,
                                 known=scored)
+    if progress:
+        progress("the share of fake followers and similar streamers")
+    model = loaded.model
+    probability = pd.Series(model.predict_proba(features), index=all_ids)
+    event_verdicts = pd.Series(model.thresholds.verdicts(
+        probability.reindex(timed["account_id"].unique()).to_numpy(float)),
+        index=timed["account_id"].unique())
+    own = headline_share(scored["bot_probability"].to_numpy(float), model)
+    peers = peer_comparison(streamer, own.share, everyone, probability,
+                            lambda p: headline_share(p, model).share)
     facts = audit_facts(streamer, scored, features, all_ids, follows, events, room_verdicts,
-                        loaded.model, loaded.version)
+                        model, loaded.version, follow_events=timed, event_verdicts=event_verdicts,
+                        headline=own, peers=peers, data_span=span)
     write_text_atomic(render_report(facts, lang), Path(out))
     judgements = Counter(b.judgement for b in facts.growth.bursts)
     return ReportResult(Path(out), len(scored), facts.quality.verdicts, loaded.version,

@@ -17,6 +17,7 @@ from fanaudit.features.feature import Language
 from fanaudit.features.loading import StagedDataset, duckdb_connection
 from fanaudit.features.pipeline import ID
 from fanaudit.models.artifact import FanauditModel
+from fanaudit.models.kinds import kind_columns
 from fanaudit.models.explain import explain, reasons_sentence, top_contributions, top_features_json
 
 SCORE_CHUNK = 200_000  # accounts per chunk when only probabilities are needed
@@ -24,7 +25,9 @@ EXPLAIN_CHUNK = 20_000  # when reasons are computed too: SHAP is slow, so progre
 ExplainWhich = Literal["flagged", "all", "none"]
 OUTPUT_SCHEMA = pa.schema([("account_id", pa.string()), ("bot_probability", pa.float64()),
                            ("verdict", pa.string()), ("reasons", pa.string()),
-                           ("top_features", pa.string()), ("model_version", pa.string())])
+                           ("top_features", pa.string()), ("model_version", pa.string()),
+                           ("bot_kind", pa.string()), ("kind_probability", pa.float64()),
+                           ("kind_scores", pa.string())])
 
 
 class RequestError(ValueError):
@@ -136,7 +139,8 @@ def score_features(features: pd.DataFrame, model: FanauditModel, version: str, *
         "model_version": str(version),
     })
     add_reasons(scored, features.reset_index(drop=True), model, which, lang)
-    return scored
+    kinds = kind_columns(model, features, scored["verdict"].to_numpy() != "human")
+    return pd.concat([scored, kinds.set_axis(scored.index)], axis=1)
 
 
 def iter_scored_chunks(features: pd.DataFrame, model: FanauditModel, version: str, *,

@@ -21,6 +21,7 @@ from fanaudit.training.calibration import choose_calibration
 from fanaudit.training.config import TrainConfig
 from fanaudit.training.evaluate import Evaluation, choose_thresholds, evaluate
 from fanaudit.training.groups import account_groups
+from fanaudit.training.kinds import fit_kind_model
 
 Progress = Callable[[str], None]
 NEVER_HELD_OUT = -1
@@ -149,6 +150,8 @@ def train_model(data: TrainingData, config: TrainConfig, progress: Progress | No
     booster = fit_booster(X, y, config)
     metadata = {"registry_version": registry_version(), "dataset_fingerprint": data.staged.fingerprint,
                 "config": config.model_dump(), "metrics": evaluation.metrics}
-    model = FanauditModel(booster, FEATURE_NAMES, calibration, thresholds, metadata)
+    kinds = fit_kind_model(X, data.labels, y, folds, config, progress)
+    metadata["kind_model"] = kinds.metadata
+    model = FanauditModel(booster, FEATURE_NAMES, calibration, thresholds, metadata, kinds.model)
     return TrainOutcome(model, evaluation, probability, brier, folds)
 
