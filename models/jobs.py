@@ -3,6 +3,7 @@ folder and a model URI and returns a result object; the CLI only prints it."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from fanaudit.models.scoring import (OUTPUT_SCHEMA, ExplainWhich, RequestError, 
                             iter_scored_chunks, needs_reasons, reconcile, request_rows,
                             score_in_chunks, verdicts_of)
 from fanaudit.models.store import LoadedModel, load_model, use_tracking
-from fanaudit.features.registry import render_reason
+from fanaudit.features.registry import reason_for
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,31 @@ class AccountExplanation:
     contributions: list[tuple[str, float, float | None, str]]  # feature, shap, value, reason
     model_version: str
     thresholds: tuple[float, float]
+    kind_line: str = ""  # the likely bot kind (flagged accounts), or why there is none
+
+
+def kind_line(model, row: pd.DataFrame, verdict: str, chosen: list[tuple[str, float]],
+              lang: Language) -> str:
+    """'likely kind: ... (85%); then ... (9%)' for a flagged account; without a kind model,
+    the signal family behind its strongest reasons, named as a family."""
+    if verdict == "human":
+        return ""
+    from fanaudit.features.registry import FEATURES_BY_NAME, family_title
+    from fanaudit.models.kinds import kind_columns, kind_note, kind_title
+
+    kinds = kind_columns(model, row, np.array([True]))
+    if kinds["bot_kind"].iat[0]:
+        scores = sorted(json.loads(kinds["kind_scores"].iat[0]).items(), key=lambda kv: -kv[1])
+        said = [f"{kind_title(k, lang)} ({100 * p:.0f}%)" for k, p in scores[:3]]
+        return ("可能的机器粉类型：" if lang == "zh" else "likely kind: ") + "; ".join(said)
+    families = [FEATURES_BY_NAME[name].family for name, shap in chosen if shap > 0]
+    family = max(set(families), key=families.count) if families else None
+    note = kind_note(model)
+    if lang == "zh":
+        return f"该模型没有机器粉类型（{note}）" + (f"；最强信号类别：{family_title(family, lang)}"
+                                                 if family else "")
+    return f"no bot kinds in this model ({note})" + (
+        f"; strongest signal family: {family_title(family, lang)}" if family else "")
 
 
 def explain_account(data_dir: Path, account_id: str, *, model_uri: str | None = None,
@@ -137,11 +163,12 @@ def explain_account(data_dir: Path, account_id: str, *, model_uri: str | None = 
     chosen = top_contributions(explanation.contributions[0], model.feature_names, values=values,
                                towards_bot=verdict != "human", k=top)
     contributions = [(name, shap, None if pd.isna(values[name]) else float(values[name]),
-                      render_reason(name, values, lang)) for name, shap in chosen]
+                      reason_for(name, values, shap, lang) or "") for name, shap in chosen]
     raw = float(model.raw_score(row)[0])
     result = AccountExplanation(str(account_id), probability, verdict, explanation.base_value, raw,
                                 contributions, loaded.version,
-                                (model.thresholds.human, model.thresholds.bot))
+                                (model.thresholds.human, model.thresholds.bot),
+                                kind_line(model, row, verdict, chosen, lang))
     return result, loaded, row
 
 
