@@ -25,7 +25,9 @@ alarms, a few flagged ones) from being called a delivery. Elevated segments no m
 `MERGE_GAP_DAYS` apart form one *episode*, which is named by its shape: rising levels
 (each at least `STEP_RATIO` times the last) in two or more segments are steps; otherwise
 an episode of at most `SPIKE_MAX_DAYS` days is a spike; a longer one with at least
-`MIN_CYCLES` unfollow-and-refill cycles is a drip; the rest is sustained.
+`MIN_CYCLES` unfollow-and-refill cycles, or whose flagged followers keep leaving and being
+replaced (flagged unfollows during the episode at least `DRIP_CHURN` of its flagged new
+followers, and at least 2 x `CYCLE_MIN_LEFT`), is a drip; the rest is sustained.
 
 An **unfollow-and-refill cycle** is a day on which at least `CYCLE_MIN_LEFT` flagged
 followers unfollowed, followed within `REFILL_DAYS` days by flagged new followers beyond
@@ -46,7 +48,7 @@ import pandas as pd
 import ruptures
 
 PatternKind = Literal["spike", "steps", "drip", "sustained"]
-PENALTY = 3.0
+PENALTY = 1.5
 BASELINE_MIN_DAYS = 3
 MIN_FLAGGED_TOTAL = 10  # fewer flagged new followers in all make no pattern
 MIN_EXCESS = 3.0  # flagged followers a day above the baseline
@@ -58,6 +60,7 @@ MIN_CYCLES = 2
 CYCLE_MIN_LEFT = 5
 REFILL_DAYS = 3
 REFILL_SHARE = 0.5
+DRIP_CHURN = 0.2  # or: flagged unfollows in the episode at least this share of its deliveries
 COLUMNS = ("new", "flagged", "left", "flagged_left")
 
 
@@ -82,6 +85,7 @@ class Pattern:
     baseline: float  # flagged new followers a day before (the baseline level)
     steps: tuple[int, ...] = ()  # steps: each step's flagged followers a day
     cycles: tuple[Cycle, ...] = ()
+    left: int = 0  # flagged followers who unfollowed during the episode (and REFILL_DAYS after)
 
     @property
     def days(self) -> int:
@@ -168,13 +172,16 @@ def delivery_patterns(flows: pd.DataFrame) -> tuple[Pattern, ...]:
             in_episode[segments[i][0]:segments[i][1]] = True
         counts = flagged[in_episode]
         usual = float(np.median(counts))
-        cycles = refill_cycles(flows.iloc[first:min(last + REFILL_DAYS, len(flows))], usual)
+        window = flows.iloc[first:min(last + REFILL_DAYS, len(flows))]
+        cycles = refill_cycles(window, usual)
+        left = int(window["flagged_left"].sum())
+        churning = left >= 2 * CYCLE_MIN_LEFT and left >= DRIP_CHURN * flagged[first:last].sum()
         levels = [level[i] for i in members]
         if _rising(levels):
             kind: PatternKind = "steps"
         elif len(days) <= SPIKE_MAX_DAYS:
             kind = "spike"
-        elif len(cycles) >= MIN_CYCLES:
+        elif len(cycles) >= MIN_CYCLES or churning:
             kind = "drip"
         else:
             kind = "sustained"
@@ -182,5 +189,5 @@ def delivery_patterns(flows: pd.DataFrame) -> tuple[Pattern, ...]:
             kind, flows.index[first], flows.index[last - 1], int(flagged[first:last].sum()),
             int(new[first:last].sum()), int(np.floor(np.percentile(counts, 10))),
             int(np.ceil(np.percentile(counts, 90))), float(baseline),
-            tuple(int(round(v)) for v in levels) if kind == "steps" else (), cycles))
+            tuple(int(round(v)) for v in levels) if kind == "steps" else (), cycles, left))
     return tuple(found)

@@ -122,6 +122,8 @@ TEXT: dict[str, dict] = {
                      "topped up {k} times after flagged followers left ({cycles}).",
         "says_sustained": "A sustained delivery {when}: {low}–{high} flagged new followers a day "
                           "({share} of each day's new followers), up from {baseline} before.",
+        "says_churn": "A drip with top-ups {when}: {low}–{high} flagged new followers a day, "
+                      "while {left:,} flagged followers left again and were replaced.",
         "cycle": "{left} left on {day}", "almost_none": "almost none", "per_day": "{n} a day",
         "when_one": "on {day}", "when_range": "from {first} to {last}",
         "one_day": "one day", "n_days": "{n} days", "then_word": " then ",
@@ -262,6 +264,7 @@ TEXT: dict[str, dict] = {
         "says_steps": "{when}出现阶梯式递增：被标记的新粉丝分{k}级上升，每天{levels}个（占同期新粉丝的{share}）。",
         "says_drip": "{when}出现滴灌式补粉：每天{low}–{high}个被标记的新粉丝，被标记的粉丝取关后又补了{k}次（{cycles}）。",
         "says_sustained": "{when}持续输送：每天{low}–{high}个被标记的新粉丝（占每天新粉丝的{share}），此前{baseline}。",
+        "says_churn": "{when}出现滴灌式补粉：每天{low}–{high}个被标记的新粉丝，同时有{left:,}个被标记的粉丝取关后又被补上。",
         "cycle": "{day}有{left}个取关", "almost_none": "几乎没有", "per_day": "每天{n}个",
         "when_one": "{day}", "when_range": "{first}至{last}",
         "one_day": "一天", "n_days": "{n}天", "then_word": "、",
@@ -466,7 +469,12 @@ def day_span(first: date, last: date, lang: Language) -> str:
     text = TEXT[lang]
     if first == last:
         return text["when_one"].format(day=format_days([first], lang))
-    return text["when_range"].format(first=format_days([first], lang), last=format_days([last], lang))
+    start = format_days([first], lang)
+    if (first.year, first.month) == (last.year, last.month):  # '1 to 31 October', '10月1日至31日'
+        start = str(first.day) if lang == "en" else start
+        return text["when_range"].format(first=start, last=format_days([last], lang) if lang == "en"
+                                         else f"{last.day}日")
+    return text["when_range"].format(first=start, last=format_days([last], lang))
 
 
 def pattern_sentence(pattern: Pattern, lang: Language) -> str:
@@ -481,6 +489,9 @@ def pattern_sentence(pattern: Pattern, lang: Language) -> str:
             else text["then_word"].join(levels)
         return text["says_steps"].format(when=when, k=count_word(len(pattern.steps), lang),
                                          levels=said, share=share)
+    if pattern.kind == "drip" and len(pattern.cycles) < 2:
+        return text["says_churn"].format(when=when, low=pattern.low, high=pattern.high,
+                                         left=pattern.left)
     if pattern.kind == "drip":
         cycles = join_words([text["cycle"].format(left=c.left, day=format_days([c.day], lang))
                              for c in pattern.cycles], lang)
