@@ -18,7 +18,7 @@ import pandas as pd
 import shap
 
 from fanaudit.features.feature import Language
-from fanaudit.features.registry import FEATURES_BY_NAME, reason_for
+from fanaudit.features.registry import FEATURES_BY_NAME, family_title, reason_for
 from fanaudit.models.artifact import FanauditModel
 
 TOP_REASONS = 3
@@ -99,6 +99,29 @@ def reasons_sentence(top: list[tuple[str, float]], values: dict[str, float], lan
     separator = "；" if lang == "zh" else "; "
     said = (reason_for(name, values, shap, lang) for name, shap in top)
     return separator.join(s for s in said if s)
+
+
+NO_SINGLE_REASON = {
+    True: ("no single sign stands out; taken together, its {family} look most like a bot's",
+           "没有单独突出的迹象；综合来看，它的{family}最像机器粉"),
+    False: ("no single sign stands out; taken together, its {family} look most like a person's",
+            "没有单独突出的迹象；综合来看，它的{family}最像真人"),
+}
+
+
+def no_single_reason(contributions: np.ndarray, names: tuple[str, ...], towards_bot: bool,
+                     lang: Language = "en") -> str:
+    """What to say when no feature makes a readable reason: the signal family (named as a
+    family) that pushes hardest towards the verdict."""
+    signed = contributions if towards_bot else -contributions
+    by_family: dict[str, float] = {}
+    for name, value in zip(names, signed):
+        family = FEATURES_BY_NAME[name].family
+        by_family[family] = by_family.get(family, 0.0) + float(value)
+    if not by_family:
+        return ""
+    family = max(by_family, key=by_family.get)
+    return NO_SINGLE_REASON[towards_bot][lang == "zh"].format(family=family_title(family, lang))
 
 
 def top_features_json(top: list[tuple[str, float]], values: dict[str, float]) -> str:

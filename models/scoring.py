@@ -18,7 +18,8 @@ from fanaudit.features.loading import StagedDataset, duckdb_connection
 from fanaudit.features.pipeline import ID
 from fanaudit.models.artifact import FanauditModel
 from fanaudit.models.kinds import kind_columns
-from fanaudit.models.explain import explain, reasons_sentence, top_contributions, top_features_json
+from fanaudit.models.explain import (explain, no_single_reason, reasons_sentence, top_contributions,
+                                     top_features_json)
 
 SCORE_CHUNK = 200_000  # accounts per chunk when only probabilities are needed
 EXPLAIN_CHUNK = 20_000  # when reasons are computed too: SHAP is slow, so progress moves often
@@ -120,7 +121,9 @@ def add_reasons(scored: pd.DataFrame, features: pd.DataFrame, model: FanauditMod
     for position, values in enumerate(subset.loc[:, list(names)].to_dict("records")):
         top = top_contributions(contributions[position], names, values=values,
                                 towards_bot=scored["verdict"].iat[rows[position]] != "human")
-        reasons.append(reasons_sentence(top, values, lang))
+        towards_bot = scored["verdict"].iat[rows[position]] != "human"
+        reasons.append(reasons_sentence(top, values, lang) if top else
+                       no_single_reason(contributions[position], names, towards_bot, lang))
         tops.append(top_features_json(top, values))
     scored.iloc[rows, scored.columns.get_loc("reasons")] = reasons
     scored.iloc[rows, scored.columns.get_loc("top_features")] = tops

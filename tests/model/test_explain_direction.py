@@ -22,7 +22,7 @@ from fanaudit.models.explain import explain
 from fanaudit.models.store import load_model, use_tracking
 
 HUMAN_CUE = {"en": "like most people", "zh": "和大多数人一样"}
-STATISTICS = {"en": re.compile(r"entropy|coefficient|variation|median|percentile|\bbits?\b|\blog|"
+STATISTICS = {"en": re.compile(r"entropy|coefficient|variation|median|percentile|\bbits?\b|\blog(2|10)?\b|"
                                r"standard deviation|ratio|\^|\bmean\b", re.IGNORECASE),
               "zh": re.compile(r"熵|变异系数|中位数|百分位|比特|对数|标准差|均值|\^")}
 CJK = re.compile(r"[\u4e00-\u9fff]")
