@@ -34,6 +34,7 @@ import pandas as pd
 
 from fanaudit.features.families.comments import COPY_MIN_OTHERS, account_texts, normalise
 from fanaudit.features.tables import Tables
+from fanaudit.models.quantify import QuantificationUnavailable, estimate_bot_share
 
 TIMEZONE = "Asia/Shanghai"  # days are China-time days
 VERDICTS = ("human", "uncertain", "bot")
@@ -190,16 +191,16 @@ class Headline:
 
 
 def headline_share(probability: np.ndarray, model, seed: int = 0) -> Headline:
-    """The prior-shift-aware share of bots among `probability`'s accounts, with its interval
-    (models.quantify); until that estimator is installed, the mean calibrated probability
-    with the interval of `real_share_interval`."""
+    """The prior-shift-aware share of bots among `probability`'s accounts, with its 95%
+    interval (`models.quantify`); a model trained before held-out rates were recorded
+    gets the mean calibrated probability (method "mean"), with the interval of
+    `real_share_interval`."""
     try:
-        from fanaudit.models.quantify import estimate_bot_share
-    except ImportError:
+        found = estimate_bot_share(np.asarray(probability, float), model, seed=seed)
+    except QuantificationUnavailable:
         real, (low, high) = real_share_interval(np.asarray(probability, float),
                                                 held_out_calibration_error(model))
-        return Headline(1 - real, 1 - high, 1 - low, "mean calibrated probability", len(probability))
-    found = estimate_bot_share(np.asarray(probability, float), model, seed=seed)
+        return Headline(1 - real, 1 - high, 1 - low, "mean", len(probability))
     return Headline(found.share, found.low, found.high, found.method, found.accounts)
 
 

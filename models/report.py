@@ -60,6 +60,8 @@ TEXT: dict[str, dict] = {
         "footer": "Data from {first} to {last} · model version {version} · generated {generated} UTC",
         "kpi_share": "of the followers look bought or fake",
         "kpi_share_sub": "95% interval {range}; estimated by {method}",
+        "method_acc": "adjusted classify-and-count (held-out error rates)",
+        "method_em": "EM prior re-estimation", "method_mean": "mean calibrated probability",
         "kpi_above": "followers above the bot threshold",
         "kpi_above_sub": "bot probability {bot} or more; {uncertain:,} more are uncertain",
         "kpi_pattern": "how flagged followers were delivered",
@@ -177,7 +179,8 @@ TEXT: dict[str, dict] = {
             "'uncertain' in between.",
             "The headline share of fake followers is estimated by {method} over all {n:,} "
             "followers, with its 95% interval; it is not the count of flagged followers, which "
-            "misses careful bots and includes some false alarms.",
+            "misses careful bots and includes some false alarms. It assumes bots look as they did "
+            "in training: kinds the model catches less well make it an underestimate.",
             "Calibration error of the model's probabilities, measured on accounts it was not "
             "trained on: {ece:.1%}.",
             "Delivery patterns are found by change-point detection on the daily number of "
@@ -221,6 +224,8 @@ TEXT: dict[str, dict] = {
         "method": "本报告的计算方法",
         "footer": "数据范围：{first}至{last} · 模型版本{version} · 生成于{generated}（UTC）",
         "kpi_share": "的粉丝疑似购买或虚假", "kpi_share_sub": "95%区间 {range}；估计方法：{method}",
+        "method_acc": "校正的分类计数法（按留出集误差率校正）", "method_em": "EM先验重估计",
+        "method_mean": "校准概率均值",
         "kpi_above": "个粉丝高于机器粉阈值",
         "kpi_above_sub": "机器粉概率不低于{bot}；另有{uncertain:,}个不确定",
         "kpi_pattern": "被标记粉丝的涌入方式", "kpi_pattern_sub": "自{start}起{flagged:,}个被标记的新粉丝",
@@ -301,7 +306,7 @@ TEXT: dict[str, dict] = {
         "method_items": [
             "模型为每个粉丝给出经过校准的机器粉概率；概率不低于{bot:.2f}判定为机器粉，低于{human:.2f}判定为真人，介于两者之间为不确定。",
             "标题中的虚假粉丝比例由{method}在全部{n:,}个粉丝上估计，并给出95%区间；它不是被标记粉丝的个数"
-            "（个数会漏掉谨慎的机器粉，也包含少量误报）。",
+            "（个数会漏掉谨慎的机器粉，也包含少量误报）。它假定机器粉与训练时的样子相同：模型较难识别的类型会使它偏低。",
             "在模型没有训练过的账号上测得的概率校准误差：{ece:.1%}。",
             "刷粉模式由每天被标记新粉丝数的变点检测得出，并且只有当它们占每天新粉丝的比例也上升时才算，"
             "因此带来大量真人的爆火视频不会被当作刷粉。",
@@ -462,7 +467,11 @@ def headline(facts: AuditFacts) -> Headline:
     if q.headline is not None:
         return q.headline
     low, high = q.real_share_ci
-    return Headline(1 - q.real_share, 1 - high, 1 - low, "mean calibrated probability", q.followers)
+    return Headline(1 - q.real_share, 1 - high, 1 - low, "mean", q.followers)
+
+
+def method_name(method: str, lang: Language) -> str:
+    return TEXT[lang].get(f"method_{method}", method)
 
 
 def day_span(first: date, last: date, lang: Language) -> str:
@@ -598,7 +607,8 @@ def kpi_tiles(facts: AuditFacts, lang: Language) -> list[dict]:
         {"id": "kpi-share", "value": percent(share.share) if q.followers else "–",
          "label": text["kpi_share"],
          "sub": text["kpi_share_sub"].format(range=percent_range(share.low, share.high),
-                                             method=share.method) if q.followers else "",
+                                             method=method_name(share.method, lang))
+         if q.followers else "",
          "tone": tone(share.share)},
         {"id": "kpi-above", "value": f"{q.verdicts.get('bot', 0):,}", "label": text["kpi_above"],
          "sub": text["kpi_above_sub"].format(bot=f"{facts.thresholds[1]:.2f}",
@@ -803,7 +813,7 @@ def render_report(facts: AuditFacts, lang: Language = "en") -> str:
         "examples": examples,
         "method_items": [item.format(bot=facts.thresholds[1], human=facts.thresholds[0],
                                      ece=facts.calibration_error, copy=COPY_MIN_OTHERS,
-                                     method=share.method, n=q.followers)
+                                     method=method_name(share.method, lang), n=q.followers)
                          for item in text["method_items"]],
         "footer": footer_line(facts, lang),
     }
