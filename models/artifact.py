@@ -226,7 +226,8 @@ class FanauditModel:
             raise ModelArtifactError(f"model file {model_path} is corrupt: {exc}") from exc
         if tuple(booster.feature_name()) != features:
             raise ModelArtifactError(f"{model_path} and {meta_path} disagree on the feature list")
-        return cls(booster, features, calibration, thresholds, metadata, load_kind_model(folder, metadata))
+        return cls(booster, features, calibration, thresholds, metadata,
+                   load_kind_model(folder, metadata))
 
 
 def load_kind_model(folder: Path, metadata: dict):

@@ -317,7 +317,8 @@ def peer_comparison(streamer: str, share: float, followers: pd.DataFrame,
     groups = followers[followers["streamer"].isin(chosen.index)].groupby("streamer")["account_id"]
     shares = np.array([estimate(probability.reindex(ids).to_numpy(float)) for _, ids in groups])
     percentile = float(np.mean(shares < share) + 0.5 * np.mean(shares == share))
-    tier = TIERS[0 if percentile < 0.25 else 1 if percentile <= 0.5 else 2 if percentile < 0.75 else 3]
+    tier = TIERS[0 if percentile < 0.25 else 1 if percentile <= 0.5
+                 else 2 if percentile < 0.75 else 3]
     return Peers(len(shares), int(sizes[chosen.index].min()), int(sizes[chosen.index].max()),
                  percentile, tier, tuple(float(s) for s in shares))
 
@@ -460,7 +461,8 @@ def follower_growth(follows: pd.DataFrame, scored: pd.DataFrame, features: pd.Da
     days = follower_days(follows)
     daily = daily_new_followers(days, verdicts)
     bursts = []
-    found = set(burst_days(daily.sum(axis=1), len(verdicts))) | set(flood_days(follows, len(verdicts)))
+    found = set(burst_days(daily.sum(axis=1), len(verdicts))) | set(
+        flood_days(follows, len(verdicts)))
     peaks = peak_windows(follows["ts"]) if len(follows) else pd.Series(dtype=int)
     for first, last in group_consecutive(sorted(found)):
         accounts = pd.Index(days.index[(days >= first).to_numpy() & (days <= last).to_numpy()])

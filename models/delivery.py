@@ -104,7 +104,8 @@ def daily_flows(events: pd.DataFrame, verdicts: pd.Series, timezone: str) -> pd.
     if events.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in COLUMNS})
     day = events["ts"].dt.tz_convert(timezone).dt.date.to_numpy()
-    flagged = verdicts.reindex(events["account_id"].astype(str)).isin(("bot", "uncertain")).to_numpy()
+    flagged = verdicts.reindex(events["account_id"].astype(str)).isin(
+        ("bot", "uncertain")).to_numpy()
     follow = (events["action"] == "follow").to_numpy()
     frame = pd.DataFrame({"day": day, "new": follow, "flagged": follow & flagged,
                           "left": ~follow, "flagged_left": ~follow & flagged})

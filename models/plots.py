@@ -223,10 +223,12 @@ def delivery_chart(flows: pd.DataFrame, episodes: list[tuple[date, date, str]],
     ax.bar(days, shown["flagged"], color=COLOURS["bot"], width=0.85, label=labels["flagged_new"])
     top = max(float(shown["flagged"].max()), 1.0)
     for first, last, label in episodes:
-        lo, hi = pd.Timestamp(first) - pd.Timedelta(hours=14), pd.Timestamp(last) + pd.Timedelta(hours=14)
+        lo = pd.Timestamp(first) - pd.Timedelta(hours=14)
+        hi = pd.Timestamp(last) + pd.Timedelta(hours=14)
         ax.axvspan(lo, hi, color=COLOURS["bought"], alpha=0.10, linewidth=0)
         ax.annotate(label, (pd.Timestamp(first), top), xytext=(0, 4), textcoords="offset points",
-                    ha="left", va="bottom", fontsize=8, color=COLOURS["bought"], annotation_clip=False)
+                    ha="left", va="bottom", fontsize=8, color=COLOURS["bought"],
+                    annotation_clip=False)
     ax.set_ylim(0, top * 1.18)
     ax.set_ylabel(labels["flagged_new"])
     share = shown["flagged"] / shown["new"].where(shown["new"] > 0)
@@ -246,7 +248,8 @@ def cumulative_chart(flows: pd.DataFrame, labels: dict[str, str]) -> str:
     """Cumulative follows and unfollows of the streamer over the whole span (all and flagged)."""
     days = pd.to_datetime(pd.Index(flows.index))
     fig, ax = plt.subplots(figsize=(9, 2.8))
-    for column, colour, style in (("new", COLOURS["neutral"], "-"), ("flagged", COLOURS["bot"], "-"),
+    for column, colour, style in (("new", COLOURS["neutral"], "-"),
+                                  ("flagged", COLOURS["bot"], "-"),
                                   ("left", COLOURS["neutral"], "--"),
                                   ("flagged_left", COLOURS["bot"], "--")):
         ax.plot(days, flows[column].cumsum(), color=colour, linestyle=style, linewidth=1.6,

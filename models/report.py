@@ -57,7 +57,8 @@ TEXT: dict[str, dict] = {
         "quality": "Audience quality", "growth": "Follower growth", "room": "The live room",
         "delivery": "How the flagged followers arrived", "peers": "Compared with similar streamers",
         "examples": "Example flagged followers", "method": "How this report was made",
-        "footer": "Data from {first} to {last} · model version {version} · generated {generated} UTC",
+        "footer": "Data from {first} to {last} · model version {version} · "
+                  "generated {generated} UTC",
         "kpi_share": "of the followers look bought or fake",
         "kpi_share_sub": "95% interval {range}; estimated by {method}",
         "method_acc": "adjusted classify-and-count (held-out error rates)",
@@ -93,7 +94,8 @@ TEXT: dict[str, dict] = {
         "no_growth": "The follows of this streamer carry no times, so growth cannot be shown.",
         "undated": "{n:,} followers have no follow time and are not in the chart.",
         "no_bursts": "No bursts: no day brought far more new followers than the days around it.",
-        "burst_dates": "Dates", "burst_followers": "New followers", "burst_peak": "Most in 10 minutes",
+        "burst_dates": "Dates", "burst_followers": "New followers",
+        "burst_peak": "Most in 10 minutes",
         "burst_flagged": "Flagged", "burst_together": "Registered the same week",
         "burst_shared": "Share a login IP", "burst_device": "Share a device",
         "burst_lockstep": "Follow in lockstep", "burst_looks": "Looks",
@@ -523,8 +525,8 @@ def verdict_sentence(facts: AuditFacts, lang: Language) -> str:
         return text["sentence_real"].format(n=0, pct="0%", range="0–0%")
     share = headline(facts)
     key = "sentence_real" if share.share < NEARLY_ALL_REAL else "sentence_bought"
-    sentence = text[key].format(pct=percent(share.share), range=percent_range(share.low, share.high),
-                                n=q.followers)
+    sentence = text[key].format(pct=percent(share.share), n=q.followers,
+                                range=percent_range(share.low, share.high))
     for pattern in facts.patterns:
         sentence += ("" if lang == "zh" else " ") + pattern_sentence(pattern, lang)
     in_patterns = {p.first_day for p in facts.patterns}
@@ -532,7 +534,8 @@ def verdict_sentence(facts: AuditFacts, lang: Language) -> str:
               and not any(p.first_day <= b.first_day <= p.last_day for p in facts.patterns)]
     if bought:
         sentence += text["sentence_bursts"].format(
-            k=count_word(len(bought), lang).capitalize(), dates=format_days([b.first_day for b in bought], lang),
+            k=count_word(len(bought), lang).capitalize(),
+            dates=format_days([b.first_day for b in bought], lang),
             bursts=text["burst_word" if len(bought) == 1 else "bursts_word"],
             verb=text["looks" if len(bought) == 1 else "look"],
             followers=sum(b.followers for b in bought), peak=max(b.peak_window for b in bought))
@@ -580,7 +583,8 @@ def choose_examples(scored: pd.DataFrame, n: int = EXAMPLES) -> pd.DataFrame:
         return flagged.assign(kind=pd.Series(dtype=object), kind_is_family=pd.Series(dtype=bool))
     kind, families = account_kind(flagged)
     flagged = flagged.assign(kind=kind.fillna(""), kind_is_family=families).reset_index(drop=True)
-    chosen = list(np.unique(np.linspace(0, len(flagged) - 1, min(n, len(flagged))).round().astype(int)))
+    ranks = np.linspace(0, len(flagged) - 1, min(n, len(flagged))).round().astype(int)
+    chosen = list(np.unique(ranks))
     for missing in flagged["kind"].value_counts().index:
         shown = flagged.loc[chosen, "kind"]
         if missing in set(shown):
@@ -624,14 +628,16 @@ def kpi_tiles(facts: AuditFacts, lang: Language) -> list[dict]:
                           flagged=sum(p.flagged for p in facts.patterns),
                           start=format_days([first.first_day], lang)), "tone": "bad"})
     elif not facts.flows.empty:
-        tiles.append({"id": "kpi-pattern", "value": text["kpi_no_pattern"], "label": text["kpi_pattern"],
+        tiles.append({"id": "kpi-pattern", "value": text["kpi_no_pattern"],
+                      "label": text["kpi_pattern"],
                       "sub": text["kpi_no_pattern_sub"], "tone": "good"})
     if facts.peers is not None:
         p = facts.peers
         tiles.append({"id": "kpi-peers", "value": percent(p.percentile),
                       "label": text["kpi_peers"].format(k=p.peers),
                       "sub": text["kpi_peers_sub"].format(lo=p.smallest, hi=p.largest),
-                      "tone": {"cleanest": "good", "cleaner": "good", "worse": "warn"}.get(p.tier, "bad")})
+                      "tone": {"cleanest": "good", "cleaner": "good",
+                               "worse": "warn"}.get(p.tier, "bad")})
     room = facts.room
     if room is not None and room.scripted.total:
         tiles.append({"id": "kpi-scripted", "value": percent(room.scripted.share),
@@ -657,7 +663,8 @@ def burst_rows(growth: Growth, lang: Language) -> list[dict]:
                      "flagged": percent(b.flagged_share),
                      "together": percent(b.registered_together_share),
                      "shared": percent(b.shared_address_share),
-                     "device": percent(b.shared_device_share), "lockstep": percent(b.lockstep_share),
+                     "device": percent(b.shared_device_share),
+                     "lockstep": percent(b.lockstep_share),
                      "looks": text[b.judgement], "judgement": b.judgement})
     return rows
 
@@ -666,8 +673,9 @@ def peers_line(facts: AuditFacts, lang: Language) -> str:
     text, p = TEXT[lang], facts.peers
     if p is None:
         return text["no_peers"]
-    return text["peers_line"].format(k=p.peers, lo=p.smallest, hi=p.largest, pct=percent(p.percentile),
-                                     streamer=facts.streamer, tier=text[f"tier_{p.tier}"])
+    return text["peers_line"].format(k=p.peers, lo=p.smallest, hi=p.largest,
+                                     pct=percent(p.percentile), streamer=facts.streamer,
+                                     tier=text[f"tier_{p.tier}"])
 
 
 def refund_facts(room: RoomAuthenticity, lang: Language) -> dict | None:
@@ -696,8 +704,9 @@ def refund_facts(room: RoomAuthenticity, lang: Language) -> dict | None:
 # ------------------------------------------------------------------ charts
 
 
-CHART_KEYS = ("human", "uncertain", "bot", "probability_axis", "followers_axis", "new_followers_axis",
-              "date_format", "kinds_axis", "engagement_axis", "view", "watch_seconds", "like", "share",
+CHART_KEYS = ("human", "uncertain", "bot", "probability_axis", "followers_axis",
+              "new_followers_axis", "date_format", "kinds_axis", "engagement_axis", "view",
+              "watch_seconds", "like", "share",
               "gift_value", "refund_axis", "refund_rate", "refund_fast", "flagged_buyers",
               "real_buyers", "bought", "organic", "mixed", "flagged_new", "flagged_share",
               "cumulative_new", "cumulative_flagged", "cumulative_left", "cumulative_flagged_left",
@@ -768,10 +777,12 @@ def render_report(facts: AuditFacts, lang: Language = "en") -> str:
     """The report page as one self-contained HTML string."""
     text = TEXT[lang]
     q = facts.quality
-    examples = [{"account_id": row.account_id, "probability": rounded_probability(row.bot_probability),
+    examples = [{"account_id": row.account_id,
+                 "probability": rounded_probability(row.bot_probability),
                  "verdict": text[row.verdict], "verdict_key": row.verdict,
                  "kind": kind_label(row.kind, bool(row.kind_is_family), lang),
-                 "kind_probability": "" if row.kind_is_family or pd.isna(getattr(row, "kind_probability", None))
+                 "kind_probability": "" if row.kind_is_family
+                 or pd.isna(getattr(row, "kind_probability", None))
                  else rounded_probability(row.kind_probability),
                  "reasons": row.reasons}
                 for row in facts.examples.itertuples(index=False)]

@@ -35,7 +35,8 @@ def kind_params(config: TrainConfig, n_kinds: int) -> dict:
     return config.lightgbm_params() | {"objective": "multiclass", "num_class": n_kinds}
 
 
-def fit_kind_booster(X: np.ndarray, y: np.ndarray, n_kinds: int, config: TrainConfig) -> lgb.Booster:
+def fit_kind_booster(X: np.ndarray, y: np.ndarray, n_kinds: int,
+                     config: TrainConfig) -> lgb.Booster:
     classifier = lgb.LGBMClassifier(**kind_params(config, n_kinds))
     classifier.fit(pd.DataFrame(X, columns=list(FEATURE_NAMES)), y)
     return classifier.booster_

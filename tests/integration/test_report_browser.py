@@ -74,7 +74,8 @@ def test_report_renders_with_its_charts_and_no_console_errors(report, browser, s
 
 
 SECTIONS = {
-    "en": {"delivery": "How the flagged followers arrived", "peers": "Compared with similar streamers",
+    "en": {"delivery": "How the flagged followers arrived",
+           "peers": "Compared with similar streamers",
            "footer": ("Data from ", "model version", "generated"), "kinds": "Kinds of bot",
            "share": "of the followers look bought or fake", "above": "above the bot threshold"},
     "zh": {"delivery": "被标记粉丝是怎样涌入的", "peers": "与同等规模主播比较",

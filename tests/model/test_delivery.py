@@ -34,7 +34,8 @@ class World:
             who = [f"a{self.count + i}" for i in range(n)]
             self.count += n
         for account in who:
-            offset = pd.Timedelta(minutes=int(self.rng.integers(0, 600)) if minute is None else minute)
+            minutes = int(self.rng.integers(0, 600)) if minute is None else minute
+            offset = pd.Timedelta(minutes=minutes)
             self.rows.append((account, START + pd.Timedelta(days=day) + offset, action))
             self.verdicts.setdefault(account, verdict)
         return who

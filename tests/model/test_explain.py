@@ -70,8 +70,8 @@ def test_reasons_are_registry_sentences_filled_with_the_accounts_own_values(mode
     assert flagged
     for row in flagged:
         values = sample.iloc[row].to_dict()
-        top = top_contributions(explanation.contributions[row], model.feature_names, towards_bot=True,
-                                values=values)
+        top = top_contributions(explanation.contributions[row], model.feature_names,
+                                towards_bot=True, values=values)
         assert top
         sentence = reasons_sentence(top, values, lang)
         parts = sentence.split("；" if lang == "zh" else "; ")
@@ -93,8 +93,10 @@ def test_a_reason_changes_with_the_accounts_value():
         "与另外137个同一周注册的账号共用登录地址，像成批注册的账号"
     assert "12 other" in reason_for("ip_same_week_peers", {"ip_same_week_peers": 12.0}, 1.0)
     # without a contribution, the side of the value decides
-    assert render_reason("ip_same_week_peers", values) == reason_for("ip_same_week_peers", values, 1.0)
-    assert render_reason("ip_same_week_peers", {"ip_same_week_peers": 0.0}).endswith("like most people")
+    assert render_reason("ip_same_week_peers", values) == \
+        reason_for("ip_same_week_peers", values, 1.0)
+    assert render_reason("ip_same_week_peers",
+                         {"ip_same_week_peers": 0.0}).endswith("like most people")
 
 
 @pytest.mark.slow  # needs the session's trained model

@@ -71,12 +71,14 @@ def test_the_kind_model_is_stored_checksummed_in_the_model_folder(tmp_path):
     folder = model.save(tmp_path / "model")
     assert (folder / KINDS_MODEL_FILE).is_file() and (folder / KINDS_METADATA_FILE).is_file()
     loaded = FanauditModel.load(folder)
-    np.testing.assert_array_equal(loaded.kind_model.predict(X[:20]), model.kind_model.predict(X[:20]))
+    np.testing.assert_array_equal(loaded.kind_model.predict(X[:20]),
+                                  model.kind_model.predict(X[:20]))
     for name, edit in ((KINDS_METADATA_FILE, lambda t: t.replace('"bulk_fan"', '"bulk_fam"')),
                        (KINDS_MODEL_FILE, lambda t: t.replace("tree\n", "tree \n", 1))):
         broken = tmp_path / f"broken-{name}"
         model.save(broken)
-        (broken / name).write_text(edit((broken / name).read_text(encoding="utf-8")), encoding="utf-8")
+        text = (broken / name).read_text(encoding="utf-8")
+        (broken / name).write_text(edit(text), encoding="utf-8")
         with pytest.raises(ModelArtifactError, match="kind model"):
             FanauditModel.load(broken)
 
@@ -113,7 +115,8 @@ def test_the_registered_model_carries_kinds_and_scores_name_them(trained, small_
         features = compute_features(staged)
     scored = score_in_chunks(features, loaded.model, loaded.version, which="none")
     flagged = scored["verdict"] != "human"
-    assert (scored.loc[flagged, "bot_kind"] != "").all() and (scored.loc[~flagged, "bot_kind"] == "").all()
+    assert (scored.loc[flagged, "bot_kind"] != "").all()
+    assert (scored.loc[~flagged, "bot_kind"] == "").all()
     # on the bots it flags, the most likely kind is usually the labelled one
     truth = labels.set_index("account_id")["bot_kind"].reindex(scored["account_id"]).to_numpy()
     bots = flagged.to_numpy() & pd.notna(truth) & (truth != "")

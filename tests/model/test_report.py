@@ -100,8 +100,8 @@ def test_dates_read_naturally():
 
 
 def facts_with(quality: Quality, growth: Growth, patterns=()) -> AuditFacts:
-    return AuditFacts("s1", quality, growth, None, pd.DataFrame(), np.array([]), "3", (0.3, 0.7), 0.0,
-                      patterns=patterns)
+    return AuditFacts("s1", quality, growth, None, pd.DataFrame(), np.array([]), "3", (0.3, 0.7),
+                      0.0, patterns=patterns)
 
 
 HEADLINE = Headline(0.38, 0.34, 0.42, "prior-shift-aware estimate", 500)
@@ -112,8 +112,9 @@ def test_verdict_sentence_gives_one_share_with_its_interval_and_the_bought_burst
     for day in (3, 9, 17):
         follows, scored, features = world_with_two_bursts()
         bursts.append(follower_growth(follows, scored, features).bursts[0])
-    bursts = tuple(b.__class__(**{**b.__dict__, "first_day": date(2025, 11, d), "last_day": date(2025, 11, d),
-                                  "peak_window": 60}) for b, d in zip(bursts, (3, 9, 17)))
+    bursts = tuple(b.__class__(**{**b.__dict__, "first_day": date(2025, 11, d),
+                                  "last_day": date(2025, 11, d), "peak_window": 60})
+                   for b, d in zip(bursts, (3, 9, 17)))
     daily = pd.DataFrame({"human": [1, 1, 1], "uncertain": [0, 0, 0], "bot": [60, 60, 60]},
                          index=[date(2025, 11, d) for d in (3, 9, 17)])
     growth = Growth(daily, bursts, 0)
@@ -148,8 +149,8 @@ def test_verdict_sentence_for_a_clean_audience():
     quality = Quality(1200, 0.99, (0.98, 1.0), {"human": 1200, "uncertain": 0, "bot": 0}, {},
                       Headline(0.01, 0.0, 0.02, "prior-shift-aware estimate", 1200))
     facts = facts_with(quality, Growth(pd.DataFrame(columns=["human", "uncertain", "bot"]), (), 0))
-    assert verdict_sentence(facts, "en") == ("Nearly all of the 1,200 followers look real: about 1% "
-                                             "(0–2%) look bought or fake.")
+    assert verdict_sentence(facts, "en") == (
+        "Nearly all of the 1,200 followers look real: about 1% (0–2%) look bought or fake.")
     assert verdict_sentence(facts, "zh") == "1,200个粉丝几乎都是真人：约1%（0–2%）疑似购买或虚假。"
 
 
@@ -175,7 +176,8 @@ def test_examples_span_the_kinds_and_the_probabilities():
 
 
 def test_peers_percentile_and_tier():
-    followers = pd.DataFrame({"streamer": ["me"] * 100 + [f"s{k}" for k in range(8) for _ in range(100)],
+    followers = pd.DataFrame({"streamer": ["me"] * 100
+                              + [f"s{k}" for k in range(8) for _ in range(100)],
                               "account_id": [f"m{i}" for i in range(100)]
                               + [f"s{k}_{i}" for k in range(8) for i in range(100)]})
     share_of = {"me": 0.5} | {f"s{k}": k / 10 for k in range(8)}  # peers: 0.0 ... 0.7
