@@ -284,6 +284,7 @@ class Peers:
     percentile: float  # share of peers with a lower fake share than the streamer
     tier: str  # one of TIERS
     shares: tuple[float, ...]  # the peers' fake shares (for the chart)
+    nearest: bool = False  # too few of similar size: the PEER_NEAREST nearest in size instead
 
 
 def current_followers(tables: Tables) -> pd.DataFrame:
@@ -309,7 +310,8 @@ def peer_comparison(streamer: str, share: float, followers: pd.DataFrame,
     others = sizes[(sizes.index != streamer) & (sizes >= PEER_MIN_FOLLOWERS)]
     distance = (np.log(others) - math.log(own)).abs().sort_values(kind="stable")
     chosen = distance[distance <= math.log(PEER_SIZE_FACTOR)]
-    if len(chosen) < PEER_MIN:
+    nearest = len(chosen) < PEER_MIN
+    if nearest:
         chosen = distance.head(PEER_NEAREST)
     chosen = chosen.head(PEER_MAX)
     if len(chosen) < PEER_MIN:
@@ -320,7 +322,7 @@ def peer_comparison(streamer: str, share: float, followers: pd.DataFrame,
     tier = TIERS[0 if percentile < 0.25 else 1 if percentile <= 0.5
                  else 2 if percentile < 0.75 else 3]
     return Peers(len(shares), int(sizes[chosen.index].min()), int(sizes[chosen.index].max()),
-                 percentile, tier, tuple(float(s) for s in shares))
+                 percentile, tier, tuple(float(s) for s in shares), nearest)
 
 
 # ------------------------------------------------------------------ growth and bursts

@@ -226,8 +226,9 @@ def delivery_chart(flows: pd.DataFrame, episodes: list[tuple[date, date, str]],
         lo = pd.Timestamp(first) - pd.Timedelta(hours=14)
         hi = pd.Timestamp(last) + pd.Timedelta(hours=14)
         ax.axvspan(lo, hi, color=COLOURS["bought"], alpha=0.10, linewidth=0)
-        ax.annotate(label, (pd.Timestamp(first), top), xytext=(0, 4), textcoords="offset points",
-                    ha="left", va="bottom", fontsize=8, color=COLOURS["bought"],
+        ax.annotate(label, (pd.Timestamp(first), top * 1.12), xytext=(3, 0),
+                    textcoords="offset points", ha="left", va="center", fontsize=8,
+                    color=COLOURS["bought"],
                     annotation_clip=False)
     ax.set_ylim(0, top * 1.18)
     ax.set_ylabel(labels["flagged_new"])
@@ -240,7 +241,7 @@ def delivery_chart(flows: pd.DataFrame, episodes: list[tuple[date, date, str]],
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=10))
     ax.xaxis.set_major_formatter(mdates.DateFormatter(labels["date_format"]))
     handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, loc="upper left", ncol=2)
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False)
     return png_data_uri(fig)
 
 

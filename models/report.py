@@ -162,6 +162,8 @@ TEXT: dict[str, dict] = {
         "flagged_buyers": "flagged buyers", "real_buyers": "real buyers",
         "peers_line": "Against {k} streamers with {lo:,} to {hi:,} followers in the same data, "
                       "{pct} of them have fewer fake followers than {streamer}: {tier}.",
+        "peers_nearest": " No streamer here has between half and twice as many followers, so "
+                         "these are the {k} nearest in size.",
         "tier_cleanest": "in the cleanest quarter", "tier_cleaner": "in the cleaner half",
         "tier_worse": "in the more fake half", "tier_worst": "in the quarter with the most fake "
                                                     "followers",
@@ -296,6 +298,7 @@ TEXT: dict[str, dict] = {
         "refund_axis": "退款订单比例", "refund_rate": "退款率", "refund_fast": "3天内退款",
         "flagged_buyers": "被标记买家", "real_buyers": "真实买家",
         "peers_line": "与同一数据中{k}个拥有{lo:,}到{hi:,}个粉丝的主播相比，其中{pct}的虚假粉丝比{streamer}少：{tier}。",
+        "peers_nearest": "这里没有粉丝数在其一半到两倍之间的主播，因此取规模最接近的{k}个。",
         "tier_cleanest": "属于最干净的四分之一", "tier_cleaner": "属于较干净的一半",
         "tier_worse": "属于虚假粉丝较多的一半", "tier_worst": "属于虚假粉丝最多的四分之一",
         "no_peers": "该数据中同等规模的主播太少，无法比较。",
@@ -574,17 +577,21 @@ def room_sentence(room: RoomAuthenticity | None, lang: Language) -> str:
 
 
 def choose_examples(scored: pd.DataFrame, n: int = EXAMPLES) -> pd.DataFrame:
-    """Flagged followers that span the range of probabilities (evenly spaced ranks) and the
-    kinds: a kind missing from those gets its median-probability account in place of an
-    account of a kind shown twice."""
+    """Flagged followers that span the range of probabilities (the nearest to n evenly
+    spaced probabilities from the highest to the lowest) and the kinds: a kind missing from
+    those gets its median-probability account in place of the account of a kind shown twice
+    nearest to it in probability."""
     flagged = scored[scored["verdict"].isin(FLAGGED)].sort_values(
         ["bot_probability", "account_id"], ascending=[False, True], kind="stable")
     if flagged.empty:
         return flagged.assign(kind=pd.Series(dtype=object), kind_is_family=pd.Series(dtype=bool))
     kind, families = account_kind(flagged)
     flagged = flagged.assign(kind=kind.fillna(""), kind_is_family=families).reset_index(drop=True)
-    ranks = np.linspace(0, len(flagged) - 1, min(n, len(flagged))).round().astype(int)
-    chosen = list(np.unique(ranks))
+    p = flagged["bot_probability"].to_numpy(float)
+    chosen: list[int] = []
+    for target in np.linspace(p[0], p[-1], min(n, len(flagged))):
+        order = np.argsort(np.abs(p - target), kind="stable")
+        chosen.append(int(next((i for i in order if i not in chosen), order[0])))
     for missing in flagged["kind"].value_counts().index:
         shown = flagged.loc[chosen, "kind"]
         if missing in set(shown):
@@ -594,7 +601,8 @@ def choose_examples(scored: pd.DataFrame, n: int = EXAMPLES) -> pd.DataFrame:
             break
         group = flagged.index[flagged["kind"] == missing]
         median = int(group[len(group) // 2])
-        chosen[chosen.index(int(repeated.index[-1]))] = median  # the least confident repeat
+        nearest = int(repeated.index[np.argmin(np.abs(p[repeated.index] - p[median]))])
+        chosen[chosen.index(nearest)] = median  # the repeat nearest in probability
     return flagged.loc[sorted(set(chosen))]
 
 
@@ -675,7 +683,8 @@ def peers_line(facts: AuditFacts, lang: Language) -> str:
         return text["no_peers"]
     return text["peers_line"].format(k=p.peers, lo=p.smallest, hi=p.largest,
                                      pct=percent(p.percentile), streamer=facts.streamer,
-                                     tier=text[f"tier_{p.tier}"])
+                                     tier=text[f"tier_{p.tier}"]) + (
+        text["peers_nearest"].format(k=p.peers) if p.nearest else "")
 
 
 def refund_facts(room: RoomAuthenticity, lang: Language) -> dict | None:
