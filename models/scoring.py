@@ -119,11 +119,14 @@ def add_reasons(scored: pd.DataFrame, features: pd.DataFrame, model: FanauditMod
     names = model.feature_names
     reasons, tops = [], []
     for position, values in enumerate(subset.loc[:, list(names)].to_dict("records")):
-        top = top_contributions(contributions[position], names, values=values,
-                                towards_bot=scored["verdict"].iat[rows[position]] != "human")
         towards_bot = scored["verdict"].iat[rows[position]] != "human"
-        reasons.append(reasons_sentence(top, values, lang) if top else
-                       no_single_reason(contributions[position], names, towards_bot, lang))
+        top = top_contributions(contributions[position], names, values=values,
+                                towards_bot=towards_bot)
+        if top:
+            reasons.append(reasons_sentence(top, values, lang))
+        else:  # no readable reason: say so; the file still gets the strongest contributions
+            reasons.append(no_single_reason(contributions[position], names, towards_bot, lang))
+            top = top_contributions(contributions[position], names, towards_bot=towards_bot)
         tops.append(top_features_json(top, values))
     scored.iloc[rows, scored.columns.get_loc("reasons")] = reasons
     scored.iloc[rows, scored.columns.get_loc("top_features")] = tops
