@@ -326,7 +326,7 @@ def demo(
     tracking_uri: TrackingOpt = None,
 ) -> None:
     """Run the main job end to end: simulate, train, score a streamer's followers, report."""
-    from fanaudit.models.demo import run_demo
+    from fanaudit.demo import run_demo
 
     with clear_errors():
         result = run_demo(out_dir, scale=scale, seed=seed, tracking_uri=tracking_uri, progress=status)

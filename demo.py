@@ -1,4 +1,7 @@
-"""The demo job: the main path end to end on the embedded defaults.
+"""The demo job: the main path end to end on the embedded defaults (fanaudit.demo).
+
+It spans training and scoring, so it sits above both packages: scoring never imports the
+trainer.
 
 Simulate a platform, train and register a model in the local MLflow store, score the
 followers of the most-followed streamer and write their audit report.
