@@ -10,7 +10,8 @@ import math
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from fanaudit.models.store import CHAMPION, use_tracking
+from fanaudit.models.store import CHAMPION, model_name as registered_name, use_tracking
+from fanaudit.settings import current
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,12 @@ class RunRow:
     champion: bool
 
 
-def recent_runs(experiment: str = "fanaudit", limit: int = 10, tracking_uri: str | None = None,
-                model_name: str = "fanaudit") -> list[RunRow]:
+def recent_runs(experiment: str | None = None, limit: int = 10, tracking_uri: str | None = None,
+                model_name: str | None = None) -> list[RunRow]:
+    """The `limit` latest runs of `experiment` (default: the settings'), newest first, with
+    the version of `model_name` (default: the settings') each registered."""
+    experiment = experiment or current().experiment
+    model_name = registered_name(model_name)
     use_tracking(tracking_uri)
     client = MlflowClient()
     found = client.get_experiment_by_name(experiment)

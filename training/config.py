@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fanaudit.settings import current
+
 
 class TrainConfig(BaseModel):
     """What a training run does. Load from TOML/JSON with `from_file`, override with options."""
@@ -44,12 +46,12 @@ class TrainConfig(BaseModel):
     max_human_probability: float = Field(0.2, gt=0, lt=1)
     # evaluation
     bootstrap: int = Field(200, ge=0)
-    # registry
-    model_name: str = "fanaudit"
-    experiment: str = "fanaudit"
+    # registry (defaults: the settings' model name and experiment)
+    model_name: str = Field(default_factory=lambda: current().model_name, min_length=1)
+    experiment: str = Field(default_factory=lambda: current().experiment, min_length=1)
 
     @classmethod
-    def from_file(cls, path: Path, **overrides) -> "TrainConfig":
+    def from_file(cls, path: Path, **overrides) -> TrainConfig:
         text = Path(path).read_text(encoding="utf-8")
         values = json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
         values = values.get("train", values)
