@@ -698,7 +698,7 @@ def unknown_account_problems(con, staged: dict[str, StagedTable]) -> list[Proble
                 problems += _query_problems(
                     con, sql, str(info.source), col.name,
                     lambda r, n=name: f"account {r[1]!r} in table '{n}' is not in accounts "
-                                      "(add it to accounts, or pass --allow-unknown)")
+                                      "(add it to accounts, or allow unknown accounts)")
     return problems
 
 
@@ -777,7 +777,7 @@ def validate_staged(con, staged: dict[str, StagedTable], allow_unknown: bool) ->
         added = add_unknown_accounts(con, staged)
         if added:
             warnings.append(f"{added} account(s) appear in event tables but not in accounts; "
-                            "added with empty profiles (--allow-unknown)")
+                            "added with empty profiles (unknown accounts allowed)")
     else:
         problems += unknown_account_problems(con, staged)
     if problems:

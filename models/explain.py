@@ -52,6 +52,17 @@ def explain(model: FanauditModel, frame: pd.DataFrame) -> Explanation:
     return Explanation(values, float(base), model.feature_names)
 
 
+def as_shap(model: FanauditModel, frame: pd.DataFrame) -> shap.Explanation:
+    """The rows of `frame` explained as a `shap.Explanation` (raw log-odds units), so that
+    `shap.plots.waterfall(e[0])`, `shap.plots.beeswarm(e)` and the rest work on it."""
+    explanation = explain(model, frame)
+    rows = len(explanation.contributions)
+    return shap.Explanation(values=explanation.contributions,
+                            base_values=np.full(rows, explanation.base_value),
+                            data=model.feature_matrix(frame),
+                            feature_names=list(model.feature_names))
+
+
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 

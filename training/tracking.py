@@ -27,11 +27,19 @@ from fanaudit.training.train import NEVER_HELD_OUT, TrainingData, TrainOutcome
 
 @dataclass(frozen=True)
 class RunResult:
+    """One training: its MLflow run, the registered version and its held-out metrics."""
+
     run_id: str
     version: str
     champion: bool
     metrics: dict[str, float]
     tracking_uri: str
+    model_name: str = ""
+
+    @property
+    def model_uri(self) -> str:
+        """The registered version's URI (models:/NAME/VERSION)."""
+        return f"models:/{self.model_name}/{self.version}"
 
 
 class FolderSource(DatasetSource):
@@ -125,8 +133,10 @@ def start_training_run(config: TrainConfig):
 
 
 def log_training_run(data: TrainingData, outcome: TrainOutcome, config: TrainConfig,
-                     promote: bool, tracking_uri: str) -> RunResult:
-    """Log everything about a trained model into the active run and register it."""
+                     promote: bool, tracking_uri: str, first_is_champion: bool = True) -> RunResult:
+    """Log everything about a trained model into the active run and register it; the
+    version becomes `champion` when promoted, or (with `first_is_champion`) when it is the
+    model's first."""
     run = mlflow.active_run()
     metrics = outcome.evaluation.flat_metrics()
     log_params(data, config)
@@ -139,7 +149,7 @@ def log_training_run(data: TrainingData, outcome: TrainOutcome, config: TrainCon
         log_plots(data, outcome, Path(folder), config.seed)
     info = log_model(outcome, data, config)
     version = str(info.registered_model_version)
-    champion = promote or version == "1"  # the first version ever registered is the champion
+    champion = promote or (first_is_champion and version == "1")
     if champion:
         set_champion(version, config.model_name)
-    return RunResult(run.info.run_id, version, champion, metrics, tracking_uri)
+    return RunResult(run.info.run_id, version, champion, metrics, tracking_uri, config.model_name)
