@@ -14,6 +14,24 @@ SHARED = Path(os.environ.get("FANAUDIT_SHARED", PROJECT.parent / "shared"))
 FAST_TRAIN = {"n_estimators": 60, "n_folds": 3, "bootstrap": 30, "seed": 11}
 
 
+# Fixtures that train a model or simulate a world large enough to take seconds: a test
+# that uses one (directly or through another fixture) is marked slow, so that
+# `pytest -m "not slow"` stays fast without every module remembering its marks.
+SLOW_FIXTURES = {"trained", "small_world"}
+
+
+def pytest_configure(config):
+    from fanaudit.runtime import prepare
+
+    prepare()  # OpenMP wait policy and MLflow HTTP limits, before LightGBM loads
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_home(tmp_path_factory):
     """Every test runs against a throwaway home folder, secret and MLflow store."""
