@@ -40,7 +40,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from fanaudit.features.contract import EVENT_TABLES, FILE_SUFFIXES, TABLES, Column, Table
+from fanaudit.features.contract import (ARROW_TYPES, EVENT_TABLES, FILE_SUFFIXES, TABLES, Column,
+                                        Table)
 from fanaudit.features.io import scratch_folder
 from fanaudit.features.privacy import PERSONAL_COLUMNS, Pseudonymiser, load_or_create_secret, parse_ip
 
@@ -417,11 +418,7 @@ def problem_sql(col: Column, value: str, invalid: str | None, blank: str, latest
     return "CASE " + " ".join(cases) + " END"
 
 
-STAGED_TYPES: dict[str, pa.DataType] = {
-    "id": pa.string(), "string": pa.string(), "text": pa.string(), "ip": pa.string(),
-    "enum": pa.string(), "bool": pa.bool_(), "int": pa.int64(), "number": pa.float64(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-}
+STAGED_TYPES: dict[str, pa.DataType] = dict(ARROW_TYPES)  # typed as the contract says
 ACCEPTED_SOURCE_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
                          pa.types.is_large_binary, pa.types.is_integer, pa.types.is_floating,
                          pa.types.is_boolean, pa.types.is_timestamp, pa.types.is_date,
