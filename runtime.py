@@ -15,8 +15,8 @@ line, the public API in `fanaudit.api`, the test session, benchmark scripts) cal
   make an unreachable server hang for minutes). MLflow reads these per request.
 - MLflow's artifact progress bars stay off (fanaudit shows its own progress).
 
-A variable the user already set wins over the OpenMP default; the MLflow values come from
-the settings object, which itself reads MLflow's own variables (see `fanaudit.settings`).
+A variable the user set before the first `prepare()` wins over the settings; the ones
+`prepare` set itself are updated by later calls (new settings, e.g. in tests).
 """
 
 from __future__ import annotations
@@ -28,18 +28,22 @@ import sys
 from fanaudit.settings import Settings, current
 
 log = logging.getLogger(__name__)
+_applied: dict[str, str] = {}  # what prepare() set, so later calls may change it
 
 
 def environment(settings: Settings) -> dict[str, str]:
-    """The variables `prepare` sets for `settings`."""
+    """The variables `prepare` would set for `settings` (before the user's own win)."""
     return {
-        "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY") or settings.omp_wait_policy,
+        "OMP_WAIT_POLICY": settings.omp_wait_policy,
         "MLFLOW_HTTP_REQUEST_TIMEOUT": str(settings.mlflow_http_timeout),
         "MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(settings.mlflow_http_retries),
         "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": str(settings.mlflow_http_backoff),
-        "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR":
-            os.environ.get("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR") or "false",
+        "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
     }
+
+
+def _set_by_user(name: str) -> bool:
+    return name in os.environ and _applied.get(name) != os.environ[name]
 
 
 def prepare(settings: Settings | None = None) -> Settings:
@@ -49,9 +53,11 @@ def prepare(settings: Settings | None = None) -> Settings:
     wait policy that can no longer take effect is reported at debug level.
     """
     settings = settings or current()
-    wanted = environment(settings)
-    if "lightgbm" in sys.modules and os.environ.get("OMP_WAIT_POLICY") != wanted["OMP_WAIT_POLICY"]:
+    wanted = {k: v for k, v in environment(settings).items() if not _set_by_user(k)}
+    policy = wanted.get("OMP_WAIT_POLICY")
+    if policy and "lightgbm" in sys.modules and os.environ.get("OMP_WAIT_POLICY") != policy:
         log.debug("LightGBM is already loaded: OMP_WAIT_POLICY=%s takes effect in new processes "
-                  "only", wanted["OMP_WAIT_POLICY"])
+                  "only", policy)
     os.environ.update(wanted)
+    _applied.update(wanted)
     return settings

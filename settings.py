@@ -7,9 +7,8 @@
 
 The config file is TOML with the same keys as the fields below, read from
 ``$FANAUDIT_CONFIG`` or, when that is unset, from ``config.toml`` in fanaudit's home folder
-if it exists. A few settings also take the variable their library documents
-(``MLFLOW_TRACKING_URI``, ``MLFLOW_HTTP_REQUEST_TIMEOUT``, ``SPARK_MASTER``...); the
-``FANAUDIT_*`` name wins when both are set.
+if it exists. Two settings also take the variable their library documents
+(``MLFLOW_TRACKING_URI``, ``SPARK_MASTER``); the ``FANAUDIT_*`` name wins when both are set.
 
 Reading settings changes nothing. The process-wide environment that native libraries read
 when they load (OpenMP's wait policy) and MLflow's HTTP limits are applied only by an
@@ -62,29 +61,24 @@ class Settings(BaseSettings):
     secret: SecretStr | None = Field(None, description=(
         "Pseudonymisation secret (at least 16 characters); default: HOME/secret, made once."))
     tracking_uri: str | None = Field(
-        None, validation_alias=_env("FANAUDIT_TRACKING_URI", "MLFLOW_TRACKING_URI", "tracking_uri"),
+        None, validation_alias=_env("FANAUDIT_TRACKING_URI", "MLFLOW_TRACKING_URI"),
         description="MLflow tracking URI; default: the SQLite store HOME/mlflow.db.")
     model_name: str = Field("fanaudit", min_length=1,
                             description="Registered model name that training and scoring use.")
     experiment: str = Field("fanaudit", min_length=1, description="MLflow experiment name.")
+    # MLflow's HTTP limits (runtime.prepare applies them; MLFLOW_HTTP_REQUEST_* variables the
+    # user set win). MLflow's defaults, 120 s and 7 retries with backoff 2, wait minutes.
     mlflow_http_timeout: int = Field(
-        20, ge=1, validation_alias=_env("FANAUDIT_MLFLOW_HTTP_TIMEOUT",
-                                        "MLFLOW_HTTP_REQUEST_TIMEOUT", "mlflow_http_timeout"),
-        description="Seconds one HTTP request to an MLflow server may take.")
+        20, ge=1, description="Seconds one HTTP request to an MLflow server may take.")
     mlflow_http_retries: int = Field(
-        2, ge=0, validation_alias=_env("FANAUDIT_MLFLOW_HTTP_RETRIES",
-                                       "MLFLOW_HTTP_REQUEST_MAX_RETRIES", "mlflow_http_retries"),
-        description="Retries of a failed HTTP request to an MLflow server.")
+        2, ge=0, description="Retries of a failed HTTP request to an MLflow server.")
     mlflow_http_backoff: int = Field(
-        1, ge=0, validation_alias=_env("FANAUDIT_MLFLOW_HTTP_BACKOFF",
-                                         "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR",
-                                         "mlflow_http_backoff"),
-        description="Backoff factor between retries (MLflow's default 2 waits minutes).")
+        1, ge=0, description="Backoff factor between retries (seconds, doubling).")
     omp_wait_policy: Literal["PASSIVE", "ACTIVE"] = Field(
         "PASSIVE", description=("OpenMP idle threads: PASSIVE sleeps (a shared machine), ACTIVE "
                                 "spins; an OMP_WAIT_POLICY already set wins."))
     spark_master: str | None = Field(
-        None, validation_alias=_env("FANAUDIT_SPARK_MASTER", "SPARK_MASTER", "spark_master"),
+        None, validation_alias=_env("FANAUDIT_SPARK_MASTER", "SPARK_MASTER"),
         description="Spark master URL; default: spark-submit's, else local[*].")
     spark_driver_memory: str = Field("4g", description="Driver memory of a local Spark session.")
     spark_log_level: str = Field("ERROR", description="Spark's log level.")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fanaudit.features.engine import Engine
-from fanaudit.features.io import (check_parquet_folder, output_format, publish_folder, unpublished_folder,
-                         write_frame_atomic)
+from fanaudit.features.io import (check_parquet_folder, output_format, publish_folder,
+                                  unpublished_folder, write_frame_atomic)
 from fanaudit.features.dataset import Dataset, DataSource, opened
 from fanaudit.features.loading import StagedDataset
 from fanaudit.features.pipeline import ID, feature_dataframe

@@ -41,10 +41,14 @@ def explain(model: FanauditModel, frame: pd.DataFrame) -> Explanation:
     """SHAP contributions of every feature for every row of `frame`, in batches."""
     X = model.feature_matrix(frame)
     explainer = _explainer(model)
-    with warnings.catch_warnings():  # SHAP notes its LightGBM output format changed; handled below
-        warnings.filterwarnings("ignore", message="LightGBM binary classifier", category=UserWarning)
-        parts = [np.asarray(explainer.shap_values(X[start:start + EXPLAIN_BATCH], check_additivity=False))
-                 for start in range(0, len(X), EXPLAIN_BATCH)] or [np.empty((0, len(model.feature_names)))]
+    # SHAP notes its LightGBM output format changed; handled below
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="LightGBM binary classifier",
+                                category=UserWarning)
+        parts = [np.asarray(explainer.shap_values(X[start:start + EXPLAIN_BATCH],
+                                                  check_additivity=False))
+                 for start in range(0, len(X), EXPLAIN_BATCH)]
+    parts = parts or [np.empty((0, len(model.feature_names)))]
     values = np.vstack(parts)
     if values.ndim == 3:  # some SHAP versions return one slice per class
         values = values[..., -1]
@@ -101,7 +105,8 @@ def top_contributions(contributions: np.ndarray, names: tuple[str, ...], towards
     return chosen
 
 
-def reasons_sentence(top: list[tuple[str, float]], values: dict[str, float], lang: Language = "en") -> str:
+def reasons_sentence(top: list[tuple[str, float]], values: dict[str, float],
+                     lang: Language = "en") -> str:
     separator = "；" if lang == "zh" else "; "
     return separator.join(render_reason(name, values, lang) for name, _ in top)
 

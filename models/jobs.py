@@ -168,7 +168,8 @@ class AccountExplanation:
 
 def explain_account(data_dir: DataSource, account_id: str, *, model_uri: str | None = None,
                     top: int = 5, lang: Language = "en", tracking_uri: str | None = None,
-                    allow_unknown: bool = False) -> tuple[AccountExplanation, LoadedModel, pd.DataFrame]:
+                    allow_unknown: bool = False
+                    ) -> tuple[AccountExplanation, LoadedModel, pd.DataFrame]:
     """Verdict, probability and the top SHAP reasons of one account."""
     use_tracking(tracking_uri)
     loaded = load_model(model_uri)

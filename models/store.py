@@ -100,7 +100,8 @@ def registered_version(uri: str) -> str:
 
 
 def load_model(uri: str | None = None) -> LoadedModel:
-    """Download a logged fanaudit model (registry alias, version, runs:/ or a folder) and load it."""
+    """Download a logged fanaudit model (registry alias, version, runs:/ or a folder) and
+    load it; default: the settings' model name at alias `champion`."""
     uri = uri or champion_uri()
     local = Path(uri)
     if local.is_dir():

@@ -38,8 +38,10 @@ class TrainConfig(BaseModel):
     time_test_fraction: float = Field(0.3, gt=0, lt=1)
     # calibration and thresholds
     calibration: Literal["auto", "isotonic", "sigmoid"] = "auto"
-    target_fpr: float = Field(0.01, gt=0, lt=1)  # bot threshold: FPR on held-out humans at most this
-    human_max_miss: float = Field(0.05, gt=0, lt=1)  # human threshold: at most this share of bots below
+    # bot threshold: FPR on held-out humans at most this
+    target_fpr: float = Field(0.01, gt=0, lt=1)
+    # human threshold: at most this share of bots below
+    human_max_miss: float = Field(0.05, gt=0, lt=1)
     # Floors that keep verdicts consistent with the calibrated probabilities on near-perfect
     # models: never call `bot` below this probability, never `human` above the other.
     min_bot_probability: float = Field(0.5, gt=0, lt=1)

@@ -174,7 +174,8 @@ class FanauditClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """The more probable class of each row."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # raises NotFittedError first
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def verdicts(self, X: Any) -> np.ndarray:
         """fanaudit's verdict per row: human, uncertain or bot (the fitted thresholds)."""

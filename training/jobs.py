@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from fanaudit.features.dataset import DataSource, opened
 from fanaudit.models.store import use_tracking

@@ -67,15 +67,15 @@ class FolderSource(DatasetSource):
         return {"path": self.path}
 
     @classmethod
-    def from_dict(cls, source_dict: dict) -> "FolderSource":
+    def from_dict(cls, source_dict: dict) -> FolderSource:
         return cls(source_dict["path"])
 
 
 def pip_requirements() -> list[str]:
     """Explicit requirements: inferring them costs seconds per model. The pyfunc imports
     `fanaudit.models.artifact`, so the model depends on the fanaudit package itself."""
-    return [f"fanaudit=={__version__}", f"mlflow=={mlflow.__version__}", f"lightgbm=={lgb.__version__}",
-            f"numpy=={np.__version__}", f"pandas=={pd.__version__}"]
+    return [f"fanaudit=={__version__}", f"mlflow=={mlflow.__version__}",
+            f"lightgbm=={lgb.__version__}", f"numpy=={np.__version__}", f"pandas=={pd.__version__}"]
 
 
 def log_params(data: TrainingData, config: TrainConfig) -> None:
@@ -105,14 +105,16 @@ def log_plots(data: TrainingData, outcome: TrainOutcome, folder: Path, seed: int
     plots.confusion_plot(p, y, thresholds, folder / "confusion_matrix.png")
     sample = data.features.sample(min(plots.SHAP_SAMPLE, len(data.features)), random_state=seed)
     contributions = explain(outcome.model, sample).contributions
-    plots.shap_summary_plot(contributions, sample.loc[:, list(FEATURE_NAMES)], folder / "shap_summary.png")
+    plots.shap_summary_plot(contributions, sample.loc[:, list(FEATURE_NAMES)],
+                            folder / "shap_summary.png")
     outcome.evaluation.groups.to_csv(folder / "per_kind.csv", index=False)
     mlflow.log_artifacts(str(folder), artifact_path="evaluation")
 
 
 def log_model(outcome: TrainOutcome, data: TrainingData, config: TrainConfig):
     example = data.features.loc[:, list(FEATURE_NAMES)].head(5)
-    signature = infer_signature(example, pd.DataFrame({"bot_probability": outcome.model.predict_proba(example)}))
+    predicted = pd.DataFrame({"bot_probability": outcome.model.predict_proba(example)})
+    signature = infer_signature(example, predicted)
     with tempfile.TemporaryDirectory(prefix="fanaudit-train-") as folder:
         model_dir = outcome.model.save(Path(folder) / ARTIFACT_KEY)
         return mlflow.pyfunc.log_model(
