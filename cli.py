@@ -12,7 +12,7 @@ import sys
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 from rich.console import Console
@@ -116,8 +116,8 @@ def status(message: str) -> None:
     console.print(f"[dim]… {message}[/]", highlight=False)
 
 
-def check_lang(lang: Lang | str) -> str:
-    return Lang(lang).value
+def check_lang(lang: Lang | str) -> Literal["en", "zh"]:
+    return "zh" if Lang(lang) is Lang.zh else "en"
 
 
 @app.command()
@@ -250,7 +250,7 @@ def score(
     skip_unknown: Annotated[bool, typer.Option(help="List and skip requested ids not in the data.")] = False,
     explain_which: Annotated[Explain, typer.Option(
         "--explain", help="Reasons for: flagged (bot and uncertain), all or none.")] = Explain.flagged,
-    lang: LangOpt = "en",
+    lang: LangOpt = Lang.en,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
     engine: Annotated[EngineChoice, typer.Option(
@@ -289,7 +289,7 @@ def explain(
     account: Annotated[str, typer.Option("--account", help="Account id to explain.")],
     model: ModelOpt = None,
     top: Annotated[int, typer.Option(help="Number of reasons.")] = 5,
-    lang: LangOpt = "en",
+    lang: LangOpt = Lang.en,
     waterfall: Annotated[Optional[Path], typer.Option(help="Save a SHAP waterfall plot (PNG).")] = None,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
@@ -322,7 +322,7 @@ def report(
     streamer: Annotated[str, typer.Option("--streamer", help="Streamer account id.")],
     out_file: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
     model: ModelOpt = None,
-    lang: LangOpt = "en",
+    lang: LangOpt = Lang.en,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
 ) -> None:

@@ -35,7 +35,7 @@ def connect(engine: Engine = "duckdb", *, spark_master: str | None = None,
             threads: int | None = None, memory_limit: str | None = None):
     """An Ibis backend with its session time zone pinned to UTC."""
     if engine == "duckdb":
-        config = {}
+        config: dict[str, int | str] = {}
         if threads:
             config["threads"] = threads
         if memory_limit:
@@ -116,7 +116,7 @@ def spark_session(master: str | None = None):
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel(settings.spark_log_level)
     context = session.sparkContext
-    if context.master.startswith("local") and not context.getConf().contains(
+    if (context.master or "").startswith("local") and not context.getConf().contains(
             "spark.sql.shuffle.partitions"):
         cores = session.sparkContext.defaultParallelism
         session.conf.set("spark.sql.shuffle.partitions", LOCAL_SHUFFLE_PARTITIONS_PER_CORE * cores)

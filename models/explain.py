@@ -105,7 +105,7 @@ def top_contributions(contributions: np.ndarray, names: tuple[str, ...], towards
     return chosen
 
 
-def reasons_sentence(top: list[tuple[str, float]], values: dict[str, float],
+def reasons_sentence(top: list[tuple[str, float]], values: dict[str, float | None],
                      lang: Language = "en") -> str:
     separator = "；" if lang == "zh" else "; "
     return separator.join(render_reason(name, values, lang) for name, _ in top)

@@ -75,7 +75,9 @@ def score_folder(data_dir: DataSource, out: Path, *, model_uri: str | None = Non
         request = build_request(data.staged, all_ids, streamer=streamer,
                                 accounts_file=accounts_file, skip_unknown=skip_unknown)
     rows = request_rows(all_ids, request)
-    ids, verdicts, explained = [], Counter(), 0
+    ids: list[np.ndarray] = []
+    verdicts: Counter[str] = Counter()
+    explained = 0
     with AtomicChunkWriter(Path(out), OUTPUT_SCHEMA) as writer:
         for chunk in iter_scored_chunks(features, loaded.model, loaded.version, rows=rows,
                                         which=explain_which, lang=lang):
@@ -181,7 +183,7 @@ def explain_account(data_dir: DataSource, account_id: str, *, model_uri: str | N
         raise RequestError(f"account {account_id!r} is not in {source}")
     model = loaded.model
     probability = float(model.predict_proba(row)[0])
-    verdict = str(model.thresholds.verdicts([probability])[0])
+    verdict = str(model.thresholds.verdicts(np.array([probability]))[0])
     explanation = explain(model, row)
     values = row.iloc[0].to_dict()
     chosen = top_contributions(explanation.contributions[0], model.feature_names, values=values,
@@ -233,6 +235,6 @@ def report_streamer(data_dir: DataSource, streamer: str, out: Path, *, model_uri
     facts = audit_facts(streamer, scored, features, all_ids, follows, events, room_verdicts,
                         loaded.model, loaded.version)
     write_text_atomic(render_report(facts, lang), Path(out))
-    judgements = Counter(b.judgement for b in facts.growth.bursts)
+    judgements: Counter[str] = Counter(b.judgement for b in facts.growth.bursts)
     return ReportResult(Path(out), len(scored), facts.quality.verdicts, loaded.version,
                         verdict_sentence(facts, lang), dict(judgements), events.rooms)

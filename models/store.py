@@ -69,7 +69,10 @@ def ensure_experiment(name: str) -> str:
     try:
         return client.create_experiment(name, artifact_location=location)
     except MlflowException:  # created meanwhile by a concurrent run
-        return client.get_experiment_by_name(name).experiment_id
+        created = client.get_experiment_by_name(name)
+        if created is None:
+            raise
+        return created.experiment_id
 
 
 def champion_uri(name: str | None = None) -> str:

@@ -113,12 +113,12 @@ class FanauditClassifier(ClassifierMixin, BaseEstimator):
             for fold in range(splits):
                 held = folds == fold
                 booster = fit_booster_on(X[~held], target[~held], names, config)
-                raw[held] = booster.predict(X[held], raw_score=True)
+                raw[held] = np.asarray(booster.predict(X[held], raw_score=True))
             calibration, _ = choose_calibration(raw, target, folds, config.calibration)
             thresholds_from = calibration.apply(raw)
         booster = fit_booster_on(X, target, names, config)
         if thresholds_from is None:  # too few rows of a class to hold any out
-            thresholds_from = calibration.apply(booster.predict(X, raw_score=True))
+            thresholds_from = calibration.apply(np.asarray(booster.predict(X, raw_score=True)))
         thresholds = choose_thresholds(thresholds_from, target, config.target_fpr,
                                        config.human_max_miss, config.min_bot_probability,
                                        config.max_human_probability)

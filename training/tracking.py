@@ -91,7 +91,7 @@ def log_params(data: TrainingData, config: TrainConfig) -> None:
         "largest_group": int(np.bincount(data.groups).max()) if len(data.groups) else 0,
         **{f"rows_{name}": count for name, count in rows.items()},
     })
-    dataset = MetaDataset(source=FolderSource(str(data.staged.source)),
+    dataset = MetaDataset(source=FolderSource(str(data.staged.source)),  # type: ignore[abstract]
                           name=data.staged.source.name, digest=data.staged.fingerprint[:16])
     mlflow.log_input(dataset, context="training")
 
@@ -140,6 +140,7 @@ def log_training_run(data: TrainingData, outcome: TrainOutcome, config: TrainCon
     version becomes `champion` when promoted, or (with `first_is_champion`) when it is the
     model's first."""
     run = mlflow.active_run()
+    assert run is not None, "log_training_run needs an active run (start_training_run)"
     metrics = outcome.evaluation.flat_metrics()
     log_params(data, config)
     mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
