@@ -20,6 +20,7 @@ from mlflow.exceptions import MlflowException
 
 from fanaudit.features.privacy import fanaudit_home
 from fanaudit.models.artifact import FanauditModel, ModelArtifactError
+from fanaudit.logs import tame_mlflow
 from fanaudit.settings import current
 
 CHAMPION = "champion"
@@ -42,6 +43,7 @@ def default_artifact_root() -> str:
 def use_tracking(uri: str | None = None) -> str:
     """Point MLflow at `uri`, the settings' tracking URI, or the embedded default; return it."""
     resolved = uri or current().tracking_uri or default_tracking_uri()
+    tame_mlflow()  # the command line's verbosity, now that MLflow is loaded
     mlflow.set_tracking_uri(resolved)
     mlflow.set_registry_uri(resolved)
     return resolved
