@@ -70,8 +70,11 @@ def main(
 ) -> None:
     """Tell machine fans from real people: simulate, validate, featurise, train, score,
     explain and report."""
+    import os
+
     from fanaudit import logs, runtime
 
+    os.environ.setdefault("MPLBACKEND", "Agg")  # charts go to files, never to windows
     logs.setup(-1 if quiet else verbose, console)
     runtime.prepare()  # before any command loads LightGBM or talks to MLflow
 

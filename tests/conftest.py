@@ -23,6 +23,8 @@ SLOW_FIXTURES = {"trained", "small_world"}
 def pytest_configure(config):
     from fanaudit.runtime import prepare
 
+    os.environ.setdefault("MPLBACKEND", "Agg")  # charts go to files
+
     prepare()  # OpenMP wait policy and MLflow HTTP limits, before LightGBM loads
 
 
