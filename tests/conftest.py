@@ -15,9 +15,11 @@ FAST_TRAIN = {"n_estimators": 60, "n_folds": 3, "bootstrap": 30, "seed": 11}
 
 
 # Fixtures that train a model or simulate a world large enough to take seconds: a test
-# that uses one (directly or through another fixture) is marked slow, so that
-# `pytest -m "not slow"` stays fast without every module remembering its marks.
-SLOW_FIXTURES = {"trained", "small_world"}
+# that uses one (directly or through another fixture) is marked slow, and so is every
+# Spark test (a JVM and a session per module), so that `pytest -m "not slow"` stays fast
+# without every module remembering its marks. `audit` (test_privacy) trains through the CLI.
+SLOW_FIXTURES = {"trained", "small_world", "audit"}
+SLOW_MARKERS = {"spark"}
 
 
 def pytest_configure(config):
@@ -30,7 +32,8 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        markers = {mark.name for mark in item.iter_markers()}
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or SLOW_MARKERS & markers:
             item.add_marker(pytest.mark.slow)
 
 
