@@ -185,3 +185,28 @@ def test_unreachable_tracking_server_fails_fast_with_one_line(tmp_path):
     # MLflow's defaults (7 retries, backoff 2) took 4 minutes; the settings' limits take a
     # few seconds beyond the interpreter's start (generous here: a shared CI machine).
     assert seconds < 60
+
+
+def test_verbosity_is_readable_and_mlflow_speaks_only_when_verbose(tmp_path):
+    code = """
+import json, logging
+import mlflow
+from mlflow.utils import logging_utils
+from fanaudit import logs
+from fanaudit.models.store import use_tracking
+
+seen = {}
+for level in (-1, 0, 1):
+    logs.setup(level)
+    use_tracking("sqlite:///x.db")  # where the store applies the verbosity to MLflow
+    seen[level] = [logs.verbosity(), logging.getLogger("fanaudit").getEffectiveLevel(),
+                   logging.getLogger("mlflow").getEffectiveLevel(),
+                   logging_utils.MLFLOW_LOGGING_STREAM.enabled]
+print(json.dumps(seen))
+"""
+    done = python(code, tmp_path)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["-1"] == [-1, 30, 30, False]  # -q: warnings only
+    assert seen["0"] == [0, 20, 30, False]  # default: fanaudit's info, MLflow's warnings
+    assert seen["1"] == [1, 20, 20, True]  # -v: MLflow's info and printed notes too
