@@ -35,6 +35,7 @@ def test_committed_notebook_is_executed():
 def test_model_review_notebook_executes_after_one_training(trained, monkeypatch, tmp_path):
     monkeypatch.setenv("FANAUDIT_TRACKING_URI", trained.tracking_uri)
     monkeypatch.setenv("FANAUDIT_DATA", str(trained.world.path))
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's own inline backend
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(notebook, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
