@@ -26,10 +26,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from fanaudit.models.artifact import Calibration, FanauditModel
 from fanaudit.models.explain import as_shap
-from fanaudit.training.calibration import choose_calibration
 from fanaudit.training.config import TrainConfig
 from fanaudit.training.evaluate import choose_thresholds
-from fanaudit.training.train import fit_booster_on
+from fanaudit.training.train import fit_booster_on, fit_on_held_out
 
 POSITIVE = "bot"
 LOGISTIC = Calibration("sigmoid", a=-1.0, b=0.0)  # p = 1 / (1 + exp(-raw)): uncalibrated
@@ -105,7 +104,8 @@ class FanauditClassifier(ClassifierMixin, BaseEstimator):
         self.positive_class_ = POSITIVE if POSITIVE in self.classes_ else self.classes_[1]
         target = (y == self.positive_class_).astype(int)
         config, names = self._config(), self._names(X)
-        calibration, thresholds_from = LOGISTIC, None
+        calibration, thresholds = LOGISTIC, None
+        metadata: dict[str, Any] = {"config": config.model_dump()}
         splits = min(config.n_folds, int(np.bincount(target).min()))
         if self.calibration != "none" and splits >= 2:
             folds = self._folds(X, target, groups, splits)
@@ -114,16 +114,16 @@ class FanauditClassifier(ClassifierMixin, BaseEstimator):
                 held = folds == fold
                 booster = fit_booster_on(X[~held], target[~held], names, config)
                 raw[held] = np.asarray(booster.predict(X[held], raw_score=True))
-            calibration, _ = choose_calibration(raw, target, folds, config.calibration)
-            thresholds_from = calibration.apply(raw)
+            fit = fit_on_held_out(raw, target, folds, config)  # as `fanaudit train` does
+            calibration, thresholds = fit.calibration, fit.thresholds
+            metadata |= {"quantification": fit.rates.to_dict(), **fit.noise.as_dict()}
         booster = fit_booster_on(X, target, names, config)
-        if thresholds_from is None:  # too few rows of a class to hold any out
-            thresholds_from = calibration.apply(np.asarray(booster.predict(X, raw_score=True)))
-        thresholds = choose_thresholds(thresholds_from, target, config.target_fpr,
-                                       config.human_max_miss, config.min_bot_probability,
-                                       config.max_human_probability)
-        self.model_ = FanauditModel(booster, tuple(names), calibration, thresholds,
-                                    {"config": config.model_dump()})
+        if thresholds is None:  # too few rows of a class to hold any out
+            in_sample = calibration.apply(np.asarray(booster.predict(X, raw_score=True)))
+            thresholds = choose_thresholds(in_sample, target, config.target_fpr,
+                                           config.human_max_miss, config.min_bot_probability,
+                                           config.max_human_probability)
+        self.model_ = FanauditModel(booster, tuple(names), calibration, thresholds, metadata)
         return self
 
     def _folds(self, X: np.ndarray, target: np.ndarray, groups: Any, splits: int) -> np.ndarray:
