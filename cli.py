@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal, Optional
 
@@ -26,28 +26,28 @@ console = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     en = "en"
     zh = "zh"
 
 
-class Explain(str, Enum):
+class Explain(StrEnum):
     flagged = "flagged"
     all = "all"
     none = "none"
 
 
-class EngineChoice(str, Enum):
+class EngineChoice(StrEnum):
     duckdb = "duckdb"
     spark = "spark"
 
 
-class Split(str, Enum):
+class Split(StrEnum):
     group = "group"
     time = "time"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     parquet = "parquet"
     csv = "csv"
 
