@@ -37,7 +37,9 @@ LOGISTIC = Calibration("sigmoid", a=-1.0, b=0.0)  # p = 1 / (1 + exp(-raw)): unc
 class FanauditClassifier(ClassifierMixin, BaseEstimator):
     """LightGBM with held-out calibration and verdict thresholds, scikit-learn style.
 
-    Parameters mirror `TrainConfig`. The positive class is ``"bot"`` when the labels hold
+    Parameters mirror `TrainConfig`, except `label_noise`: "ignore" (default) sets the
+    thresholds on the labels as given; "correct" estimates the label noise from held-out
+    scores as `fanaudit train` does (it needs a few hundred rows). The positive class is ``"bot"`` when the labels hold
     it, else the second of the sorted classes. Missing values (NaN) are allowed: they mean
     "no data" to LightGBM, as in fanaudit's feature table.
     """
@@ -47,7 +49,7 @@ class FanauditClassifier(ClassifierMixin, BaseEstimator):
                  feature_fraction: float = 0.8, bagging_fraction: float = 0.8,
                  reg_lambda: float = 1.0, calibration: str = "auto", n_folds: int = 5,
                  target_fpr: float = 0.01, human_max_miss: float = 0.05,
-                 random_state: int = 42, n_jobs: int = 2):
+                 label_noise: str = "ignore", random_state: int = 42, n_jobs: int = 2):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -60,6 +62,7 @@ class FanauditClassifier(ClassifierMixin, BaseEstimator):
         self.n_folds = n_folds
         self.target_fpr = target_fpr
         self.human_max_miss = human_max_miss
+        self.label_noise = label_noise
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -79,6 +82,7 @@ class FanauditClassifier(ClassifierMixin, BaseEstimator):
                            bagging_fraction=self.bagging_fraction, reg_lambda=self.reg_lambda,
                            n_folds=max(self.n_folds, 2), calibration=calibration,
                            target_fpr=self.target_fpr, human_max_miss=self.human_max_miss,
+                           label_noise=self.label_noise,
                            n_jobs=self.n_jobs, bootstrap=0)
 
     def _names(self, X: Any) -> list[str]:
