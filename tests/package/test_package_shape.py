@@ -73,11 +73,13 @@ print(json.dumps({{"light": light, "training": training, "changed": changed}}))
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow  # a fresh interpreter importing MLflow and LightGBM
 def test_import_changes_no_environment_and_loads_no_lightgbm(imports):
     assert imports["light"], "import fanaudit loaded LightGBM or MLflow"
     assert imports["changed"] == []
 
 
+@pytest.mark.slow  # a fresh interpreter importing MLflow and LightGBM
 def test_scoring_never_imports_training(imports):
     assert imports["training"] == []
 
@@ -179,6 +181,7 @@ def test_help_lists_the_choices_of_enum_options(tmp_path):
         assert choices in done.stdout
 
 
+@pytest.mark.slow  # a fresh interpreter importing MLflow and LightGBM
 def test_unreachable_tracking_server_fails_fast_with_one_line(tmp_path):
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "fanaudit", "runs", "--tracking-uri",
@@ -194,6 +197,7 @@ def test_unreachable_tracking_server_fails_fast_with_one_line(tmp_path):
     assert seconds < 60
 
 
+@pytest.mark.slow  # a fresh interpreter importing MLflow and LightGBM
 def test_verbosity_is_readable_and_mlflow_speaks_only_when_verbose(tmp_path):
     code = """
 import json, logging
