@@ -39,9 +39,9 @@ class FanauditClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters mirror `TrainConfig`, except `label_noise`: "ignore" (default) sets the
     thresholds on the labels as given; "correct" estimates the label noise from held-out
-    scores as `fanaudit train` does (it needs a few hundred rows). The positive class is ``"bot"`` when the labels hold
-    it, else the second of the sorted classes. Missing values (NaN) are allowed: they mean
-    "no data" to LightGBM, as in fanaudit's feature table.
+    scores as `fanaudit train` does (it needs a few hundred rows). The positive class is
+    ``"bot"`` when the labels hold it, else the second of the sorted classes. Missing values
+    (NaN) are allowed: they mean "no data" to LightGBM, as in fanaudit's feature table.
     """
 
     def __init__(self, *, n_estimators: int = 100, learning_rate: float = 0.1,
