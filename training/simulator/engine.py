@@ -50,10 +50,15 @@ class _Slot:
 
 
 def _shares(total: int, weights: dict[str, float]) -> dict[str, int]:
-    """Split a count by weights with largest remainders, so parts sum to the total."""
+    """Split a count by weights with largest remainders, so parts sum to the total; when
+    the total allows, every part gets at least one (taken from the largest)."""
     raw = np.array(list(weights.values())) * total / sum(weights.values())
     counts = np.floor(raw).astype(int)
     counts[np.argsort(raw - counts)[::-1][: total - counts.sum()]] += 1
+    if total >= len(counts):
+        for empty in np.flatnonzero(counts == 0):
+            counts[np.argmax(counts)] -= 1
+            counts[empty] = 1
     return dict(zip(weights, counts.tolist()))
 
 
@@ -200,7 +205,10 @@ def randomised_configs(seed: int, worlds: int = 1, *, scale: float = 1.0,
     is drawn with seed (seed, i). `settings` (e.g. fmt, split, days, or bot_share to pin
     it) go to every config; bot share, label noise and kind difficulties are drawn unless
     given."""
-    ranges = REGIONS[ranges] if isinstance(ranges, str) else ranges
+    if isinstance(ranges, str):
+        if ranges not in REGIONS:
+            raise ValueError(f"unknown region {ranges!r}; known: {', '.join(REGIONS)}")
+        ranges = REGIONS[ranges]
     configs = []
     for index in range(worlds):
         world_seed = int(np.random.SeedSequence([seed, index]).generate_state(1)[0])

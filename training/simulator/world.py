@@ -92,6 +92,11 @@ class World:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, values: dict) -> World:
+        """A world from its `to_dict` (as read back from worlds.json)."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
 
 @dataclass(frozen=True)
 class WorldRanges:
