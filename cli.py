@@ -94,8 +94,8 @@ def simulate(
         help="Ranges randomised worlds are drawn from: all, home or away.")] = "all",
 ) -> None:
     """Simulate a labelled live-streaming platform, bots and all."""
-    from fanaudit.training.simulator import (SimulationConfig, randomised_configs,
-                                             simulate as run, simulate_worlds)
+    from fanaudit.training.simulator import SimulationConfig, randomised_configs, simulate_worlds
+    from fanaudit.training.simulator import simulate as run
 
     overrides = []
     for item in kind_difficulty or []:
@@ -113,7 +113,7 @@ def simulate(
         pinned["kind_difficulty"] = tuple(overrides)
     with clear_errors(), stage_progress() as bar:
         task = bar.add_task("simulating", total=None)
-        step = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
+        step = lambda done, total: bar.update(task, completed=done, total=total)
         if randomise:
             if "difficulty" in pinned and "kind_difficulty" not in pinned:
                 pinned["kind_difficulty"] = ()

@@ -31,7 +31,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
-
 from worlds import CACHE, SECRET
 
 GOALS = {"roc_auc": 0.97, "archetype_fpr": 0.01, "kind_recall": 0.80}
@@ -128,8 +127,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault("FANAUDIT_SECRET", SECRET)
-    from fanaudit.training.simulator import (SimulationConfig, randomised_configs, simulate,
-                                             simulate_worlds)
+    from fanaudit.training.simulator import (
+        SimulationConfig,
+        randomised_configs,
+        simulate,
+        simulate_worlds,
+    )
 
     began = time.perf_counter()
     tag = f"scale{args.scale:g}-seed{args.seed}"

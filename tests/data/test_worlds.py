@@ -13,13 +13,21 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
-
 from fanaudit.cli import app
-from fanaudit.training.simulator import (BOT_KINDS, HUMAN_ARCHETYPES, REGIONS, SimulationConfig,
-                                         World, WorldRanges, draw_world, randomised_configs,
-                                         simulate, simulate_worlds)
+from fanaudit.training.simulator import (
+    BOT_KINDS,
+    HUMAN_ARCHETYPES,
+    REGIONS,
+    SimulationConfig,
+    World,
+    WorldRanges,
+    draw_world,
+    randomised_configs,
+    simulate,
+    simulate_worlds,
+)
 from fanaudit.training.simulator.tables import TABLES
+from typer.testing import CliRunner
 
 SCALE = 0.05  # the smallest world: 1,000 accounts
 
@@ -168,7 +176,7 @@ def test_worlds_in_one_folder_keep_to_themselves(family):
 
     for column in ("device_id", "ip"):
         combined = sharing(together, column)
-        separate = sorted(sum((sharing(t, column) for t in apart), []))
+        separate = sorted(n for t in apart for n in sharing(t, column))
         if column == "device_id":
             assert combined == separate
         else:  # random carrier addresses may coincide by chance, but almost never
