@@ -350,7 +350,8 @@ def runs(
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's results.")] = Path("demo-out"),
-    scale: Annotated[float, typer.Option(help="World size (1.0 is about 20,000 accounts).")] = 0.5,
+    scale: Annotated[float, typer.Option(
+        help="Audited world size (1.0 is about 20,000 accounts); each of 3 training worlds is 0.4 of it.")] = 0.5,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     tracking_uri: TrackingOpt = None,
 ) -> None:
@@ -359,7 +360,8 @@ def demo(
 
     with clear_errors():
         result = run_demo(out_dir, scale=scale, seed=seed, tracking_uri=tracking_uri, progress=status)
-    out.print(f"dataset:    {result.dataset}")
+    out.print(f"trained on: {result.training} (randomised worlds; their parameters in worlds.json)")
+    out.print(f"audited:    {result.dataset} (a randomised platform the model never saw)")
     out.print(f"model:      fanaudit version {result.version} (run {result.run_id}); "
               f"ROC-AUC {result.metrics['roc_auc']:.4f}, recall at 1% FPR {result.metrics['recall_at_fpr']:.3f}")
     out.print(f"scores:     {result.scores} ({result.followers:,} followers of {result.streamer})")

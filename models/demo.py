@@ -1,7 +1,9 @@
 """The demo job: the main path end to end on the embedded defaults.
 
-Simulate a platform, train and register a model in the local MLflow store, score the
-followers of the most-followed streamer and write their audit report.
+Simulate a family of randomised worlds and train and register a model on them in the local
+MLflow store (the model a user without labels of their own gets), then simulate one more
+randomised platform the model never saw, score the followers of its most-followed streamer
+and write their audit report.
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ from fanaudit.models.jobs import report_streamer, score_folder
 from fanaudit.models.store import champion_uri
 from fanaudit.training.config import TrainConfig
 from fanaudit.training.jobs import train_from_folder
-from fanaudit.training.simulator import SimulationConfig, simulate
+from fanaudit.training.simulator import randomised_configs, simulate, write_training_worlds
+
+TRAINING_WORLDS = 3
+TRAINING_SHARE = 0.4  # each training world is this share of the audited world
 
 
 @dataclass(frozen=True)
 class DemoResult:
     dataset: Path
+    training: Path
     run_id: str
     version: str
     metrics: dict[str, float]
@@ -34,10 +40,13 @@ def run_demo(out_dir: Path, *, scale: float = 0.5, seed: int = 7, tracking_uri: 
              progress: Callable[[str], None] | None = None) -> DemoResult:
     out_dir = Path(out_dir)
     say = progress or (lambda message: None)
-    say("simulating a platform")
-    world = simulate(SimulationConfig(seed=seed, scale=scale), out_dir / "dataset")
+    say(f"simulating {TRAINING_WORLDS} randomised worlds to train on")
+    family = write_training_worlds(out_dir / "training", seed=seed, worlds=TRAINING_WORLDS,
+                                   scale=scale * TRAINING_SHARE)
+    say("simulating the platform to audit")
+    world = simulate(randomised_configs(seed + 1, scale=scale)[0], out_dir / "dataset")
     say("training")
-    run = train_from_folder(world.out_dir, TrainConfig(seed=seed), promote=True,
+    run = train_from_folder(family.out_dir, TrainConfig(seed=seed), promote=True,
                             tracking_uri=tracking_uri, progress=progress)
     model_uri = f"models:/fanaudit/{run.version}"
     streamer = world.streamers[0]
@@ -47,5 +56,5 @@ def run_demo(out_dir: Path, *, scale: float = 0.5, seed: int = 7, tracking_uri: 
     say("writing the report")
     report = report_streamer(world.out_dir, streamer, out_dir / "report.html", model_uri=model_uri,
                              tracking_uri=tracking_uri)
-    return DemoResult(world.out_dir, run.run_id, run.version, run.metrics, streamer, scores.scored,
+    return DemoResult(world.out_dir, family.out_dir, run.run_id, run.version, run.metrics, streamer, scores.scored,
                       scores.out, report.out, run.tracking_uri)
