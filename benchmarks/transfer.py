@@ -125,14 +125,12 @@ def main() -> None:
     parser.add_argument("--train-region", default="home")
     parser.add_argument("--test-region", default="away")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--test-care", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                        help="diagnosis: the test region with this range of seller care")
     args = parser.parse_args()
     os.environ.setdefault("FANAUDIT_SECRET", SECRET)
-    from fanaudit.training.simulator import (
-        SimulationConfig,
-        randomised_configs,
-        simulate,
-        simulate_worlds,
-    )
+    from fanaudit.training.simulator import (REGIONS, SimulationConfig, randomised_configs,
+                                             simulate, simulate_worlds)
 
     began = time.perf_counter()
     tag = f"scale{args.scale:g}-seed{args.seed}"
@@ -143,12 +141,16 @@ def main() -> None:
     fixed = folder(f"transfer-fixed-{tag}-x{n_train}", lambda path: simulate(
         SimulationConfig(seed=args.seed, scale=args.scale * n_train), path))
 
-    def test_worlds(region: str, seed: int) -> list[Path]:
-        configs = randomised_configs(seed, n_test, scale=args.scale, ranges=region)
-        return [folder(f"transfer-test-{region}-{index}-{tag}", lambda path, c=config: (
-            simulate_worlds([c], path, ranges=region))) for index, config in enumerate(configs)]
+    def test_worlds(region: str, seed: int, care=None) -> list[Path]:
+        ranges = REGIONS[region] if care is None else REGIONS[region].narrowed(care=tuple(care))
+        name = region if care is None else f"{region}-care{care[0]:g}-{care[1]:g}"
+        configs = randomised_configs(seed, n_test, scale=args.scale, ranges=ranges)
+        return [folder(f"transfer-test-{name}-{index}-{tag}", lambda path, c=config: (
+            simulate_worlds([c], path, ranges=ranges))) for index, config in enumerate(configs)]
 
-    away = test_worlds(args.test_region, args.seed + 1000)
+    away = test_worlds(args.test_region, args.seed + 1000, args.test_care)
+    if args.test_care:
+        args.test_region += f" with care {args.test_care[0]:g}-{args.test_care[1]:g}"
     home = test_worlds(args.train_region, args.seed + 2000)
     family_model, fixed_model = train(family), train(fixed)
     trained_on = f"{n_train} {args.train_region} worlds"

@@ -171,7 +171,7 @@ REGIONS: dict[str, WorldRanges] = {
     "all": FULL_RANGES,
     "home": FULL_RANGES.narrowed(
         utc_offsets=(7, 8, 9), hour_shift=(-2, 0), rhythm_contrast=(0.6, 1.1),
-        languages=("zh",), second_language_share=(0.0, 0.1), nat_low=(150, 300),
+        languages=("zh",), second_language_share=(0.0, 0.0), nat_low=(150, 300),
         campus_low=(200, 400), household_max=(3, 4), cafe_low=(30, 60), cgnat_pools=(2, 5),
         seller_ip_reuse=(0.3, 1.0), seller_device_reuse=(0.3, 1.0), proxy_subnets=(1, 3),
         burst_spread=(0.3, 1.0), step_count=(3, 4), step_growth=(1.2, 1.5),
