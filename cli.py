@@ -75,9 +75,11 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Random seed (deterministic output).")] = 0,
     scale: Annotated[float, typer.Option(help="1.0 is about 20,000 accounts (per world).")] = 1.0,
     bot_share: Annotated[Optional[float], typer.Option(
-        help="Share of fans that are bots (default 0.3; drawn per world with --randomise).")] = None,
+        help="Share of fans that are bots (default 0.3; drawn per world with --randomise).",
+    )] = None,
     difficulty: Annotated[Optional[float], typer.Option(
-        help="0 blatant bots, 1 human-like bots (default 0.5; drawn per kind with --randomise).")] = None,
+        help="0 blatant bots, 1 human-like bots (default 0.5; drawn per kind with --randomise).",
+    )] = None,
     kind_difficulty: Annotated[Optional[list[str]], typer.Option(
         help="Per-kind difficulty, KIND=VALUE (repeatable), e.g. click_farm=0.9.")] = None,
     label_noise: Annotated[Optional[float], typer.Option(
@@ -107,8 +109,9 @@ def simulate(
     if worlds < 1:
         fail("--worlds must be at least 1")
     randomise = randomise or worlds > 1
-    pinned = {name: value for name, value in (("bot_share", bot_share), ("label_noise", label_noise),
-                                             ("difficulty", difficulty)) if value is not None}
+    pinned = {name: value for name, value in (
+        ("bot_share", bot_share), ("label_noise", label_noise), ("difficulty", difficulty))
+        if value is not None}
     if overrides:
         pinned["kind_difficulty"] = tuple(overrides)
     with clear_errors(), stage_progress() as bar:
@@ -351,7 +354,8 @@ def runs(
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's results.")] = Path("demo-out"),
     scale: Annotated[float, typer.Option(
-        help="Audited world size (1.0 is about 20,000 accounts); each of 3 training worlds is 0.4 of it.")] = 0.5,
+        help="Audited world size (1.0 is about 20,000 accounts); each of the 3 training "
+        "worlds is 0.4 of it.")] = 0.5,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     tracking_uri: TrackingOpt = None,
 ) -> None:

@@ -56,5 +56,5 @@ def run_demo(out_dir: Path, *, scale: float = 0.5, seed: int = 7, tracking_uri: 
     say("writing the report")
     report = report_streamer(world.out_dir, streamer, out_dir / "report.html", model_uri=model_uri,
                              tracking_uri=tracking_uri)
-    return DemoResult(world.out_dir, family.out_dir, run.run_id, run.version, run.metrics, streamer, scores.scored,
-                      scores.out, report.out, run.tracking_uri)
+    return DemoResult(world.out_dir, family.out_dir, run.run_id, run.version, run.metrics,
+                      streamer, scores.scored, scores.out, report.out, run.tracking_uri)

@@ -76,16 +76,18 @@ def test_drawn_parameters_stay_in_their_documented_ranges(region):
         assert _within(len(w.steps), ranges.step_count)
         assert _within(w.steps[0], ranges.step_first)
         assert all(b > a for a, b in zip(w.steps, w.steps[1:]))
-        for name in ("seller_ip_reuse", "seller_device_reuse", "burst_spread", "trickle_days",
+        for name in ("seller_ip_reuse", "seller_device_reuse", "seller_spread", "burst_spread",
                      "care_concentration", "lucky_bag_share", "lurker_scale", "stock_scale",
                      "new_account_share", "mobile_only_share", "cgnat_share", "ipv6_share",
-                     "second_language_share", "emoji_share", "long_writer_share"):
+                     "trickle_days", "second_language_share", "emoji_share",
+                     "long_writer_share"):
             assert _within(getattr(w, name), getattr(ranges, name)), name
         for f in fields(World):
             if f.name.startswith(("human_", "bot_", "hawker", "other_bot")) and f.name.endswith(
                     "_share"):
                 assert _within(getattr(w, f.name), getattr(ranges, f.name)), f.name
-        assert len(w.human_weights) == len(HUMAN_ARCHETYPES) and len(w.bot_weights) == len(BOT_KINDS)
+        assert len(w.human_weights) == len(HUMAN_ARCHETYPES)
+        assert len(w.bot_weights) == len(BOT_KINDS)
         assert sum(w.human_weights) == pytest.approx(1, abs=1e-4)
         assert sum(w.bot_weights) == pytest.approx(1, abs=1e-4)
         weights = dict(zip(HUMAN_ARCHETYPES, w.human_weights))

@@ -29,6 +29,12 @@ def _cares(chunk: Chunk, kind_d: float, n: int) -> list[float]:
     return seller_cares(chunk.rng, kind_d, n, chunk.world.care_concentration)
 
 
+def _own_habit(chunk: Chunk) -> float:
+    """A seller's own factor on the world's reuse and timing habits (1 in the fixed world)."""
+    spread = chunk.world.seller_spread
+    return float(np.exp(chunk.rng.normal(0.0, spread))) if spread > 0 else 1.0
+
+
 def _seller_hours(platform: Platform, d: float) -> np.ndarray:
     """When sellers act: any hour when careless, the platform's hours when careful."""
     hours = platform.hours
@@ -69,8 +75,8 @@ def _bought_identity(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
 def _batch_identity(chunk: Chunk, accounts: np.ndarray, d: float, registered: float,
                     ip_share: float, device_share: float) -> None:
     rng, n, world = chunk.rng, len(accounts), chunk.world
-    ip_share = min(1.0, ip_share / world.seller_ip_reuse)
-    device_share = min(1.0, device_share / world.seller_device_reuse)
+    ip_share = min(1.0, ip_share / world.seller_ip_reuse * _own_habit(chunk))
+    device_share = min(1.0, device_share / world.seller_device_reuse * _own_habit(chunk))
     pool = network.proxy_pool(rng, max(1, round(n * glerp(ip_share, 1.0, d))),
                               subnets=world.proxy_subnets + round(4 * d))
     chunk.home_ip[accounts] = pool[rng.permutation(n) % pool.size]
@@ -133,8 +139,8 @@ def _deliver(chunk: Chunk, accounts: np.ndarray, client: int, begin: int,
              spread: float) -> np.ndarray:
     """A burst: follows of `client` from `begin` on, exponentially spread, each with a login
     just before."""
-    offset = chunk.rng.exponential(spread * chunk.world.burst_spread, len(accounts)).astype(
-        np.int64)
+    spread = spread * chunk.world.burst_spread * _own_habit(chunk)
+    offset = chunk.rng.exponential(spread, len(accounts)).astype(np.int64)
     return _follow_with_login(chunk, accounts, client, begin + offset)
 
 
@@ -143,7 +149,7 @@ def _trickle(chunk: Chunk, accounts: np.ndarray, client: int, begin: int, days: 
     """Follows of `client` spread over `days` days from `begin`, at the seller's hours."""
     platform = chunk.platform
     first_day = platform.start + (begin - platform.start) // DAY * DAY
-    days = days * chunk.world.trickle_days
+    days = days * chunk.world.trickle_days * _own_habit(chunk)
     ts = times_by_hour(chunk.rng, len(accounts), _seller_hours(platform, d), first_day,
                        max(1, round(days)), platform.offset)
     return _follow_with_login(chunk, accounts, client, np.maximum(ts, begin))

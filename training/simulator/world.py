@@ -60,6 +60,7 @@ class World:
     seller_device_reuse: float = 1.0
     proxy_subnets: int = 1
     care_concentration: float = 2.0
+    seller_spread: float = 0.0  # sellers' own habits: log-sd of each seller's reuse and spread
     # deliveries: x on burst spreads, x on trickle lengths, the stepped campaign's steps
     burst_spread: float = 1.0
     trickle_days: float = 1.0
@@ -128,6 +129,7 @@ class WorldRanges:
     seller_device_reuse: tuple[float, float] = (0.3, 3.0)
     proxy_subnets: tuple[int, int] = (1, 6)
     care_concentration: tuple[float, float] = (1.0, 4.0)
+    seller_spread: tuple[float, float] = (0.2, 0.7)
     burst_spread: tuple[float, float] = (0.3, 3.0)
     trickle_days: tuple[float, float] = (0.5, 2.0)
     step_count: tuple[int, int] = (3, 6)
@@ -151,7 +153,7 @@ class WorldRanges:
     bot_repost_share: tuple[float, float] = (0.0, 0.4)
     other_bot_spam_share: tuple[float, float] = (0.0, 0.3)
     bot_share: tuple[float, float] = (0.05, 0.6)
-    label_noise: tuple[float, float] = (0.0, 0.03)
+    label_noise: tuple[float, float] = (0.0, 0.01)
     care: tuple[float, float] = (0.2, 0.8)  # each kind's mean seller care (difficulty)
 
     def narrowed(self, **ranges) -> WorldRanges:
@@ -269,6 +271,7 @@ def draw_world(seed: int, ranges: WorldRanges = FULL_RANGES) -> DrawnWorld:
         seller_device_reuse=round(_log_uniform(rng, ranges.seller_device_reuse), 4),
         proxy_subnets=_integer(rng, ranges.proxy_subnets),
         care_concentration=round(_uniform(rng, ranges.care_concentration), 4),
+        seller_spread=round(_uniform(rng, ranges.seller_spread), 4),
         burst_spread=round(_log_uniform(rng, ranges.burst_spread), 4),
         trickle_days=round(_log_uniform(rng, ranges.trickle_days), 4),
         steps=_steps(rng, ranges),
