@@ -127,18 +127,31 @@ def check_lang(lang: Lang | str) -> Literal["en", "zh"]:
 def simulate(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the dataset to.")],
     seed: Annotated[int, typer.Option(help="Random seed (deterministic output).")] = 0,
-    scale: Annotated[float, typer.Option(help="1.0 is about 20,000 accounts.")] = 1.0,
-    bot_share: Annotated[float, typer.Option(help="Share of fans that are bots.")] = 0.3,
-    difficulty: Annotated[float, typer.Option(help="0 blatant bots, 1 human-like bots.")] = 0.5,
+    scale: Annotated[float, typer.Option(help="1.0 is about 20,000 accounts (per world).")] = 1.0,
+    bot_share: Annotated[Optional[float], typer.Option(
+        help="Share of fans that are bots (default 0.3; drawn per world with --randomise).",
+    )] = None,
+    difficulty: Annotated[Optional[float], typer.Option(
+        help="0 blatant bots, 1 human-like bots (default 0.5; drawn per kind with --randomise).",
+    )] = None,
     kind_difficulty: Annotated[Optional[list[str]], typer.Option(
         help="Per-kind difficulty, KIND=VALUE (repeatable), e.g. click_farm=0.9.")] = None,
-    label_noise: Annotated[float, typer.Option(help="Share of labels flipped.")] = 0.0,
+    label_noise: Annotated[Optional[float], typer.Option(
+        help="Share of labels flipped (default 0; drawn per world with --randomise).")] = None,
     days: Annotated[int, typer.Option(help="Days of platform activity.")] = 30,
     split: Annotated[bool, typer.Option(help="Write train/ and test/ with disjoint accounts.")] = False,
     fmt: Annotated[Format, typer.Option("--format", help="Table file format.")] = Format.parquet,
+    randomise: Annotated[bool, typer.Option(
+        "--randomise", help="Draw the world's parameters from documented ranges "
+        "(time zone, rhythms, languages, NAT sizes, sellers...); see README.")] = False,
+    worlds: Annotated[int, typer.Option(
+        help="Randomised worlds to write into the one folder (disjoint accounts).")] = 1,
+    region: Annotated[str, typer.Option(
+        help="Ranges randomised worlds are drawn from: all, home or away.")] = "all",
 ) -> None:
     """Simulate a labelled live-streaming platform, bots and all."""
-    from fanaudit.training.simulator import SimulationConfig, simulate as run
+    from fanaudit.training.simulator import SimulationConfig, randomised_configs, simulate_worlds
+    from fanaudit.training.simulator import simulate as run
 
     overrides = []
     for item in kind_difficulty or []:
@@ -147,15 +160,34 @@ def simulate(
             overrides.append((kind, float(value)))
         except ValueError:
             fail(f"--kind-difficulty expects KIND=VALUE, got {item!r}")
-    with clear_errors():
-        config = SimulationConfig(seed=seed, scale=scale, bot_share=bot_share, difficulty=difficulty,
-                                  kind_difficulty=tuple(overrides), label_noise=label_noise,
-                                  days=days, split=split, fmt=Format(fmt).value)
-        with stage_progress() as bar:
-            task = bar.add_task("simulating", total=None)
-            summary = run(config, out_dir, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if worlds < 1:
+        fail("--worlds must be at least 1")
+    randomise = randomise or worlds > 1
+    pinned = {name: value for name, value in (
+        ("bot_share", bot_share), ("label_noise", label_noise), ("difficulty", difficulty))
+        if value is not None}
+    if overrides:
+        pinned["kind_difficulty"] = tuple(overrides)
+    with clear_errors(), stage_progress() as bar:
+        task = bar.add_task("simulating", total=None)
+        step = lambda done, total: bar.update(task, completed=done, total=total)
+        if randomise:
+            if "difficulty" in pinned and "kind_difficulty" not in pinned:
+                pinned["kind_difficulty"] = ()
+            configs = randomised_configs(seed, worlds, scale=scale, ranges=region, days=days,
+                                         split=split, fmt=Format(fmt).value, **pinned)
+            summary = simulate_worlds(configs, out_dir, step, region)
+        else:
+            config = SimulationConfig(seed=seed, scale=scale, days=days, split=split, fmt=Format(fmt).value,
+                                      **pinned)
+            summary = run(config, out_dir, progress=step)
     out.print(f"wrote {summary.out_dir}: {summary.accounts:,} accounts, "
               f"{sum(summary.events.values()):,} rows in {summary.seconds:.1f} s")
+    for index, world in enumerate(summary.worlds):
+        out.print(f"world {index}: {world.accounts:,} accounts, most-followed streamer "
+                  f"{world.streamers[0]}")
+    if summary.worlds:
+        out.print(f"drawn parameters: {summary.out_dir / 'worlds.json'}")
     table = Table("table", "rows")
     for name, count in summary.events.items():
         table.add_row(name, f"{count:,}")
@@ -410,7 +442,9 @@ def runs(
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's results.")] = Path("demo-out"),
-    scale: Annotated[float, typer.Option(help="World size (1.0 is about 20,000 accounts).")] = 0.5,
+    scale: Annotated[float, typer.Option(
+        help="Audited world size (1.0 is about 20,000 accounts); each of the 3 training "
+        "worlds is 0.4 of it.")] = 0.5,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     tracking_uri: TrackingOpt = None,
 ) -> None:
@@ -419,7 +453,8 @@ def demo(
 
     with clear_errors():
         result = run_demo(out_dir, scale=scale, seed=seed, tracking_uri=tracking_uri, progress=status)
-    out.print(f"dataset:    {result.dataset}")
+    out.print(f"trained on: {result.training} (randomised worlds; their parameters in worlds.json)")
+    out.print(f"audited:    {result.dataset} (a randomised platform the model never saw)")
     out.print(f"model:      {result.model_name} version {result.version} (run {result.run_id}); "
               f"ROC-AUC {result.metrics['roc_auc']:.4f}, recall at 1% FPR {result.metrics['recall_at_fpr']:.3f}")
     out.print(f"scores:     {result.scores} ({result.followers:,} followers of {result.streamer})")

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from fanaudit.features.contract import ARROW_TYPES, TABLES as CONTRACT
 
-from . import network, text
+from . import network
 from .chunk import ENGAGEMENT_KINDS, NOT_REFUNDED, Chunk
 
 TS = ARROW_TYPES["timestamp"]
@@ -58,9 +59,13 @@ def event_tables(chunk: Chunk, account_ids: pa.Array, streamer_ids: pa.Array,
         network.format_devices(g["device"]), network.format_user_agents(g["ua"])],
         schema=SCHEMAS["logins"]), g["account"])
     c = _time_order(chunk.table("comments"))
+    vocabulary = chunk.vocabulary
+    texts = pc.binary_join_element_wise(
+        _lookup(vocabulary.affixes, c["prefix"]), _lookup(vocabulary.texts, c["text"]),
+        _lookup(vocabulary.affixes, c["suffix"]), "")
     out["comments"] = (pa.Table.from_arrays([
         _lookup(account_ids, c["account"]), _lookup(room_ids, c["streamer"]),
-        timestamps(c["ts"]), _lookup(text.COMMENTS, c["text"])],
+        timestamps(c["ts"]), texts],
         schema=SCHEMAS["comments"]), c["account"])
     e = _time_order(chunk.table("engagements"))
     out["engagements"] = (pa.Table.from_arrays([
