@@ -431,7 +431,7 @@ def atomic_folder(out: Path) -> Iterator[Path]:
 def check_parquet_folder(out: Path, what: str) -> None:
     """Spark writes a folder of Parquet parts: insist on a name that says so."""
     if not out.name.lower().endswith(".parquet"):
-        raise UsageError(f"{out}: {what} writes a Parquet folder; give it a name ending "
+        raise UsageError(f"{out}: {what} writes a Parquet folder; give the output a name ending "
                          "in .parquet")
 
 

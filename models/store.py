@@ -2,24 +2,19 @@
 
 By default fanaudit uses an embedded store in its home folder (``$FANAUDIT_HOME``, default
 ``~/.fanaudit``): ``mlflow.db`` (SQLite: runs and registry) and ``mlartifacts/``
-(artifacts). ``MLFLOW_TRACKING_URI`` or an explicit URI points the same code at a real
-MLflow server. Models are loaded by registry alias (``models:/fanaudit@champion``).
-
-A model is refused when it was built with another version of the feature registry (its
-features or reasons may mean something else now), unless the caller allows it. A training
-killed between registering a version and moving the alias leaves a model without a
-champion: the next training makes its version champion (`needs_champion`). Each run is
-tagged with the process that ran it, so a run left RUNNING by a killed process is told
-from one still running (`run_status`).
+(artifacts). The settings' tracking URI (``FANAUDIT_TRACKING_URI`` or
+``MLFLOW_TRACKING_URI``) or an explicit URI points the same code at a real MLflow server.
+Models are loaded by registry alias (``models:/<model name>@champion``, the model name
+from the settings, ``fanaudit`` by default).
 """
 
 from __future__ import annotations
 
-import os
-import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+import os
+import socket
 
 import mlflow
 from mlflow import MlflowClient
@@ -29,10 +24,9 @@ from fanaudit.errors import ModelStoreError
 from fanaudit.features.privacy import STORE_ENTRIES, fanaudit_home
 from fanaudit.features.registry import registry_version
 from fanaudit.models.artifact import FanauditModel, ModelArtifactError
+from fanaudit.logs import tame_mlflow
+from fanaudit.settings import current
 
-os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-
-MODEL_NAME = "fanaudit"
 CHAMPION = "champion"
 ARTIFACT_KEY = "fanaudit"  # the model's artifacts/<key>/ holds model.txt + metadata.json
 PROCESS_TAG = "fanaudit.process"  # host:pid:start-time of the process a run belongs to
@@ -42,16 +36,34 @@ def default_tracking_uri() -> str:
     return f"sqlite:///{fanaudit_home() / STORE_ENTRIES[0]}"
 
 
+def model_name(name: str | None = None) -> str:
+    """`name`, else the registered model name of the settings."""
+    return name or current().model_name
+
+
 def default_artifact_root() -> str:
     return (fanaudit_home() / STORE_ENTRIES[1]).as_uri()
 
 
 def use_tracking(uri: str | None = None) -> str:
-    """Point MLflow at `uri`, $MLFLOW_TRACKING_URI, or the embedded default; return it."""
-    resolved = uri or os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
+    """Point MLflow at `uri`, the settings' tracking URI, or the embedded default; return it."""
+    resolved = uri or current().tracking_uri or default_tracking_uri()
+    tame_mlflow()  # the command line's verbosity, now that MLflow is loaded
     mlflow.set_tracking_uri(resolved)
     mlflow.set_registry_uri(resolved)
     return resolved
+
+
+def store_exists(uri: str) -> bool:
+    """Whether the tracking store at `uri` exists already. Only local stores (SQLite files,
+    file: folders, plain paths) can be known to be absent; any server counts as existing."""
+    if uri.startswith("sqlite:///"):
+        return Path(uri[len("sqlite:///"):]).exists()
+    if uri.startswith("file:"):
+        return Path(uri[len("file:"):].removeprefix("//")).exists()
+    if "://" not in uri:
+        return Path(uri).exists()
+    return True
 
 
 def ensure_experiment(name: str) -> str:
@@ -64,11 +76,18 @@ def ensure_experiment(name: str) -> str:
     try:
         return client.create_experiment(name, artifact_location=location)
     except MlflowException:  # created meanwhile by a concurrent run
-        return client.get_experiment_by_name(name).experiment_id
+        created = client.get_experiment_by_name(name)
+        if created is None:
+            raise
+        return created.experiment_id
 
 
-def champion_uri(name: str = MODEL_NAME) -> str:
-    return f"models:/{name}@{CHAMPION}"
+def champion_uri(name: str | None = None) -> str:
+    return f"models:/{model_name(name)}@{CHAMPION}"
+
+
+def version_uri(version: str, name: str | None = None) -> str:
+    return f"models:/{model_name(name)}/{version}"
 
 
 @dataclass(frozen=True)
@@ -95,17 +114,18 @@ class RegistryMismatchError(ModelStoreError):
 
 
 def check_registry(model: FanauditModel, uri: str) -> None:
-    built, current = model.metadata.get("registry_version"), registry_version()
-    if built != current:
+    built, ours = model.metadata.get("registry_version"), registry_version()
+    if built != ours:
         raise RegistryMismatchError(
             f"model {uri} was built with feature registry {built or 'unknown'}, this fanaudit "
-            f"has {current}: its features or reasons may differ; retrain, or allow the "
+            f"has {ours}: its features or reasons may differ; retrain, or allow the "
             "mismatch explicitly")
 
 
 def load_model(uri: str | None = None, *, allow_registry_mismatch: bool = False) -> LoadedModel:
     """Download a logged fanaudit model (registry alias, version, runs:/ or a folder) and
-    load it; refuse one built with another feature registry unless allowed."""
+    load it; default: the settings' model name at alias `champion`. A model built with
+    another feature registry is refused unless allowed."""
     uri = uri or champion_uri()
     local = Path(uri)
     if local.is_dir():
@@ -131,6 +151,18 @@ def download_model(uri: str) -> LoadedModel:
     return LoadedModel(model, uri, version)
 
 
+def set_champion(version: str, name: str | None = None) -> None:
+    MlflowClient().set_registered_model_alias(model_name(name), CHAMPION, str(version))
+
+
+def has_champion(name: str | None = None) -> bool:
+    try:
+        MlflowClient().get_model_version_by_alias(model_name(name), CHAMPION)
+        return True
+    except MlflowException:
+        return False
+
+
 def missing_champion_hint(uri: str) -> str:
     """What to do when a model cannot be found: train, or promote an orphaned version."""
     name = uri[len("models:/"):].partition("@")[0] if uri.startswith("models:/") else None
@@ -142,7 +174,7 @@ def missing_champion_hint(uri: str) -> str:
         return (f"Model {name!r} has {len(versions)} version(s) but no {CHAMPION!r} (a training "
                 "was interrupted?): promote one, or train again (the next training becomes "
                 "champion).")
-    return "Train a model first, or name another model."
+    return "Train a model first, or name another model URI or folder."
 
 
 def mlflow_string(text: str) -> str:
@@ -150,12 +182,8 @@ def mlflow_string(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def set_champion(version: str, name: str = MODEL_NAME) -> None:
-    MlflowClient().set_registered_model_alias(name, CHAMPION, str(version))
-
-
-def needs_champion(name: str = MODEL_NAME) -> bool:
-    """Whether model `name` has no champion (never had one, or its first registration was
+def needs_champion(name: str | None = None) -> bool:
+    """Whether the model has no champion (never had one, or its first registration was
     interrupted before the alias was set): then the next trained version becomes it."""
     return not has_champion(name)
 
@@ -184,11 +212,3 @@ def run_status(status: str, tags: dict[str, str]) -> str:
         return status  # another machine's (or an untagged) run: cannot tell
     alive = Path(f"/proc/{pid}").exists() and process_start(int(pid)) == started
     return status if alive else "DIED"
-
-
-def has_champion(name: str = MODEL_NAME) -> bool:
-    try:
-        MlflowClient().get_model_version_by_alias(name, CHAMPION)
-        return True
-    except MlflowException:
-        return False

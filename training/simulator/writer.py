@@ -22,7 +22,7 @@ from fanaudit.features.io import atomic_folder
 from .tables import SCHEMAS, TABLES
 
 WORLD_ENTRIES = {f"{name}.{fmt}" for name in TABLES for fmt in ("parquet", "csv")} | {
-    "train", "test"}
+    "train", "test", "worlds.json"}
 
 
 def check_replaceable(out_dir: Path) -> None:
@@ -76,6 +76,7 @@ class DatasetWriter:
     rows owned by no account (owner -1: streamers) go to both sides."""
 
     def __init__(self, out_dir: Path, fmt: str, split: bool) -> None:
+        self.out_dir = Path(out_dir)
         check_replaceable(Path(out_dir))
         self._publish = ExitStack()
         root = self._publish.enter_context(atomic_folder(Path(out_dir)))
