@@ -378,6 +378,8 @@ def score(
     lang: LangOpt = Lang.en,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
+    allow_registry_mismatch: Annotated[bool, typer.Option(
+        "--allow-registry-mismatch", help="Use a model built with another feature registry version.")] = False,
     engine: Annotated[EngineChoice, typer.Option(
         help="spark writes a Parquet folder.")] = EngineChoice.duckdb,
     spark_master: Annotated[Optional[str], typer.Option(
@@ -396,7 +398,7 @@ def score(
             data_dir, out_file, model_uri=model, streamer=streamer, accounts_file=accounts_file,
             skip_unknown=skip_unknown, explain_which=Explain(explain_which).value,
             lang=check_lang(lang),
-            tracking_uri=tracking_uri, allow_unknown=allow_unknown, progress=status,
+            tracking_uri=tracking_uri, allow_unknown=allow_unknown, allow_registry_mismatch=allow_registry_mismatch, progress=status,
             advance=lambda done, total: bar.update(task, completed=done, total=total),
             engine=EngineChoice(engine).value, spark_master=spark_master)
     if summary.unknown:
@@ -428,6 +430,8 @@ def explain(
     waterfall: Annotated[Optional[Path], typer.Option(help="Save a SHAP waterfall plot (PNG).")] = None,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
+    allow_registry_mismatch: Annotated[bool, typer.Option(
+        "--allow-registry-mismatch", help="Use a model built with another feature registry version.")] = False,
 ) -> None:
     """Print an account's verdict, probability and top reasons with their SHAP contributions."""
     from fanaudit.models.jobs import explain_account
@@ -435,7 +439,7 @@ def explain(
     with clear_errors():
         result, loaded, row = explain_account(data_dir, account, model_uri=model, top=top,
                                               lang=check_lang(lang), tracking_uri=tracking_uri,
-                                              allow_unknown=allow_unknown)
+                                              allow_unknown=allow_unknown, allow_registry_mismatch=allow_registry_mismatch)
     out.print(f"account {result.account_id}: [bold]{result.verdict}[/] "
               f"(bot probability {result.probability:.3f}; model version {result.model_version}; "
               f"thresholds human < {result.thresholds[0]:.3f}, bot ≥ {result.thresholds[1]:.3f})")
@@ -464,13 +468,15 @@ def report(
     lang: LangOpt = Lang.en,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
+    allow_registry_mismatch: Annotated[bool, typer.Option(
+        "--allow-registry-mismatch", help="Use a model built with another feature registry version.")] = False,
 ) -> None:
     """Write a streamer's audience audit page (self-contained HTML)."""
     from fanaudit.models.jobs import report_streamer
 
     with clear_errors():
         result = report_streamer(data_dir, streamer, out_file, model_uri=model, lang=check_lang(lang),
-                                 tracking_uri=tracking_uri, allow_unknown=allow_unknown, progress=status)
+                                 tracking_uri=tracking_uri, allow_unknown=allow_unknown, allow_registry_mismatch=allow_registry_mismatch, progress=status)
     out.print(f"wrote {result.out}: {result.followers:,} followers; "
               + ", ".join(f"{k} {v:,}" for k, v in sorted(result.verdicts.items())))
     out.print(result.sentence)
