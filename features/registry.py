@@ -54,6 +54,8 @@ FAMILY_TEXT: dict[str, FamilyText] = {
     "orders": FamilyText("orders and refunds", "订单与退款", "placed no orders", "没有下单"),
     "lockstep": FamilyText("lockstep groups", "同步行动群组", "never acted in step with a group",
                            "没有与群组同步行动"),
+    "content": FamilyText("links, promotion and copied posts", "链接、推销与雷同发言",
+                          "posted nothing", "没有发布内容"),
 }
 
 
