@@ -49,6 +49,7 @@ CODE_POINTS = 1_114_112  # Unicode code points: a character's code is below this
 SEEDS = tuple((69_621 + 10_007 * i * i + 48_611 * i, 7_777 + 31_337 * i)
               for i in range(BANDS * ROWS))
 RARE_CLIENT_SHARE = 0.01
+CLIENT_FEATURES = ("comment_client_count", "comment_rare_client_share")  # need comments.client
 
 LINK = r"https?://|www\."
 MENTION = r"(^|[^A-Za-z0-9._%+@-])@[\p{L}\p{N}_]"  # not an e-mail address
