@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import ibis
 
-from fanaudit.features.families.common import coefficient_of_variation, entropy_bits, epoch, share
+from fanaudit.features.families.common import (SUM_DIGITS, coefficient_of_variation, entropy_bits,
+                                               epoch, share)
 from fanaudit.features.feature import Feature
 from fanaudit.features.tables import Tables
 
@@ -91,7 +92,7 @@ def text_features(per_text: ibis.Table) -> ibis.Table:
         comment_distinct_ratio=share(agg.texts, agg.comment_count),
         comment_copied_share=share(agg.copied.fill_null(0), agg.comment_count),
         comment_stock_share=share(agg.stock.fill_null(0), agg.comment_count),
-        comment_copy_breadth_log2=share(agg.breadth, agg.unstocked),
+        comment_copy_breadth_log2=share(agg.breadth.round(SUM_DIGITS), agg.unstocked),
     )
     entropy = entropy_bits(per_text, "account_id", "n")
     return features.join(entropy.rename(comment_text_entropy_bits="entropy"), "account_id")

@@ -14,6 +14,7 @@ DAY_SECONDS = 86_400
 WEEK_SECONDS = 7 * DAY_SECONDS
 CHINA_OFFSET_SECONDS = 8 * 3_600
 HASH_MODULUS = 2_147_483_647  # 2**31 - 1, a prime
+SUM_DIGITS = 9  # decimals kept of float sums, whose last bits depend on the summation order
 
 
 def epoch(ts: ibis.TimestampValue) -> ibis.IntegerValue:
@@ -48,7 +49,10 @@ def entropy_bits(counts: ibis.Table, key: str, count: str) -> ibis.Table:
     totals = counts.group_by(key).aggregate(_total=counts[count].sum())
     with_total = counts.join(totals, key)
     p = with_total[count].cast("float64") / with_total._total.cast("float64")
-    return with_total.group_by(key).aggregate(entropy=(-(p * p.log2())).sum())
+    # rounded: a parallel float sum differs in the last bits from run to run, and LightGBM's
+    # bins would turn that into a different model (a sum within 1e-15 of a rounding boundary
+    # can still round either way: about one value in a million)
+    return with_total.group_by(key).aggregate(entropy=(-(p * p.log2())).sum().round(SUM_DIGITS))
 
 
 def coefficient_of_variation(values: ibis.NumericValue, minimum: int = 2) -> ibis.FloatingValue:
