@@ -140,7 +140,9 @@ def main() -> None:
     notes = dict.fromkeys(note for run in runs for note in run.result.notes)
     for note in notes:
         print(f"- {note}")
-    print(f"\n{args.folds} folds, seed {args.seed}, {time.perf_counter() - began:.0f} s")
+    weibo = (f" (weibo-spam: {ADAPTERS['weibo-spam'].protocol.folds}, its source's protocol)"
+             if "weibo-spam" in sets else "")
+    print(f"\n{args.folds} folds{weibo}, seed {args.seed}, {time.perf_counter() - began:.0f} s")
 
 
 if __name__ == "__main__":

@@ -6,15 +6,16 @@ devices or follow bursts, as `fanaudit train` groups them): every group stays on
 of each split, so a purchase batch is never half trained on and half tested. Sets without
 such links (profiles only, or posts only as on Weibo) get plain stratified folds. Posting
 the same text is not a link: platforms' own notices ("this post was deleted") and
-templated giveaway posts would chain most accounts of a set into one group. The majority class is downsampled to the minority's size with a
-fixed seed where the set's paper balanced its classes (cresci-2015). Each outer fold gets a model built as `fanaudit train` builds one,
-from its training folds only: inner stratified folds give out-of-fold raw scores, which
-choose the calibration and the `bot` threshold (false-positive rate on humans at most the
-target, never below `min_bot_probability`), then a booster is fitted on all the training
-folds. So the false-positive rate on
-humans at the `bot` threshold is measured on accounts that chose neither the model nor the
-threshold. Transfer: the same model built on one whole folder, scored on another, with
-accounts of the test folder that are also in the training folder left out.
+templated giveaway posts would chain most accounts of a set into one group. The majority
+class is downsampled to the minority's size with a fixed seed where the set's paper
+balanced its classes (cresci-2015). Each outer fold gets a model built as `fanaudit train`
+builds one, from its training folds only: inner stratified folds give out-of-fold raw
+scores, which choose the calibration and the `bot` threshold (false-positive rate on
+humans at most the target, never below `min_bot_probability`), then a booster is fitted on
+all the training folds. So the false-positive rate on humans at the `bot` threshold is
+measured on accounts that chose neither the model nor the threshold. Transfer: the same
+model built on one whole folder, scored on another, with accounts of the test folder that
+are also in the training folder left out.
 
 Metrics, pooled over the held-out accounts: ROC-AUC, and accuracy, F1, MCC, recall and
 false-positive rate on humans at the `bot` threshold and at probability 0.5 (the papers'
@@ -257,9 +258,9 @@ def cross_validate(labelled: LabelledSet, config: ProtocolConfig,
     mode = (f"{config.folds}-fold {'grouped ' if data.groups is not None else ''}CV"
             + (", balanced" if notes else ""))
     if data.groups is not None:
-        notes += (f"{len(y) - len(np.unique(data.groups)):,} accounts share a group with another "
-                  "(shared addresses, devices or follow bursts) and were kept on one side of "
-                  "every split",)
+        notes += ((f"{len(y) - len(np.unique(data.groups)):,} accounts share a group with "
+                   "another (shared addresses, devices or follow bursts) and were kept on one "
+                   "side of every split"),)
     result = scored_result(data, mode, p, bot_threshold, thresholds, labelled.published, notes)
     if data.documents is None:
         return result

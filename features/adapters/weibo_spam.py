@@ -16,12 +16,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-
-from fanaudit.features.adapters.base import (Adapter, Mapped, Protocol, PublishedResult, counts,
-                                             first_bad, source_error, texts, timestamps)
+from fanaudit.features.adapters.base import (
+    Adapter,
+    Mapped,
+    Protocol,
+    PublishedResult,
+    counts,
+    first_bad,
+    source_error,
+    texts,
+    timestamps,
+)
 
 TS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-FILES = {"accounts": ("account_id", "nickname", "followers_count", "following_count", "posts_count"),
+FILES = {"accounts": ("account_id", "nickname", "followers_count", "following_count",
+                     "posts_count"),
          "comments": ("account_id", "room_id", "ts", "text", "client"),
          "engagements": ("account_id", "room_id", "ts", "kind"),
          "labels": ("account_id", "label")}
@@ -43,14 +52,15 @@ def read_file(src: Path, name: str) -> tuple[pd.DataFrame, Path, pd.Series]:
     return frame, path, rows
 
 
-def events(frame: pd.DataFrame, path: Path, rows: pd.Series, columns: tuple[str, ...]) -> pd.DataFrame:
+def events(frame: pd.DataFrame, path: Path, rows: pd.Series,
+           columns: tuple[str, ...]) -> pd.DataFrame:
     out = pd.DataFrame({c: frame[c].str.strip() for c in ("account_id", "room_id")})
     out["ts"] = timestamps(frame, "ts", path, rows, TS_FORMAT)
     missing = first_bad(out["ts"].isna())
     if missing is not None:
         raise source_error(path, missing + 1, "ts", "is empty")
     for column in columns:
-        out[column] = texts(frame, column) if column in ("client",) else frame[column]
+        out[column] = texts(frame, column) if column == "client" else frame[column]
     return out
 
 
@@ -65,7 +75,8 @@ def read(src: Path) -> Mapped:
     frame, path, rows = read_file(src, "labels")
     bad = first_bad(~frame["label"].isin(list(LABELS)))
     if bad is not None:
-        raise source_error(path, bad + 1, "label", f"{frame['label'].iloc[bad]!r} is not bot or human")
+        raise source_error(path, bad + 1, "label",
+                           f"{frame['label'].iloc[bad]!r} is not bot or human")
     labels = pd.DataFrame({"account_id": frame["account_id"].str.strip(), "label": frame["label"],
                            "bot_kind": frame["label"].map({"bot": "spammer"}),
                            "archetype": frame["label"].map(LABELS)})
@@ -78,9 +89,10 @@ def read(src: Path) -> Mapped:
     if bad is not None:
         raise source_error(path, bad + 1, "kind", f"{engagements['kind'].iloc[bad]!r} where only "
                            "'share' (a bare repost) is expected")
-    notes = (f"{len(comments):,} posts with their posting client and {len(engagements):,} bare "
-             "reposts kept as comments and share engagements",)
-    return Mapped(accounts, labels, notes, events={"comments": comments, "engagements": engagements})
+    notes = ((f"{len(comments):,} posts with their posting client and {len(engagements):,} "
+              "bare reposts kept as comments and share engagements"),)
+    return Mapped(accounts, labels, notes,
+                  events={"comments": comments, "engagements": engagements})
 
 
 ADAPTER = Adapter(

@@ -34,7 +34,6 @@ General signals of scripted or promotional posting, on any platform and in any l
 from __future__ import annotations
 
 import ibis
-
 from fanaudit.features.families.comments import is_stock
 from fanaudit.features.families.common import HASH_MODULUS, epoch, share
 from fanaudit.features.feature import Feature
@@ -97,7 +96,8 @@ FEATURES = (
             "发言平均长度超过本数据中{value}的账号"),
     Feature("comment_last_pct", FAMILY,
             "Percentile (0-1) of the time of its last comment among the dataset's accounts.",
-            "share", "either", "its last post came later than those of {value} of the accounts here",
+            "share", "either",
+            "its last post came later than those of {value} of the accounts here",
             "最后一次发言晚于本数据中{value}的账号"),
     Feature("repost_share", FAMILY,
             "Shares (reposts without words of its own) per comment or share it posted.",
