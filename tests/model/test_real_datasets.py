@@ -103,6 +103,6 @@ def test_weibo_evaluate_prints_fanaudit_and_the_text_baseline(tmp_path):
     assert "weibo-spam: 3-fold CV; 429 humans, 429 bots" in result.output
     assert "baseline 1: TF-IDF + logistic regression on the posts' words, same folds" in result.output
     assert "published 2: source project's 28 hand-made features" in result.output
-    auc = [float(line.split("│")[4]) for line in result.output.splitlines()
+    auc = [float(line.split("│")[5]) for line in result.output.splitlines()  # ROC-AUC column
            if line.startswith("│ p >= 0.5") or line.startswith("│ baseline 1")]
     assert len(auc) == 2 and auc[0] > 0.75 and auc[1] > 0.7  # both well above chance
