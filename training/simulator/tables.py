@@ -10,28 +10,20 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from fanaudit.features.contract import ARROW_TYPES, TABLES as CONTRACT
+
 from . import network, text
 from .chunk import ENGAGEMENT_KINDS, NOT_REFUNDED, Chunk
 
-TS = pa.timestamp("us", tz="UTC")
+TS = ARROW_TYPES["timestamp"]
+# The platform's own profile columns; the contract's other optional account columns are
+# for real-world sets (observed_at, listed_count...) and are not simulated.
+SIMULATED_ACCOUNT_COLUMNS = ("account_id", "created_at", "nickname", "has_avatar", "bio",
+                             "followers_count", "following_count", "posts_count")
+# Every table the simulator writes, typed by the contract (features/contract.py): one schema.
 SCHEMAS: dict[str, pa.Schema] = {
-    "accounts": pa.schema([("account_id", pa.string()), ("created_at", TS),
-                           ("nickname", pa.string()), ("has_avatar", pa.bool_()),
-                           ("bio", pa.string()), ("followers_count", pa.int64()),
-                           ("following_count", pa.int64()), ("posts_count", pa.int64())]),
-    "follows": pa.schema([("follower_id", pa.string()), ("followee_id", pa.string()),
-                          ("ts", TS), ("action", pa.string())]),
-    "logins": pa.schema([("account_id", pa.string()), ("ts", TS), ("ip", pa.string()),
-                         ("device_id", pa.string()), ("user_agent", pa.string())]),
-    "comments": pa.schema([("account_id", pa.string()), ("room_id", pa.string()),
-                           ("ts", TS), ("text", pa.string())]),
-    "engagements": pa.schema([("account_id", pa.string()), ("room_id", pa.string()),
-                              ("ts", TS), ("kind", pa.string()), ("amount", pa.float64())]),
-    "orders": pa.schema([("order_id", pa.string()), ("account_id", pa.string()),
-                         ("room_id", pa.string()), ("ts", TS), ("amount", pa.float64()),
-                         ("refunded_at", TS)]),
-    "labels": pa.schema([("account_id", pa.string()), ("label", pa.string()),
-                         ("bot_kind", pa.string()), ("archetype", pa.string())]),
+    name: CONTRACT[name].arrow_schema(SIMULATED_ACCOUNT_COLUMNS if name == "accounts" else None)
+    for name in ("accounts", "follows", "logins", "comments", "engagements", "orders", "labels")
 }
 TABLES = tuple(SCHEMAS)
 

@@ -1,7 +1,14 @@
-"""The demo job: the main path end to end on the embedded defaults.
+"""The demo job: the main path end to end on the embedded defaults (fanaudit.demo).
+
+It spans training and scoring, so it sits above both packages: scoring never imports the
+trainer.
 
 Simulate a platform, train and register a model in the local MLflow store, score the
 followers of the most-followed streamer and write their audit report.
+
+The demo is safe to run against a store that holds real models: it registers under its
+own model name (`DEMO_MODEL_NAME`), scores by explicit version, and moves the `champion`
+alias only in a store it created itself.
 """
 
 from __future__ import annotations
@@ -11,10 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fanaudit.models.jobs import report_streamer, score_folder
-from fanaudit.models.store import champion_uri
+from fanaudit.models.store import store_exists, use_tracking, version_uri
 from fanaudit.training.config import TrainConfig
 from fanaudit.training.jobs import train_from_folder
 from fanaudit.training.simulator import SimulationConfig, simulate
+
+
+DEMO_MODEL_NAME = "fanaudit-demo"
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,8 @@ class DemoResult:
     scores: Path
     report: Path
     tracking_uri: str
+    model_name: str = DEMO_MODEL_NAME
+    champion: bool = False  # whether the demo moved its model's champion alias
 
 
 def run_demo(out_dir: Path, *, scale: float = 0.5, seed: int = 7, tracking_uri: str | None = None,
@@ -37,9 +49,11 @@ def run_demo(out_dir: Path, *, scale: float = 0.5, seed: int = 7, tracking_uri: 
     say("simulating a platform")
     world = simulate(SimulationConfig(seed=seed, scale=scale), out_dir / "dataset")
     say("training")
-    run = train_from_folder(world.out_dir, TrainConfig(seed=seed), promote=True,
+    own_store = not store_exists(use_tracking(tracking_uri))  # created by this demo
+    run = train_from_folder(world.out_dir, TrainConfig(seed=seed, model_name=DEMO_MODEL_NAME),
+                            promote=own_store, first_is_champion=own_store,
                             tracking_uri=tracking_uri, progress=progress)
-    model_uri = f"models:/fanaudit/{run.version}"
+    model_uri = version_uri(run.version, DEMO_MODEL_NAME)
     streamer = world.streamers[0]
     say(f"scoring the followers of {streamer}")
     scores = score_folder(world.out_dir, out_dir / "scores.csv", model_uri=model_uri,
@@ -48,4 +62,4 @@ def run_demo(out_dir: Path, *, scale: float = 0.5, seed: int = 7, tracking_uri: 
     report = report_streamer(world.out_dir, streamer, out_dir / "report.html", model_uri=model_uri,
                              tracking_uri=tracking_uri)
     return DemoResult(world.out_dir, run.run_id, run.version, run.metrics, streamer, scores.scored,
-                      scores.out, report.out, run.tracking_uri)
+                      scores.out, report.out, run.tracking_uri, DEMO_MODEL_NAME, run.champion)
