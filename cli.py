@@ -555,7 +555,7 @@ def demo(
 
 @app.command("import")
 def import_(
-    name: Annotated[str, typer.Argument(help="cresci-2015, cresci-2017, instafake or social-honeypot.")],
+    name: Annotated[str, typer.Argument(help="cresci-2015, cresci-2017, instafake, social-honeypot or weibo-spam.")],
     src: Annotated[Path, typer.Argument(help="The set's folder, e.g. ../shared/datasets/cresci-2015.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Dataset folder to write.")],
 ) -> None:
@@ -587,8 +587,9 @@ def evaluate(
     """The papers' protocol: k-fold CV (or transfer) with accuracy, F1, MCC, ROC-AUC and the
     false-positive rate on humans at the bot threshold, next to the published numbers."""
     from fanaudit.training.config import TrainConfig
-    from fanaudit.training.paper_protocol import (METRIC_TITLES, ProtocolConfig, comparison_rows,
-                                         evaluate_folder, format_metric, threshold_span)
+    from fanaudit.training.paper_protocol import (BASELINE, METRIC_TITLES, ProtocolConfig,
+                                                  comparison_rows, evaluate_folder, format_metric,
+                                                  threshold_span)
 
     with clear_errors():
         config = ProtocolConfig(folds=folds, balanced=balanced, bot_kinds=tuple(bot_kind or ()),
@@ -601,12 +602,16 @@ def evaluate(
         if who == "published":
             sources.append(setting)
             setting = f"published {len(sources)}"
+        elif who == "baseline":
+            sources.append(setting)
+            setting = f"baseline {len(sources)}"
         table.add_row(setting, *(format_metric(m, values[m]) for m in METRIC_TITLES))
     out.print(table)
     out.print(f"bot threshold: {threshold_span(result)} (FPR on humans at most {target_fpr:.1%} "
               "on out-of-fold scores of the training accounts, and at least 0.5)")
     for number, source in enumerate(sources, start=1):
-        out.print(f"published {number}: {source}")
+        kind = "baseline" if source == BASELINE else "published"
+        out.print(f"{kind} {number}: {source}")
     for note in result.notes:
         out.print(f"note: {note}")
 

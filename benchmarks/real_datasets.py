@@ -1,7 +1,12 @@
-"""fanaudit on real accounts: the papers' protocol on the four public labelled sets, and
+"""fanaudit on real accounts: the papers' protocol on the public labelled sets, and
 cross-dataset transfer between the two sets of bought Twitter followers, as one table.
 
     python benchmarks/real_datasets.py [--datasets ../shared/datasets] [--folds 10] [--seed 42]
+                                       [--only weibo-spam ...]
+
+Weibo (posts with times, text and clients) is evaluated with its source project's protocol,
+5-fold cross-validation (grouped where accounts are linked), next to a TF-IDF + logistic
+regression on the posts' words run on the same folds.
 
 Each set is imported from where it lies into a temporary folder (never copied into the
 repository), read once, and evaluated with `training.paper_protocol`: stratified k-fold
@@ -17,7 +22,7 @@ import argparse
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -43,9 +48,12 @@ class Run:
     result: ProtocolResult
 
 
-def read_all(datasets: Path, work: Path, config: ProtocolConfig) -> dict[str, LabelledSet]:
+def read_all(datasets: Path, work: Path, config: ProtocolConfig,
+             only: tuple[str, ...] = ()) -> dict[str, LabelledSet]:
     sets = {}
     for name, adapter in ADAPTERS.items():
+        if only and name not in only:
+            continue
         print(f"… importing {name}", file=sys.stderr)
         import_set(name, datasets / adapter.folder, work / name)
         sets[name] = read_labelled_set(work / name, config)
@@ -58,17 +66,24 @@ def all_runs(sets: dict[str, LabelledSet], config: ProtocolConfig) -> list[Run]:
     def progress(message: str) -> None:
         print(f"… {message}", file=sys.stderr)
 
-    bought_2015 = keep_bot_kinds(sets["cresci-2015"], BOUGHT)
-    bought_2017 = keep_bot_kinds(sets["cresci-2017"], BOUGHT)
-    return [
-        Run("cresci-2015", cross_validate(sets["cresci-2015"], config, progress)),
-        Run("cresci-2017, all bots", cross_validate(sets["cresci-2017"], config, progress)),
-        Run("cresci-2017, bought followers", cross_validate(bought_2017, config, progress)),
-        Run("cresci-2017, bought followers", transfer(bought_2015, bought_2017, config, progress)),
-        Run("cresci-2015", transfer(bought_2017, bought_2015, config, progress)),
-        Run("instafake", cross_validate(sets["instafake"], config, progress)),
-        Run("social-honeypot", cross_validate(sets["social-honeypot"], config, progress)),
-    ]
+    runs = []
+    if "weibo-spam" in sets:
+        weibo = replace(config, folds=ADAPTERS["weibo-spam"].protocol.folds)
+        runs.append(Run("weibo-spam", cross_validate(sets["weibo-spam"], weibo, progress)))
+    if "cresci-2015" in sets:
+        runs.append(Run("cresci-2015", cross_validate(sets["cresci-2015"], config, progress)))
+    if "cresci-2017" in sets:
+        bought_2017 = keep_bot_kinds(sets["cresci-2017"], BOUGHT)
+        runs += [Run("cresci-2017, all bots", cross_validate(sets["cresci-2017"], config, progress)),
+                 Run("cresci-2017, bought followers", cross_validate(bought_2017, config, progress))]
+    if "cresci-2015" in sets and "cresci-2017" in sets:
+        bought_2015 = keep_bot_kinds(sets["cresci-2015"], BOUGHT)
+        runs += [Run("cresci-2017, bought followers", transfer(bought_2015, bought_2017, config, progress)),
+                 Run("cresci-2015", transfer(bought_2017, bought_2015, config, progress))]
+    for name in ("instafake", "social-honeypot"):
+        if name in sets:
+            runs.append(Run(name, cross_validate(sets[name], config, progress)))
+    return runs
 
 
 def markdown_table(runs: list[Run]) -> list[str]:
@@ -81,9 +96,11 @@ def markdown_table(runs: list[Run]) -> list[str]:
                 model = (f"fanaudit, bot threshold {threshold_span(r)}" if setting == "bot threshold"
                          else f"fanaudit, {setting.replace('>=', '≥')}")
                 counts = [f"{r.humans:,}", f"{r.bots:,}"]
+            elif who == "baseline":
+                model, counts = setting, [f"{r.humans:,}", f"{r.bots:,}"]
             else:
                 model, counts = f"published: {setting}", ["", ""]
-            protocol = r.mode if who == "fanaudit" else "as published"
+            protocol = r.mode if who != "published" else "as published"
             lines.append("| " + " | ".join([run.title, protocol, model, *counts,
                                             *(format_metric(m, values[m]) for m in METRIC_TITLES)]) + " |")
     return lines
@@ -113,11 +130,13 @@ def main() -> None:
     parser.add_argument("--datasets", type=Path, default=HERE.parent.parent / "shared" / "datasets")
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--only", nargs="+", default=(), choices=list(ADAPTERS),
+                        help="evaluate only these sets (transfer needs both cresci sets)")
     args = parser.parse_args()
     config = ProtocolConfig(folds=args.folds, train=TrainConfig(bootstrap=0, n_jobs=1, seed=args.seed))
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fanaudit-real-") as work:
-        sets = read_all(args.datasets, Path(work), config)
+        sets = read_all(args.datasets, Path(work), config, tuple(args.only))
         runs = all_runs(sets, config)
     print("\n".join(markdown_table(runs)))
     print()
@@ -125,7 +144,9 @@ def main() -> None:
     notes = dict.fromkeys(note for run in runs for note in run.result.notes)
     for note in notes:
         print(f"- {note}")
-    print(f"\n{args.folds} folds, seed {args.seed}, {time.perf_counter() - began:.0f} s")
+    weibo = (f" (weibo-spam: {ADAPTERS['weibo-spam'].protocol.folds}, its source's protocol)"
+             if "weibo-spam" in sets else "")
+    print(f"\n{args.folds} folds{weibo}, seed {args.seed}, {time.perf_counter() - began:.0f} s")
 
 
 if __name__ == "__main__":

@@ -122,6 +122,9 @@ COMMENTS = Table(
         Column("room_id", "id", required=True),
         Column("ts", "timestamp", required=True),
         Column("text", "text", required=True),
+        # Optional: the app or device the platform says the post was sent from (Weibo's
+        # "来自 iPhone 6", a tweet's source). Absent: the client features are missing.
+        Column("client", "string"),
     ),
 )
 

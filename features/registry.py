@@ -56,6 +56,8 @@ FAMILY_TEXT: dict[str, FamilyText] = {
     "orders": FamilyText("orders and refunds", "订单与退款", "placed no orders", "没有下单"),
     "lockstep": FamilyText("lockstep groups", "同步行动群组", "never acted in step with a group",
                            "没有与群组同步行动"),
+    "content": FamilyText("links, promotion and copied posts", "链接、推销与雷同发言",
+                          "posted nothing", "没有发布内容"),
 }
 
 
@@ -367,6 +369,33 @@ REASONS: dict[str, Reason] = {
         high=2, bot_high=("followed {value} accounts in the same minutes as one group of "
                           "accounts", "与同一群账号在同一时段关注了{value}个对象"),
         human=_human("follows on its own schedule", "按自己的时间关注")),
+    # links, promotion and copied posts (features.families.content)
+    "comment_link_share": Reason(
+        high=0.5, bot_high=("puts a link in {value} of its posts", "{value}的发言带有链接"),
+        human=_human("rarely posts links", "很少发链接")),
+    "comment_mention_share": _NO_REASON,
+    "comment_hashtag_share": _NO_REASON,
+    "comment_promo_share": Reason(
+        high=0.3, bot_high=("{value} of its posts use sales or giveaway words such as free, "
+                            "discount or add me on WeChat",
+                            "{value}的发言含有免费、优惠、加微信这类推销或抽奖用语"),
+        human=_human("rarely uses sales words", "很少用推销用语")),
+    "comment_self_near_dup_share": Reason(
+        high=0.5, bot_high=("{value} of its longer posts repeat its own other posts, word for "
+                            "word or nearly", "{value}的长发言与它自己的其他发言相同或几乎相同"),
+        human=_human("does not repeat its own posts", "不重复自己发过的内容")),
+    "comment_near_copy_share": Reason(
+        high=0.5, bot_high=("{value} of its longer posts are near copies of other accounts' "
+                            "posts", "{value}的长发言与其他账号的发言几乎相同"),
+        human=_human("its longer posts are its own", "长发言是自己写的")),
+    "comment_length_pct": _NO_REASON,
+    "comment_last_pct": _NO_REASON,
+    "repost_share": _NO_REASON,
+    "comment_client_count": _NO_REASON,
+    "comment_rare_client_share": Reason(
+        high=0.5, bot_high=("{value} of its posts come from apps that almost no other account "
+                            "here uses", "{value}的发言来自这里几乎没有其他账号使用的客户端"),
+        human=_human("posts from common apps", "用常见的客户端发布")),
 }
 
 

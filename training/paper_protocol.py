@@ -1,20 +1,30 @@
 """The papers' evaluation protocol on a labelled folder (an imported public set, or any
 dataset folder), reusing the training machinery, and cross-dataset transfer.
 
-Cross-validation: stratified k-fold (these sets have no groups), with the majority class
-downsampled to the minority's size with a fixed seed where the set's paper balanced its
-classes (cresci-2015). Each outer fold gets a model built as `fanaudit train` builds one,
-from its training folds only: inner stratified folds give out-of-fold raw scores, which
-choose the calibration and the `bot` threshold (false-positive rate on humans at most the
-target, never below `min_bot_probability`), then a booster is fitted on all the training
-folds. So the false-positive rate on
-humans at the `bot` threshold is measured on accounts that chose neither the model nor the
-threshold. Transfer: the same model built on one whole folder, scored on another, with
-accounts of the test folder that are also in the training folder left out.
+Cross-validation: stratified k-fold, grouped when accounts are linked (shared addresses,
+devices or follow bursts, as `fanaudit train` groups them): every group stays on one side
+of each split, so a purchase batch is never half trained on and half tested. Sets without
+such links (profiles only, or posts only as on Weibo) get plain stratified folds. Posting
+the same text is not a link: platforms' own notices ("this post was deleted") and
+templated giveaway posts would chain most accounts of a set into one group. The majority
+class is downsampled to the minority's size with a fixed seed where the set's paper
+balanced its classes (cresci-2015). Each outer fold gets a model built as `fanaudit train`
+builds one, from its training folds only: inner stratified folds give out-of-fold raw
+scores, which choose the calibration and the `bot` threshold (false-positive rate on
+humans at most the target, never below `min_bot_probability`), then a booster is fitted on
+all the training folds. So the false-positive rate on humans at the `bot` threshold is
+measured on accounts that chose neither the model nor the threshold. Transfer: the same
+model built on one whole folder, scored on another, with accounts of the test folder that
+are also in the training folder left out.
 
 Metrics, pooled over the held-out accounts: ROC-AUC, and accuracy, F1, MCC, recall and
 false-positive rate on humans at the `bot` threshold and at probability 0.5 (the papers'
 classifiers decide at 0.5).
+
+Where the accounts post text, a baseline runs on the same folds: TF-IDF of each account's
+posts (character unigrams and bigrams, which are the words of Chinese and cover any
+language without a tokeniser) and a logistic regression, scikit-learn's defaults
+otherwise. It shows what the words alone say, against fanaudit's behaviour features.
 """
 
 from __future__ import annotations
@@ -26,11 +36,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score, matthews_corrcoef, roc_auc_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from fanaudit.features.adapters.base import PublishedResult
 from fanaudit.features.adapters.registry import imported_adapter
-from fanaudit.features.loading import staged_dataset
+from fanaudit.features.loading import StagedDataset, duckdb_connection, staged_dataset
 from fanaudit.features.registry import FEATURE_NAMES
 from fanaudit.models.artifact import FanauditModel
 from fanaudit.training.config import TrainConfig
@@ -62,6 +74,8 @@ class LabelledSet:
     labels: pd.DataFrame  # account_id, label, bot_kind, archetype
     balanced: bool  # the set's paper balanced its classes
     published: tuple[PublishedResult, ...]
+    groups: np.ndarray | None = None  # linked accounts share a number (None: none linked)
+    documents: pd.Series | None = None  # each account's posts as one text (None: no posts)
 
     @property
     def y(self) -> np.ndarray:
@@ -69,7 +83,10 @@ class LabelledSet:
 
     def subset(self, keep: np.ndarray) -> "LabelledSet":
         return replace(self, features=self.features[keep].reset_index(drop=True),
-                       labels=self.labels[keep].reset_index(drop=True))
+                       labels=self.labels[keep].reset_index(drop=True),
+                       groups=None if self.groups is None else self.groups[keep],
+                       documents=None if self.documents is None
+                       else self.documents[keep].reset_index(drop=True))
 
 
 @dataclass(frozen=True)
@@ -95,6 +112,7 @@ class ProtocolResult:
     bot_thresholds: tuple[float, ...]  # one per model
     published: tuple[PublishedResult, ...]
     notes: tuple[str, ...]
+    baseline_roc_auc: float | None = None  # TF-IDF + logistic regression on the same folds
 
 
 # --------------------------------------------------------------------------- data
@@ -105,10 +123,24 @@ def read_labelled_set(folder: Path, config: ProtocolConfig, progress: Progress |
     adapter = imported_adapter(folder)
     with staged_dataset(Path(folder), progress=progress) as staged:
         data = load_training_data(staged, config.train, progress)
+        documents = account_documents(staged, data.labels["account_id"])
+    linked = len(np.unique(data.groups)) < len(data.groups)
     labelled = LabelledSet(adapter.name if adapter else Path(folder).name, data.features, data.labels,
                            adapter.protocol.balanced if adapter else False,
-                           adapter.published if adapter else ())
+                           adapter.published if adapter else (),
+                           data.groups if linked else None, documents)
     return keep_bot_kinds(labelled, config.bot_kinds)
+
+
+def account_documents(staged: StagedDataset, account_ids: pd.Series) -> pd.Series | None:
+    """Each account's comments joined into one text, in time order ("" without comments)."""
+    if not staged.has("comments"):
+        return None
+    docs = duckdb_connection().sql(
+        "SELECT account_id, string_agg(text, ' ' ORDER BY ts, text) AS doc "
+        f"FROM read_parquet('{staged.parquet_glob('comments')}') GROUP BY 1").df()
+    docs = docs.set_index(docs["account_id"].astype(str))["doc"]
+    return docs.reindex(account_ids.astype(str)).fillna("").reset_index(drop=True)
 
 
 def keep_bot_kinds(labelled: LabelledSet, kinds: tuple[str, ...]) -> LabelledSet:
@@ -184,22 +216,58 @@ def scored_result(labelled: LabelledSet, mode: str, p: np.ndarray, bot_threshold
                           operating_point(p >= PAPER_DECISION, y), tuple(thresholds), published, notes)
 
 
+def outer_folds(data: LabelledSet, config: ProtocolConfig) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (train, held-out) rows of each outer fold: stratified, and grouped when accounts
+    are linked."""
+    y, seed = data.y, config.train.seed
+    if data.groups is None:
+        outer = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=seed)
+        return list(outer.split(np.zeros(len(y)), y))
+    outer = StratifiedGroupKFold(n_splits=config.folds, shuffle=True, random_state=seed)
+    return list(outer.split(np.zeros(len(y)), y, data.groups))
+
+
+def text_baseline(documents: pd.Series, y: np.ndarray,
+                  folds: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Held-out probabilities of TF-IDF (character 1-2-grams) + logistic regression."""
+    p = np.empty(len(y))
+    for train, held in folds:
+        vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 2), min_df=2,
+                                     sublinear_tf=True)
+        words = vectoriser.fit_transform(documents.iloc[train])
+        model = LogisticRegression(max_iter=2000).fit(words, y[train])
+        p[held] = model.predict_proba(vectoriser.transform(documents.iloc[held]))[:, 1]
+    return p
+
+
 def cross_validate(labelled: LabelledSet, config: ProtocolConfig,
                    progress: Progress | None = None) -> ProtocolResult:
-    """Stratified k-fold on one set; every account scored once by a model that never saw it."""
+    """Stratified (grouped) k-fold on one set; every account scored once by a model that
+    never saw it or its group; the text baseline on the same folds where there are posts."""
     data, notes = as_evaluated(labelled, config)
     y = data.y
-    outer = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.train.seed)
+    folds = outer_folds(data, config)
     p, bot_threshold, thresholds = np.empty(len(y)), np.empty(len(y)), []
-    for number, (train, held) in enumerate(outer.split(np.zeros(len(y)), y)):
+    for number, (train, held) in enumerate(folds):
         if progress:
             progress(f"{data.name}: fold {number + 1} of {config.folds}")
         model = build_model(data.features.iloc[train], y[train], config)
         p[held] = model.predict_proba(data.features.iloc[held])
         bot_threshold[held] = model.thresholds.bot
         thresholds.append(model.thresholds.bot)
-    mode = f"{config.folds}-fold CV" + (", balanced" if notes else "")
-    return scored_result(data, mode, p, bot_threshold, thresholds, labelled.published, notes)
+    mode = (f"{config.folds}-fold {'grouped ' if data.groups is not None else ''}CV"
+            + (", balanced" if notes else ""))
+    if data.groups is not None:
+        notes += ((f"{len(y) - len(np.unique(data.groups)):,} accounts share a group with "
+                   "another (shared addresses, devices or follow bursts) and were kept on one "
+                   "side of every split"),)
+    result = scored_result(data, mode, p, bot_threshold, thresholds, labelled.published, notes)
+    if data.documents is None:
+        return result
+    if progress:
+        progress(f"{data.name}: TF-IDF + logistic regression on the same folds")
+    baseline = text_baseline(data.documents, y, folds)
+    return replace(result, baseline_roc_auc=float(roc_auc_score(y, baseline)))
 
 
 def transfer(train_set: LabelledSet, test_set: LabelledSet, config: ProtocolConfig,
@@ -235,6 +303,7 @@ def evaluate_folder(data_dir: Path, config: ProtocolConfig, *, train_on: Path | 
 
 # --------------------------------------------------------------------------- reporting
 
+BASELINE = "TF-IDF + logistic regression on the posts' words, same folds"
 METRIC_TITLES = {"accuracy": "accuracy", "f1": "F1", "mcc": "MCC", "roc_auc": "ROC-AUC",
                  "fpr_humans": "FPR humans", "recall": "recall"}
 
@@ -260,6 +329,10 @@ def comparison_rows(result: ProtocolResult) -> list[tuple[str, str, dict[str, fl
         rows.append(("fanaudit", setting, {"accuracy": point.accuracy, "f1": point.f1, "mcc": point.mcc,
                                            "roc_auc": result.roc_auc, "fpr_humans": point.fpr_humans,
                                            "recall": point.recall}))
+    if result.baseline_roc_auc is not None:
+        rows.append(("baseline", BASELINE, {"accuracy": None, "f1": None, "mcc": None,
+                                            "roc_auc": result.baseline_roc_auc,
+                                            "fpr_humans": None, "recall": None}))
     for published in result.published:
         rows.append(("published", published.source,
                      {"accuracy": published.accuracy, "f1": published.f1, "mcc": published.mcc,

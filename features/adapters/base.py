@@ -1,6 +1,6 @@
 """What an adapter is: one public labelled set of real accounts, read from its published
-files and mapped onto the dataset contract (an `accounts` table and a `labels` table, no
-event tables), with where it came from, its terms, its paper's evaluation protocol and the
+files and mapped onto the dataset contract (an `accounts` table, a `labels` table and, for
+sets that publish them, event tables), with where it came from, its terms, its paper's evaluation protocol and the
 results published on it.
 
 Parsing helpers here fail loudly with the file, the row (data rows from 1, the header is
@@ -10,7 +10,7 @@ not a row) and the column of the first bad value, never by guessing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -53,11 +53,13 @@ class Protocol:
 
 @dataclass(frozen=True)
 class Mapped:
-    """A set mapped onto the contract; `notes` says what was dropped or repaired, and why."""
+    """A set mapped onto the contract; `notes` says what was dropped or repaired, and why.
+    `events` holds the event tables of sets that publish them (table name -> frame)."""
 
     accounts: pd.DataFrame
     labels: pd.DataFrame
     notes: tuple[str, ...] = ()
+    events: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fanaudit.cli import app
-from fanaudit.features.adapters import cresci2015, cresci2017, instafake, social_honeypot
+from fanaudit.features.adapters import cresci2015, cresci2017, instafake, social_honeypot, weibo_spam
 from fanaudit.features.adapters.base import SourceError
 from fanaudit.features.adapters.registry import ADAPTERS, IMPORT_INFO, import_set, imported_adapter
 from fanaudit.features.loading import staged_dataset
@@ -105,6 +105,34 @@ def test_social_honeypot_parses_dates_and_drops_ambiguous_ids():
             human.bio_chars) == (510, 350, 3265, 10, 34)
     assert label.label == "human"
     assert row(mapped, "6301")[1].bot_kind == "content_polluter"
+
+
+def test_weibo_spam_keeps_posts_clients_and_reposts():
+    mapped = weibo_spam.read(source("weibo-spam"))
+    assert (len(mapped.accounts), len(mapped.events["comments"]), len(mapped.events["engagements"])) \
+        == (858, 36465, 22)
+    account, label = row(mapped, "1005383941")  # first row of accounts.csv.gz
+    assert (account.nickname, account.followers_count, account.following_count,
+            account.posts_count) == ("彩铃免费了", 65, 493, 48)
+    assert (label.label, label.bot_kind, label.archetype) == ("bot", "spammer", "spammer")
+    assert row(mapped, "1022212724")[1].archetype == "ordinary"
+    first = mapped.events["comments"].iloc[0]
+    assert first.ts == pd.Timestamp("2015-08-10 08:22:29", tz=UTC)
+    assert first.text.startswith("对@张思莱医师 说：") and first.client == "微博 weibo.com"
+    assert mapped.events["comments"]["client"].isna().sum() == 3960  # no client published
+    share = mapped.events["engagements"].iloc[0]
+    assert (share.account_id, share.kind) == ("1601094207", "share")
+
+
+def test_weibo_spam_bad_time_is_reported_with_file_row_and_column(tmp_path):
+    for name in ("accounts", "labels", "comments", "engagements"):
+        frame = pd.read_csv(source("weibo-spam") / f"{name}.csv.gz", dtype=str, nrows=3)
+        if name == "comments":
+            frame.loc[1, "ts"] = "10 August 2015"
+        frame.to_csv(tmp_path / f"{name}.csv.gz", index=False)
+    with pytest.raises(SourceError, match=r"comments.csv.gz, row 2, column 'ts': '10 August 2015' "
+                                          r"is not a timestamp"):
+        weibo_spam.read(tmp_path)
 
 
 @pytest.mark.parametrize("name", list(ADAPTERS))

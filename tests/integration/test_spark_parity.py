@@ -26,12 +26,16 @@ def staged(small_world):
 
 
 def test_features_are_the_same_on_duckdb_and_spark(staged):
+    from fanaudit.features.families.content import CLIENT_FEATURES
     from fanaudit.features.pipeline import compute_features
 
     on_duckdb = compute_features(staged)
     on_spark = compute_features(staged, engine="spark")
     assert len(on_duckdb) == staged.accounts
-    assert on_duckdb.iloc[:, 1:].notna().any().all(), "every feature has values somewhere"
+    # the simulated world publishes no posting client (an optional column): those features are
+    # missing on both engines here and compared on the unit tests' world, which has clients
+    values = on_duckdb.iloc[:, 1:].drop(columns=list(CLIENT_FEATURES))
+    assert values.notna().any().all(), "every feature has values somewhere"
     pd.testing.assert_frame_equal(on_duckdb, on_spark, check_exact=False, rtol=1e-9, atol=0)
 
 

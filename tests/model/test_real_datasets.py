@@ -74,3 +74,35 @@ def test_evaluate_prints_metrics_next_to_the_published_ones(folders):
     assert "published 1: Cresci 2015 random forest, profile features (Class A)" in result.output
     assert "bot threshold: 0." in result.output
     assert "0.987" in result.output and "FPR humans" in result.output
+
+
+def test_grouped_folds_keep_each_group_on_one_side():
+    import pandas as pd
+
+    from fanaudit.training.paper_protocol import LabelledSet, outer_folds
+
+    n = 40
+    groups = np.arange(n) // 4  # ten groups of four
+    labels = pd.DataFrame({"account_id": [f"a{i}" for i in range(n)],
+                           "label": np.where(groups % 2 == 0, "bot", "human")})
+    data = LabelledSet("toy", pd.DataFrame({"account_id": labels.account_id}), labels, False, (),
+                       groups=groups)
+    folds = outer_folds(data, ProtocolConfig(folds=5))
+    assert sorted(np.concatenate([held for _, held in folds]).tolist()) == list(range(n))
+    for train, held in folds:
+        assert not set(groups[train]) & set(groups[held])
+        assert set(data.y[held]) == {0, 1}
+
+
+def test_weibo_evaluate_prints_fanaudit_and_the_text_baseline(tmp_path):
+    folder = tmp_path / "weibo"
+    import_set("weibo-spam", DATASETS / ADAPTERS["weibo-spam"].folder, folder)
+    result = CliRunner().invoke(app, ["evaluate", "--data", str(folder), "--folds", "3"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    # posts only: no shared addresses, devices or follows link accounts, so the folds are plain
+    assert "weibo-spam: 3-fold CV; 429 humans, 429 bots" in result.output
+    assert "baseline 1: TF-IDF + logistic regression on the posts' words, same folds" in result.output
+    assert "published 2: source project's 28 hand-made features" in result.output
+    auc = [float(line.split("│")[5]) for line in result.output.splitlines()  # ROC-AUC column
+           if line.startswith("│ p >= 0.5") or line.startswith("│ baseline 1")]
+    assert len(auc) == 2 and auc[0] > 0.75 and auc[1] > 0.7  # both well above chance

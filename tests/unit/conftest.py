@@ -93,7 +93,8 @@ def random_world(seed: int, n_accounts: int = 24) -> dict[str, pd.DataFrame]:
     texts = np.array(["666", "主播好棒", "这个直播间的东西真的很不错大家快来看看", "hello there friend",
                       "😂😂"])
     comments = pd.DataFrame({"account_id": who, "room_id": rng.choice(rooms, len(who)), "ts": ts,
-                             "text": rng.choice(texts, len(who))})
+                             "text": rng.choice(texts, len(who)),
+                             "client": rng.choice(["iPhone", "Android", "web"], len(who))})
     who, ts = events(60)
     follows = pd.DataFrame({"follower_id": who, "followee_id": rng.choice(ids[6:11], len(who)),
                             "ts": ts, "action": rng.choice(["follow", "unfollow"], len(who),
