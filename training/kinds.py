@@ -37,9 +37,12 @@ def kind_params(config: TrainConfig, n_kinds: int) -> dict:
 
 def fit_kind_booster(X: np.ndarray, y: np.ndarray, n_kinds: int,
                      config: TrainConfig) -> lgb.Booster:
-    classifier = lgb.LGBMClassifier(**kind_params(config, n_kinds))
-    classifier.fit(pd.DataFrame(X, columns=list(FEATURE_NAMES)), y)
-    return classifier.booster_
+    # lightgbm.train, not LGBMClassifier: the wrapper re-encodes the classes it sees, so a
+    # fold whose training part lacks a kind would give one column fewer than there are kinds
+    params = kind_params(config, n_kinds)
+    rounds = params.pop("n_estimators")
+    data = lgb.Dataset(pd.DataFrame(X, columns=list(FEATURE_NAMES)), label=y)
+    return lgb.train(params, data, num_boost_round=rounds)
 
 
 def softmax(raw: np.ndarray, temperature: float) -> np.ndarray:

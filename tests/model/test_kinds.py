@@ -46,6 +46,20 @@ def test_kinds_are_learned_with_held_out_metrics():
     assert (p.argmax(axis=1) == np.array([0, 1] * 5)).all()
 
 
+def test_a_kind_held_out_in_one_fold_only_keeps_every_column():
+    # Four kinds; all 12 'drip_feed' bots sit in fold 0, so the model that scores fold 0
+    # never saw one (a small kind kept together by its validation group) but saw three.
+    X, labels, is_bot, folds = labelled(n=300, kinds=("bulk_fan", "comment_bot", "drip_feed",
+                                                      "click_farm"))
+    drip = np.flatnonzero(labels["bot_kind"].to_numpy() == "drip_feed")
+    labels.loc[drip[12:], "bot_kind"] = "bulk_fan"
+    folds[drip[:12]] = 0
+    outcome = fit_kind_model(X, labels, is_bot, folds, CONFIG)
+    assert outcome.model.kinds == ("bulk_fan", "click_farm", "comment_bot", "drip_feed")
+    assert outcome.model.predict(X[:4]).shape == (4, 4)
+    assert outcome.metadata["metrics"]["kind_held_out_accounts"] == 300
+
+
 def test_fewer_than_two_kinds_give_no_kind_model_and_say_why():
     X, labels, is_bot, folds = labelled(kinds=("bulk_fan",))
     outcome = fit_kind_model(X, labels, is_bot, folds, CONFIG)
