@@ -13,11 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fanaudit.errors import ReconcileError, UsageError
 from fanaudit.features.engine import Engine
-from fanaudit.features.io import (check_parquet_folder, output_format, publish_folder, unpublished_folder,
-                         write_frame_atomic)
-from fanaudit.features.loading import StagedDataset, staged_dataset
-from fanaudit.features.pipeline import ID, compute_features, feature_dataframe
+from fanaudit.features.io import (check_output, check_parquet_folder, publish_folder,
+                                  unpublished_folder, write_frame_atomic)
+from fanaudit.features.dataset import Dataset, DataSource, opened
+from fanaudit.features.loading import StagedDataset, dataset_inputs
+from fanaudit.features.privacy import home_state
+from fanaudit.features.pipeline import ID, feature_dataframe
 
 Progress = Callable[[str], None]
 
@@ -29,7 +32,7 @@ class FeatureSummary:
     features: int
 
 
-class FeatureCountError(RuntimeError):
+class FeatureCountError(ReconcileError):
     """The feature table does not hold exactly one row per account."""
 
 
@@ -41,14 +44,15 @@ def reconcile(accounts: int, rows: int, distinct: int) -> None:
         raise FeatureCountError(f"feature table has {distinct} accounts for {accounts} in the data")
 
 
-def write_features_on_duckdb(staged: StagedDataset, out: Path, progress: Progress | None) -> FeatureSummary:
-    frame = compute_features(staged, progress=progress)
-    reconcile(staged.accounts, len(frame), frame[ID].nunique())
+def write_features_on_duckdb(data: Dataset, out: Path, progress: Progress | None) -> FeatureSummary:
+    frame = data.features(progress)
+    reconcile(data.accounts, len(frame), frame[ID].nunique())
     write_frame_atomic(frame, out)
     return FeatureSummary(out, len(frame), frame.shape[1] - 1)
 
 
-def write_features_on_spark(staged: StagedDataset, out: Path, spark_master: str | None) -> FeatureSummary:
+def write_features_on_spark(staged: StagedDataset, out: Path,
+                            spark_master: str | None) -> FeatureSummary:
     """Spark computes the table and writes it under a temporary name beside `out`; it is read
     back and reconciled, and only then moved onto `out`."""
     from pyspark.sql import functions as F
@@ -68,18 +72,19 @@ def write_features_on_spark(staged: StagedDataset, out: Path, spark_master: str 
     return FeatureSummary(out, rows, len(features.columns) - 1)
 
 
-def write_features(data_dir: Path, out: Path, *, engine: Engine = "duckdb",
+def write_features(data_dir: DataSource, out: Path, *, engine: Engine = "duckdb",
                    spark_master: str | None = None, allow_unknown: bool = False,
                    progress: Progress | None = None) -> FeatureSummary:
-    """Validate and stage `data_dir`, compute its features and write them to `out`."""
+    """Validate and stage `data_dir` (or reuse a loaded `Dataset`), compute its features
+    and write them to `out`."""
     out = Path(out)
     if engine not in ("duckdb", "spark"):
-        raise ValueError(f"--engine must be duckdb or spark, not {engine!r}")
+        raise UsageError(f"engine must be duckdb or spark, not {engine!r}")
     if engine == "spark":
-        check_parquet_folder(out, "--engine spark")
-    else:
-        output_format(out)
-    with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
+        check_parquet_folder(out, "the Spark engine")
+    folder = data_dir.path if isinstance(data_dir, Dataset) else Path(data_dir)
+    check_output(out, [*dataset_inputs(folder), *home_state()], folder=engine == "spark")
+    with opened(data_dir, allow_unknown=allow_unknown, progress=progress) as data:
         if engine == "spark":
-            return write_features_on_spark(staged, out, spark_master)
-        return write_features_on_duckdb(staged, out, progress)
+            return write_features_on_spark(data.staged, out, spark_master)
+        return write_features_on_duckdb(data, out, progress)

@@ -21,9 +21,11 @@ import ipaddress
 import os
 import secrets
 import stat
-import tempfile
 from functools import lru_cache
 from pathlib import Path
+
+from fanaudit.errors import ConfigError
+from fanaudit.settings import current
 
 SECRET_ENV = "FANAUDIT_SECRET"
 HOME_ENV = "FANAUDIT_HOME"
@@ -34,34 +36,32 @@ MEMO_LIMIT = 200_000  # distinct values remembered before the memo starts afresh
 PERSONAL_COLUMNS = ("ip", "device_id")  # never echoed in messages, never staged raw
 
 
-class SecretError(ValueError):
+class SecretError(ConfigError):
     """The pseudonymisation secret is missing, too short or readable by others."""
 
 
 def fanaudit_home() -> Path:
     """fanaudit's home folder: the default MLflow store, the secret, caches."""
-    home = Path(os.environ.get(HOME_ENV) or Path.home() / ".fanaudit")
+    home = current().home
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     return home
 
 
-def create_secret_file(path: Path) -> None:
-    """Write a fresh random secret to `path` (0600) unless another process already has.
+STORE_ENTRIES = ("mlflow.db", "mlartifacts")  # the embedded model store (models.store)
 
-    The secret is written to a temporary file and hard-linked into place, so a concurrent
-    reader never sees a half-written secret and two first runs agree on one secret.
-    """
-    fd, tmp = tempfile.mkstemp(prefix=".secret.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        os.unlink(tmp)
+
+def home_state() -> list[Path]:
+    """What in fanaudit's home no output may replace: the secret and the embedded store."""
+    home = fanaudit_home()
+    return [home / SECRET_FILE, *(home / entry for entry in STORE_ENTRIES)]
+
+
+def create_secret_file(path: Path) -> None:
+    """Write a fresh random secret to `path` (0600) unless another process already has
+    (`features.io.create_file_once`: never half-written, two first runs agree on one)."""
+    from fanaudit.features.io import create_file_once
+
+    create_file_once(secrets.token_hex(32).encode("ascii"), path, private=True)
 
 
 def read_secret_file(path: Path) -> bytes:
@@ -79,7 +79,8 @@ def read_secret_file(path: Path) -> bytes:
 
 def load_or_create_secret() -> bytes:
     """The deployment's pseudonymisation key, from the environment or the home folder."""
-    from_env = os.environ.get(SECRET_ENV)
+    configured = current().secret
+    from_env = configured.get_secret_value() if configured is not None else None
     if from_env:
         if len(from_env) < MIN_SECRET_CHARS:
             raise SecretError(f"${SECRET_ENV} must hold at least {MIN_SECRET_CHARS} characters "

@@ -41,15 +41,30 @@ def explain(model: FanauditModel, frame: pd.DataFrame) -> Explanation:
     """SHAP contributions of every feature for every row of `frame`, in batches."""
     X = model.feature_matrix(frame)
     explainer = _explainer(model)
-    with warnings.catch_warnings():  # SHAP notes its LightGBM output format changed; handled below
-        warnings.filterwarnings("ignore", message="LightGBM binary classifier", category=UserWarning)
-        parts = [np.asarray(explainer.shap_values(X[start:start + EXPLAIN_BATCH], check_additivity=False))
-                 for start in range(0, len(X), EXPLAIN_BATCH)] or [np.empty((0, len(model.feature_names)))]
+    # SHAP notes its LightGBM output format changed; handled below
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="LightGBM binary classifier",
+                                category=UserWarning)
+        parts = [np.asarray(explainer.shap_values(X[start:start + EXPLAIN_BATCH],
+                                                  check_additivity=False))
+                 for start in range(0, len(X), EXPLAIN_BATCH)]
+    parts = parts or [np.empty((0, len(model.feature_names)))]
     values = np.vstack(parts)
     if values.ndim == 3:  # some SHAP versions return one slice per class
         values = values[..., -1]
     base = np.ravel(explainer.expected_value)[-1]
     return Explanation(values, float(base), model.feature_names)
+
+
+def as_shap(model: FanauditModel, frame: pd.DataFrame) -> shap.Explanation:
+    """The rows of `frame` explained as a `shap.Explanation` (raw log-odds units), so that
+    `shap.plots.waterfall(e[0])`, `shap.plots.beeswarm(e)` and the rest work on it."""
+    explanation = explain(model, frame)
+    rows = len(explanation.contributions)
+    return shap.Explanation(values=explanation.contributions,
+                            base_values=np.full(rows, explanation.base_value),
+                            data=model.feature_matrix(frame),
+                            feature_names=list(model.feature_names))
 
 
 def _missing(value: object) -> bool:
@@ -94,7 +109,8 @@ def top_contributions(contributions: np.ndarray, names: tuple[str, ...], towards
     return chosen
 
 
-def reasons_sentence(top: list[tuple[str, float]], values: dict[str, float], lang: Language = "en") -> str:
+def reasons_sentence(top: list[tuple[str, float]], values: dict[str, float | None],
+                     lang: Language = "en") -> str:
     """The chosen reasons as one line; each says which way it points by its own words."""
     separator = "；" if lang == "zh" else "; "
     said = (reason_for(name, values, shap, lang) for name, shap in top)

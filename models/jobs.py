@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,11 +14,14 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from fanaudit.errors import PathError
+
 from fanaudit.features.feature import Language
 from fanaudit.features.engine import Engine, connect
-from fanaudit.features.io import output_format, write_text_atomic
-from fanaudit.features.loading import staged_dataset
-from fanaudit.features.pipeline import ID, compute_features
+from fanaudit.features.io import check_output, write_text_atomic
+from fanaudit.features.dataset import Dataset, DataSource, opened
+from fanaudit.features.loading import dataset_inputs
+from fanaudit.features.pipeline import ID
 from fanaudit.features.tables import open_tables
 from fanaudit.models.audience import (current_followers, follow_events, follow_times,
                                       headline_share, peer_comparison, room_events)
@@ -30,7 +33,17 @@ from fanaudit.models.scoring import (OUTPUT_SCHEMA, ExplainWhich, RequestError, 
                             score_in_chunks, verdicts_of)
 from fanaudit.models.quantify import METHOD_NAMES, QuantificationUnavailable, ShareEstimate, estimate_bot_share
 from fanaudit.models.store import LoadedModel, load_model, use_tracking
+from fanaudit.features.privacy import home_state
 from fanaudit.features.registry import reason_for
+
+
+def model_inputs(model_uri: str | None) -> list[Path]:
+    """What a job reads of the model store: a model folder, and the secret and embedded
+    store in fanaudit's home; no output may replace them."""
+    reads = home_state()
+    if model_uri and Path(model_uri).exists():
+        reads.append(Path(model_uri))
+    return reads
 
 
 @dataclass(frozen=True)
@@ -77,36 +90,44 @@ def share_of(probability: np.ndarray, model) -> tuple[ShareEstimate | None, str 
         return None, str(exc)
 
 
-def score_folder(data_dir: Path, out: Path, *, model_uri: str | None = None,
+def score_folder(data_dir: DataSource, out: Path, *, model_uri: str | None = None,
                  streamer: str | None = None, accounts_file: Path | None = None,
                  skip_unknown: bool = False, explain_which: ExplainWhich = "flagged",
                  lang: Language = "en", tracking_uri: str | None = None,
                  allow_unknown: bool = False,
                  progress: Callable[[str], None] | None = None,
                  advance: Callable[[int, int], None] | None = None,
-                 engine: Engine = "duckdb", spark_master: str | None = None) -> ScoreSummary:
+                 engine: Engine = "duckdb", spark_master: str | None = None,
+                 allow_registry_mismatch: bool = False) -> ScoreSummary:
     """Score the requested accounts of `data_dir` chunk by chunk into `out`, atomically.
 
     The file appears only once every chunk is written and the accounts written reconcile
     with the accounts requested; any failure leaves `out` as it was. With engine="spark"
-    features and scores are computed on Spark and `out` is a Parquet folder.
+    features and scores are computed on Spark and `out` is a Parquet folder. `data_dir`
+    is a dataset folder or a loaded `Dataset` (reused, not staged again).
     """
     started = time.perf_counter()
-    output_format(Path(out))  # fail on a bad extension before any work
+    folder = data_dir.path if isinstance(data_dir, Dataset) else Path(data_dir)
+    reads = [*dataset_inputs(folder), *([accounts_file] if accounts_file else []),
+             *model_inputs(model_uri)]
+    check_output(Path(out), reads, folder=engine == "spark")  # before any work
     use_tracking(tracking_uri)
-    loaded = load_model(model_uri)
+    loaded = load_model(model_uri, allow_registry_mismatch=allow_registry_mismatch)
     if engine == "spark":
         return score_folder_on_spark(data_dir, out, loaded, started, spark_master=spark_master,
                                      allow_unknown=allow_unknown, progress=progress,
                                      streamer=streamer, accounts_file=accounts_file,
                                      skip_unknown=skip_unknown, which=explain_which, lang=lang)
-    with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
-        features = compute_features(staged, progress=progress)
+    with opened(data_dir, allow_unknown=allow_unknown, progress=progress) as data:
+        features = data.features(progress)
         all_ids = pd.Index(features[ID])
-        request = build_request(staged, all_ids, streamer=streamer,
+        request = build_request(data.staged, all_ids, streamer=streamer,
                                 accounts_file=accounts_file, skip_unknown=skip_unknown)
     rows = request_rows(all_ids, request)
-    ids, probabilities, verdicts, explained = [], [], Counter(), 0
+    ids: list[np.ndarray] = []
+    probabilities: list[np.ndarray] = []
+    verdicts: Counter[str] = Counter()
+    explained = 0
     with AtomicChunkWriter(Path(out), OUTPUT_SCHEMA) as writer:
         for chunk in iter_scored_chunks(features, loaded.model, loaded.version, rows=rows,
                                         which=explain_which, lang=lang):
@@ -126,20 +147,68 @@ def score_folder(data_dir: Path, out: Path, *, model_uri: str | None = None,
                         share, note)
 
 
-def score_folder_on_spark(data_dir: Path, out: Path, loaded: LoadedModel, started: float, *,
+def score_folder_on_spark(data_dir: DataSource, out: Path, loaded: LoadedModel, started: float, *,
                           spark_master: str | None, allow_unknown: bool,
                           progress: Callable[[str], None] | None, **request) -> ScoreSummary:
     """score_folder on Spark (models.spark_scoring): staged here, scored on the executors."""
     from fanaudit.models.spark_scoring import score_staged_on_spark
 
-    with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
-        done = score_staged_on_spark(staged, Path(out), loaded.model, loaded.version,
+    with opened(data_dir, allow_unknown=allow_unknown, progress=progress) as data:
+        done = score_staged_on_spark(data.staged, Path(out), loaded.model, loaded.version,
                                      spark_master=spark_master, **request)
     probability = pq.read_table(Path(out), columns=["bot_probability"]).column(0).to_numpy()
     share, note = share_of(probability, loaded.model)
     return ScoreSummary(Path(out), done.source, done.requested, done.duplicates, done.unknown,
                         done.written, done.written, done.explained, done.verdicts, loaded.uri,
                         loaded.version, time.perf_counter() - started, share, note)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Scored accounts in memory: `frame` has the score file's columns (account_id,
+    bot_probability, verdict, reasons, top_features, model_version), one row per account."""
+
+    frame: pd.DataFrame
+    source: str
+    requested: int
+    duplicates: int
+    unknown: tuple[str, ...]
+    explained: int
+    model_uri: str
+    model_version: str
+
+    @property
+    def verdicts(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in self.frame["verdict"].value_counts().items()}
+
+    def write(self, out: Path) -> Path:
+        """Write the scores (.csv or .parquet) atomically, as `fanaudit score` does."""
+        with AtomicChunkWriter(Path(out), OUTPUT_SCHEMA) as writer:
+            writer.write(self.frame)
+            writer.commit()
+        return Path(out)
+
+
+def score_accounts(data: DataSource, *, model_uri: str | None = None,
+                   streamer: str | None = None, account_ids: Iterable[str] | None = None,
+                   skip_unknown: bool = False, explain_which: ExplainWhich = "flagged",
+                   lang: Language = "en", tracking_uri: str | None = None,
+                   allow_unknown: bool = False,
+                   progress: Callable[[str], None] | None = None) -> Scores:
+    """Score accounts into memory: a streamer's followers, the given ids, or everyone."""
+    use_tracking(tracking_uri)
+    loaded = load_model(model_uri)
+    with opened(data, allow_unknown=allow_unknown, progress=progress) as dataset:
+        features = dataset.features(progress)
+        all_ids = pd.Index(features[ID])
+        request = build_request(dataset.staged, all_ids, streamer=streamer,
+                                account_ids=account_ids, skip_unknown=skip_unknown)
+    scored = score_in_chunks(features, loaded.model, loaded.version,
+                             rows=request_rows(all_ids, request), which=explain_which, lang=lang)
+    reconcile(request, pd.Index(scored["account_id"]))
+    explained = int(needs_reasons(scored["verdict"].to_numpy(), explain_which).sum())
+    return Scores(scored, request.source, len(request.account_ids) + len(request.unknown),
+                  request.duplicates, request.unknown, explained, loaded.uri, loaded.version)
 
 
 @dataclass(frozen=True)
@@ -179,20 +248,22 @@ def kind_line(model, row: pd.DataFrame, verdict: str, chosen: list[tuple[str, fl
         f"; strongest signal family: {family_title(family, lang)}" if family else "")
 
 
-def explain_account(data_dir: Path, account_id: str, *, model_uri: str | None = None,
+def explain_account(data_dir: DataSource, account_id: str, *, model_uri: str | None = None,
                     top: int = 5, lang: Language = "en", tracking_uri: str | None = None,
-                    allow_unknown: bool = False) -> tuple[AccountExplanation, LoadedModel, pd.DataFrame]:
+                    allow_unknown: bool = False, allow_registry_mismatch: bool = False,
+                    ) -> tuple[AccountExplanation, LoadedModel, pd.DataFrame]:
     """Verdict, probability and the top SHAP reasons of one account."""
     use_tracking(tracking_uri)
-    loaded = load_model(model_uri)
-    with staged_dataset(Path(data_dir), allow_unknown=allow_unknown) as staged:
-        features = compute_features(staged)
+    loaded = load_model(model_uri, allow_registry_mismatch=allow_registry_mismatch)
+    with opened(data_dir, allow_unknown=allow_unknown) as data:
+        features = data.features()
+        source = data.path
     row = features[features[ID] == str(account_id)]
     if row.empty:
-        raise RequestError(f"account {account_id!r} is not in {data_dir}")
+        raise RequestError(f"account {account_id!r} is not in {source}")
     model = loaded.model
     probability = float(model.predict_proba(row)[0])
-    verdict = str(model.thresholds.verdicts([probability])[0])
+    verdict = str(model.thresholds.verdicts(np.array([probability]))[0])
     explanation = explain(model, row)
     values = row.iloc[0].to_dict()
     chosen = top_contributions(explanation.contributions[0], model.feature_names, values=values,
@@ -229,21 +300,26 @@ class ReportResult:
     rooms: tuple[str, ...]
 
 
-def report_streamer(data_dir: Path, streamer: str, out: Path, *, model_uri: str | None = None,
+def report_streamer(data_dir: DataSource, streamer: str, out: Path, *, model_uri: str | None = None,
                     lang: Language = "en", tracking_uri: str | None = None,
-                    allow_unknown: bool = False,
+                    allow_unknown: bool = False, allow_registry_mismatch: bool = False,
                     progress: Callable[[str], None] | None = None) -> ReportResult:
     """Score a streamer's followers (and everyone active in its live room) and write the
     audience audit page to `out`, atomically."""
+    folder = data_dir.path if isinstance(data_dir, Dataset) else Path(data_dir)
+    check_output(Path(out), [*dataset_inputs(folder), *model_inputs(model_uri)],
+                 folder=True)  # HTML: any name, but never onto an input
+    if Path(out).is_dir():
+        raise PathError(Path(out), "is a directory; give the report a file name")
     use_tracking(tracking_uri)
-    loaded = load_model(model_uri)
-    with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
-        features = compute_features(staged, progress=progress)
+    loaded = load_model(model_uri, allow_registry_mismatch=allow_registry_mismatch)
+    with opened(data_dir, allow_unknown=allow_unknown, progress=progress) as data:
+        features = data.features(progress)
         all_ids = pd.Index(features[ID])
-        request = build_request(staged, all_ids, streamer=streamer)
+        request = build_request(data.staged, all_ids, streamer=streamer)
         if progress:
             progress("the live room")
-        tables = open_tables(connect("duckdb"), staged)
+        tables = open_tables(connect("duckdb"), data.staged)
         follows = follow_times(tables, streamer)
         events = room_events(tables, request.account_ids)
         timed = follow_events(tables, streamer)
@@ -270,6 +346,6 @@ def report_streamer(data_dir: Path, streamer: str, out: Path, *, model_uri: str 
                         model, loaded.version, follow_events=timed, event_verdicts=event_verdicts,
                         headline=own, peers=peers, data_span=span)
     write_text_atomic(render_report(facts, lang), Path(out))
-    judgements = Counter(b.judgement for b in facts.growth.bursts)
+    judgements: Counter[str] = Counter(b.judgement for b in facts.growth.bursts)
     return ReportResult(Path(out), len(scored), facts.quality.verdicts, loaded.version,
                         verdict_sentence(facts, lang), dict(judgements), events.rooms)

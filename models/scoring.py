@@ -3,7 +3,7 @@ verdict from the model's stored thresholds, and plain-language reasons where nee
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -11,10 +11,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from fanaudit.errors import DataError
 from fanaudit.features.feature import Language
-from fanaudit.features.loading import StagedDataset, duckdb_connection
+from fanaudit.features.loading import StagedDataset, duckdb_connection, read_id_column
 from fanaudit.features.pipeline import ID
 from fanaudit.models.artifact import FanauditModel
 from fanaudit.models.kinds import kind_columns
@@ -31,7 +31,7 @@ OUTPUT_SCHEMA = pa.schema([("account_id", pa.string()), ("bot_probability", pa.f
                            ("kind_scores", pa.string())])
 
 
-class RequestError(ValueError):
+class RequestError(DataError):
     """The requested accounts cannot be scored as asked (unknown ids, unknown streamer...)."""
 
 
@@ -46,22 +46,9 @@ class Request:
 
 
 def read_account_list(path: Path) -> pd.Series:
-    """The `account_id` column of a CSV or Parquet file, as strings."""
-    path = Path(path)
-    if not path.is_file():
-        raise RequestError(f"{path}: account list not found")
-    if path.suffix == ".parquet":
-        table = pq.read_table(path)
-        if "account_id" not in table.column_names:
-            raise RequestError(f"{path}: no 'account_id' column (columns: {table.column_names})")
-        return table.column("account_id").to_pandas().astype(str)
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    if "account_id" not in frame.columns:
-        raise RequestError(f"{path}: no 'account_id' column (columns: {list(frame.columns)})")
-    empty = frame.index[frame["account_id"].str.strip() == ""]
-    if len(empty):
-        raise RequestError(f"{path}, row {empty[0] + 1}, column 'account_id': empty id")
-    return frame["account_id"].str.strip()
+    """The `account_id` column of a CSV or Parquet file, by the tables' id rule
+    (`features.loading.read_id_column`)."""
+    return pd.Series(read_id_column(Path(path)), dtype=object)
 
 
 def followers_of(staged: StagedDataset, streamer: str) -> pd.Series:
@@ -69,7 +56,7 @@ def followers_of(staged: StagedDataset, streamer: str) -> pd.Series:
     if not staged.has("follows"):
         raise RequestError(f"{staged.source}: no follows table, so no followers of {streamer!r}")
     sql = f"""
-        SELECT follower_id FROM read_parquet('{staged.parquet_glob('follows')}')
+        SELECT follower_id FROM {staged.source_sql('follows')}
         WHERE followee_id = $streamer
         QUALIFY row_number() OVER (PARTITION BY follower_id ORDER BY ts DESC NULLS FIRST, _row DESC) = 1
             AND action = 'follow'
@@ -81,13 +68,20 @@ def followers_of(staged: StagedDataset, streamer: str) -> pd.Series:
 
 
 def build_request(staged: StagedDataset, all_ids: pd.Index, *, streamer: str | None = None,
-                  accounts_file: Path | None = None, skip_unknown: bool = False) -> Request:
-    if streamer is not None and accounts_file is not None:
-        raise RequestError("choose --followers-of or --accounts, not both")
+                  accounts_file: Path | None = None, skip_unknown: bool = False,
+                  account_ids: Iterable[str] | None = None) -> Request:
+    """The accounts to score: a streamer's followers, the ids in `accounts_file`, the ids
+    given as `account_ids`, or (none of them) every account."""
+    chosen = [c for c in (streamer, accounts_file, account_ids) if c is not None]
+    if len(chosen) > 1:
+        raise RequestError("score the followers of a streamer or a list of accounts, not both")
     if streamer is not None:
         wanted, source = followers_of(staged, streamer), f"followers of {streamer}"
     elif accounts_file is not None:
         wanted, source = read_account_list(accounts_file), str(accounts_file)
+    elif account_ids is not None:
+        wanted = pd.Series([str(i) for i in account_ids], dtype=object)
+        source = f"{len(wanted):,} given account id(s)"
     else:
         return Request(all_ids, "all accounts")
     unique = pd.Index(wanted.drop_duplicates())
@@ -95,7 +89,7 @@ def build_request(staged: StagedDataset, all_ids: pd.Index, *, streamer: str | N
     if len(unknown) and not skip_unknown:
         shown = ", ".join(map(repr, unknown[:10]))
         raise RequestError(f"{len(unknown)} requested account(s) are not in the dataset: {shown}"
-                           + (" ..." if len(unknown) > 10 else "") + " (use --skip-unknown to score the rest)")
+                           + (" ..." if len(unknown) > 10 else "") + " (skip unknown accounts to score the rest)")
     return Request(unique.difference(unknown, sort=False), source,
                    duplicates=len(wanted) - len(unique), unknown=tuple(unknown))
 
