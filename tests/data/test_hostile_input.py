@@ -216,9 +216,9 @@ def engagements_in_two_batches(bad_amounts: int) -> bytes:
     (the second batch when batches hold 100 rows) an account id that is not UTF-8."""
     ids = [b"a1"] * 100 + [b"a1\xff"]
     amounts = [f"bad{i}" if i < bad_amounts else "1" for i in range(101)]
-    return parquet_bytes(pa.table({"account_id": pa.array(ids, pa.binary()), "room_id": ["r1"] * 101,
-                                   "ts": ["2024-02-01T10:00:00Z"] * 101, "kind": ["gift"] * 101,
-                                   "amount": amounts}))
+    return parquet_bytes(pa.table({"account_id": pa.array(ids, pa.binary()),
+                                   "room_id": ["r1"] * 101, "ts": ["2024-02-01T10:00:00Z"] * 101,
+                                   "kind": ["gift"] * 101, "amount": amounts}))
 
 
 def test_reading_stops_once_50_problems_are_found(tmp_path, private_tmp, monkeypatch):
@@ -229,10 +229,10 @@ def test_reading_stops_once_50_problems_are_found(tmp_path, private_tmp, monkeyp
     monkeypatch.setattr(loading, "BATCH_ROWS", 100)
     said = {}
     for bad in (60, 10):
-        data = write_folder(tmp_path / f"data-{bad}", {"engagements.csv": None,
-                                                      "engagements.parquet": engagements_in_two_batches(bad)})
+        files = {"engagements.csv": None, "engagements.parquet": engagements_in_two_batches(bad)}
+        data = write_folder(tmp_path / f"data-{bad}", files)
         result = run_features(data, tmp_path / "f.csv")
-        assert result.exit_code == 2
+        assert result.exit_code == 3  # bad data
         said[bad] = one_line(result.output)
     assert "50 problem(s)" in said[60] and "not valid UTF-8" not in said[60]
     assert "row 101, column 'account_id': value is not valid UTF-8" in said[10]

@@ -36,7 +36,7 @@ def readme_row(dataset: str, protocol: str, model: str) -> dict[str, float]:
     for line in (PROJECT / "README.md").read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 11 and cells[:2] == [dataset, protocol] and cells[2].startswith(model):
-            return {name: as_number(value) for name, value in zip(README_COLUMNS, cells[5:])}
+            return {name: as_number(value) for name, value in zip(README_COLUMNS, cells[5:], strict=True)}
     raise AssertionError(f"README has no row {dataset!r} | {protocol!r} | {model!r}")
 
 
@@ -113,7 +113,7 @@ def printed_table(output: str) -> dict[str, dict[str, float | None]]:
         if line.startswith("│"):
             name, *cells = [c.strip() for c in line.strip("│").split("│")]
             rows[name] = {column: None if cell == "—" else as_number(cell)
-                          for column, cell in zip(columns, cells)}
+                          for column, cell in zip(columns, cells, strict=True)}
     return rows
 
 
@@ -122,8 +122,8 @@ def test_evaluate_prints_its_figures_next_to_the_published_ones(folders):
     result = CliRunner().invoke(app, ["evaluate", "--data", str(folders / "cresci-2015")])
     assert result.exit_code == 0, result.output + repr(result.exception)
     assert "cresci-2015: 10-fold CV, balanced; 1,337 humans, 1,337 bots" in result.output
-    assert re.search(r"(?m)^published 1: Cresci 2015 random forest, profile features \(Class A\)$",
-                     result.output)
+    assert re.search(r"(?m)^published 1: Cresci 2015 random forest, profile features "
+                     r"\(Class A\)$", result.output)
     assert re.search(r"(?m)^bot threshold: 0\.\d{3} \(FPR on humans at most 1\.0%", result.output)
     table = printed_table(result.output)
     assert table["published 1"]["accuracy"] == 0.987  # the paper's figure, printed beside ours
