@@ -1,9 +1,13 @@
 """Shared fixtures: an isolated fanaudit home for the whole session, a small simulated
-world and a model trained on it in a real (SQLite) MLflow store."""
+world and a model trained on it in a real (SQLite) MLflow store, and the one rule for test
+inputs that live outside the repository (`require_input`)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +15,62 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FANAUDIT_SHARED", PROJECT.parent / "shared"))
+DATASETS = SHARED / "datasets"
+CHROMIUM = Path("/usr/bin/chromium")
 FAST_TRAIN = {"n_estimators": 60, "n_folds": 3, "bootstrap": 30, "seed": 11}
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_input(present: bool, what: str) -> None:
+    """A test input from outside the repository (the shared datasets, Chromium, a CJK font,
+    Java) must be there. Without it the test is skipped on a developer's machine, but in CI
+    (CI=true), where .ci/run installs them all, it fails: a skip there would hide a test
+    that never ran."""
+    if present:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is missing (CI=true: missing test inputs fail, they are not "
+                    "skipped)", pytrace=False)
+    pytest.skip(f"{what} is missing")
+
+
+@pytest.fixture(scope="session")
+def shared_datasets() -> Path:
+    """../shared/datasets, the public labelled sets (override with FANAUDIT_SHARED)."""
+    require_input(DATASETS.is_dir(), f"{DATASETS} (the shared labelled sets)")
+    return DATASETS
+
+
+@pytest.fixture(scope="session")
+def spark_runtime() -> None:
+    """PySpark and a JVM for it."""
+    require_input(importlib.util.find_spec("pyspark") is not None, "pyspark")
+    require_input(shutil.which("java") is not None, "java (a JVM for Spark)")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    require_input(CHROMIUM.is_file(), f"{CHROMIUM} (apt-get install -y chromium)")
+    return CHROMIUM
+
+
+def installed_cjk_fonts() -> list[str]:
+    """Font files fontconfig knows for Chinese (`fc-list :lang=zh`)."""
+    if shutil.which("fc-list") is None:
+        return []
+    listed = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True,
+                            timeout=60)
+    return [line for line in listed.stdout.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def cjk_font() -> list[str]:
+    """The CJK fonts installed: a Chinese report without one shows boxes (page) or English
+    labels (charts)."""
+    fonts = installed_cjk_fonts()
+    require_input(bool(fonts), "a CJK font (fc-list :lang=zh; apt-get install -y "
+                               "fonts-wqy-microhei)")
+    return fonts
 
 
 # Fixtures that train a model or simulate a world large enough to take seconds: a test

@@ -201,13 +201,41 @@ def test_an_invalid_ip_is_never_repeated_in_the_error(tmp_path, private_tmp):
     assert secret_looking not in result.output
 
 
-def test_problems_are_capped_and_reading_stops(tmp_path, private_tmp):
+def test_problems_are_capped_at_50(tmp_path, private_tmp):
     rows = "".join(f"a1,r1,2024-02-01T10:00:00Z,gift,bad{i}\n" for i in range(5_000))
     data = write_folder(tmp_path / "data", {"engagements.csv": ENGAGEMENTS + rows})
     result = run_features(data, tmp_path / "f.csv")
     message = one_line(result.output)
     assert result.exit_code == 3
     assert "50 problem(s)" in message and "row 3, column 'amount'" in message
+    assert "row 53," not in message
+
+
+def engagements_in_two_batches(bad_amounts: int) -> bytes:
+    """101 engagement rows as Parquet: the first `bad_amounts` amounts unreadable, and row 101
+    (the second batch when batches hold 100 rows) an account id that is not UTF-8."""
+    ids = [b"a1"] * 100 + [b"a1\xff"]
+    amounts = [f"bad{i}" if i < bad_amounts else "1" for i in range(101)]
+    return parquet_bytes(pa.table({"account_id": pa.array(ids, pa.binary()),
+                                   "room_id": ["r1"] * 101, "ts": ["2024-02-01T10:00:00Z"] * 101,
+                                   "kind": ["gift"] * 101, "amount": amounts}))
+
+
+def test_reading_stops_once_50_problems_are_found(tmp_path, private_tmp, monkeypatch):
+    """With 60 problems in the first batch the second is never read (its bad bytes go
+    unreported); with 10 it is read, and its bad bytes reported."""
+    import fanaudit.features.loading as loading
+
+    monkeypatch.setattr(loading, "BATCH_ROWS", 100)
+    said = {}
+    for bad in (60, 10):
+        files = {"engagements.csv": None, "engagements.parquet": engagements_in_two_batches(bad)}
+        data = write_folder(tmp_path / f"data-{bad}", files)
+        result = run_features(data, tmp_path / "f.csv")
+        assert result.exit_code == 3  # bad data
+        said[bad] = one_line(result.output)
+    assert "50 problem(s)" in said[60] and "not valid UTF-8" not in said[60]
+    assert "row 101, column 'account_id': value is not valid UTF-8" in said[10]
 
 
 # --------------------------------------------------------------------------- accepted
@@ -261,7 +289,7 @@ def test_different_explicit_offsets_are_accepted(tmp_path, private_tmp):
     data = write_folder(tmp_path / "data", {"logins.csv": logins})
     result = runner.invoke(app, ["validate", str(data)])
     assert result.exit_code == 0, result.output
-    assert "valid" in result.output
+    assert re.search(r"(?m)^valid$", result.output), result.output  # not "invalid"
 
 
 def test_extra_columns_are_ignored_even_with_internal_names(tmp_path, private_tmp):

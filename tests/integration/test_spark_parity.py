@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytest.importorskip("pyspark")
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
+# tests/conftest.py: pyspark and Java, skipped without them, failing in CI
+pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.usefixtures("spark_runtime")]
 
 
 @pytest.fixture(scope="module")

@@ -122,8 +122,8 @@ def test_a_bought_burst_from_one_address_is_flagged(planted):
 
 def test_a_superfan_posting_666_from_a_campus_address_is_not_flagged(planted):
     scores, _, fan = planted
-    assert scores.loc[fan, "verdict"] != "bot"
-    assert scores.loc[fan, "bot_probability"] < 0.5
+    assert scores.loc[fan, "verdict"] == "human"  # `uncertain` would count as flagged
+    assert scores.loc[fan, "bot_probability"] < 0.2  # measured 0.020
 
 
 @pytest.fixture(scope="module")

@@ -189,13 +189,18 @@ def test_peers_percentile_and_tier():
     assert cleanest.tier == "cleanest" and cleanest.percentile == pytest.approx(0.5 / 8)
 
 
-def test_real_share_interval_covers_the_expected_share():
+def test_real_share_interval_by_hand():
+    # p sums to 2.7 over 6 accounts: 0.55 of them real; sum p(1-p) = 0.09 + 0.09 + 0.25 +
+    # 0.16 = 0.59, half-width 1.96 * sqrt(0.59) / 6 = 0.2509, plus the calibration error
     p = np.array([0.0, 0.1, 0.9, 1.0, 0.5, 0.2])
     share, (low, high) = real_share_interval(p, calibration_error=0.02)
-    assert share == pytest.approx(1 - p.mean())
-    assert low < share < high and 0 <= low and high <= 1
-    narrower = real_share_interval(p)[1]
-    assert narrower[0] == pytest.approx(low + 0.02) and narrower[1] == pytest.approx(high - 0.02)
+    assert share == pytest.approx(0.55)
+    assert (low, high) == (pytest.approx(0.2791, abs=1e-4), pytest.approx(0.8209, abs=1e-4))
+    assert real_share_interval(p)[1] == (pytest.approx(0.2991, abs=1e-4),
+                                         pytest.approx(0.8009, abs=1e-4))
+    # clipped to [0, 1]: 0.9 real, half-width 1.96 * sqrt(10 * 0.09) / 10 + 0.1 = 0.2859
+    assert real_share_interval(np.array([0.1] * 10), 0.1)[1] == (pytest.approx(0.6141, abs=1e-4),
+                                                                 1.0)
     assert np.isnan(real_share_interval(np.array([]))[0])
 
 

@@ -3,8 +3,6 @@ never read, missing tables give missing values, and every declared feature is co
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -68,11 +66,18 @@ def test_every_declared_feature_is_computed(featurize, make_world):
 
 
 def test_planted_bots_stand_out(featurize, make_world):
+    """Six bots (tests/unit/conftest.py) enter four rooms and follow two targets in the same
+    minutes, from one address, registered the same day: each has exactly the other five as
+    peers, and no person does; both their follows land in bursts (nobody else follows
+    those two targets: six follows in one 10-minute cell, 6 / (1 + 6/144) > 5)."""
     feats = featurize(make_world(11))
     bots = feats.loc[[f"acc{i:03d}" for i in range(6)]]
-    assert (bots.room_lockstep_peers >= 2).all() and (bots.follow_lockstep_peers >= 2).all()
+    assert (bots.room_lockstep_peers == 5).all() and (bots.room_lockstep_rooms == 4).all()
+    assert (bots.follow_lockstep_peers == 5).all() and (bots.follow_lockstep_targets == 2).all()
     assert (bots.ip_same_week_peers == 5).all()
-    assert (bots.follow_burst_share > 0).all()
+    assert (bots.follow_burst_share == 1).all()
+    people = feats.drop(bots.index)
+    assert (people[["room_lockstep_peers", "follow_lockstep_peers"]].fillna(0) < 5).all().all()
 
 
 def test_accounts_only_gives_missing_behaviour(featurize, make_world):
@@ -88,5 +93,5 @@ def test_every_reason_renders(lang):
     for feature in FEATURES:
         text = render_reason(feature.name, values, lang)
         assert text and "{" not in text
-        assert not math.isnan(values[feature.name])
-        assert render_reason(feature.name, {}, lang)  # unknown values read 'unknown'
+        unknown = render_reason(feature.name, {}, lang)
+        assert unknown and "{" not in unknown and "nan" not in unknown.lower()

@@ -3,10 +3,9 @@
 import pandas as pd
 import pytest
 
-pytest.importorskip("pyspark")
-
 
 @pytest.mark.spark
+@pytest.mark.usefixtures("spark_runtime")  # tests/conftest.py: fails in CI without Java
 def test_spark_matches_duckdb(featurize, make_world):
     world = make_world(2)
     on_duckdb = featurize(world)
