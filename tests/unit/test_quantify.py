@@ -94,6 +94,17 @@ def test_label_noise_is_estimated_from_the_scores_and_corrected_in_the_threshold
     assert choose_thresholds(p, y, 0.01, 0.05, min_bot=0.3, noise=noise).bot == corrected
 
 
+def test_a_loose_noise_estimate_at_most_doubles_the_labelled_false_positive_rate():
+    # A weak model: humans and bots overlap, so the estimate of bots among the labelled
+    # humans is large (here forced to 20%); the threshold may not flag more than 2% of them.
+    rng = np.random.default_rng(1)
+    p = np.concatenate([rng.beta(2, 3, 5_000), rng.beta(3, 2, 5_000)])
+    y = np.repeat([0, 1], 5_000)
+    t = bot_threshold_at_fpr(p, y, 0.01, LabelNoise(0.2, 0.0))
+    assert (p[y == 0] >= t).mean() <= 0.02
+    assert (p[y == 0] >= t).mean() > 0.015  # relaxed as far as the cap allows, no further
+
+
 def test_without_label_noise_the_correction_changes_nothing():
     p = np.array([0.1, 0.2, 0.3, 0.8, 0.9])
     y = np.array([0, 0, 0, 1, 1])

@@ -21,9 +21,12 @@ TS = ARROW_TYPES["timestamp"]
 # for real-world sets (observed_at, listed_count...) and are not simulated.
 SIMULATED_ACCOUNT_COLUMNS = ("account_id", "created_at", "nickname", "has_avatar", "bio",
                              "followers_count", "following_count", "posts_count")
+# The simulated platform has no posting client (the contract's optional comments.client).
+SIMULATED_COLUMNS = {"accounts": SIMULATED_ACCOUNT_COLUMNS,
+                     "comments": ("account_id", "room_id", "ts", "text")}
 # Every table the simulator writes, typed by the contract (features/contract.py): one schema.
 SCHEMAS: dict[str, pa.Schema] = {
-    name: CONTRACT[name].arrow_schema(SIMULATED_ACCOUNT_COLUMNS if name == "accounts" else None)
+    name: CONTRACT[name].arrow_schema(SIMULATED_COLUMNS.get(name))
     for name in ("accounts", "follows", "logins", "comments", "engagements", "orders", "labels")
 }
 TABLES = tuple(SCHEMAS)
