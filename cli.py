@@ -29,6 +29,11 @@ TrackingOpt = Annotated[Optional[str], typer.Option(
 ModelOpt = Annotated[Optional[str], typer.Option(
     "--model", help="Model URI (default: models:/fanaudit@champion), runs:/ URI or model folder.")]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of reasons: en or zh.")]
+FeaturesOpt = Annotated[Optional[Path], typer.Option(
+    "--features", help="Feature table written by `fanaudit features` (.parquet); checked against "
+                       "the feature registry and, with --data, the data's fingerprint.")]
+OptionalDataOpt = Annotated[Optional[Path], typer.Option(
+    "--data", help="Dataset folder (see docs/dataset.md); optional with --features.")]
 AllowUnknownOpt = Annotated[bool, typer.Option(
     "--allow-unknown", help="Add accounts that only appear in event tables, with empty profiles.")]
 
@@ -41,6 +46,8 @@ def fail(message: str, code: int = 2) -> None:
 @contextmanager
 def clear_errors():
     """Turn the library's expected errors into a one-message, non-zero exit."""
+    from fanaudit.features.cache import CacheError
+    from fanaudit.features.feature_table import FeatureTableError
     from fanaudit.features.loading import ContractError
     from fanaudit.models.artifact import ModelArtifactError
     from fanaudit.models.scoring import RequestError
@@ -50,7 +57,8 @@ def clear_errors():
         yield
     except ContractError as exc:
         fail(str(exc))
-    except (RequestError, TrainingDataError, ModelArtifactError, ValueError) as exc:
+    except (RequestError, TrainingDataError, ModelArtifactError, FeatureTableError, CacheError,
+            ValueError) as exc:
         fail(str(exc))
 
 
@@ -188,7 +196,6 @@ def train(
 
 @app.command()
 def score(
-    data_dir: DataOpt,
     out_file: Annotated[Path, typer.Option("--out", help="Scores (.parquet or .csv).")],
     streamer: Annotated[Optional[str], typer.Option("--followers-of", help="Score this account's followers.")] = None,
     accounts_file: Annotated[Optional[Path], typer.Option("--accounts", help="CSV/Parquet with account_id.")] = None,
@@ -200,6 +207,8 @@ def score(
     allow_unknown: AllowUnknownOpt = False,
     engine: Annotated[str, typer.Option(help="duckdb (default) or spark (writes a Parquet folder).")] = "duckdb",
     spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL (default $SPARK_MASTER or local[*]).")] = None,
+    data_dir: OptionalDataOpt = None,
+    features_file: FeaturesOpt = None,
 ) -> None:
     """Score accounts: probability, verdict, reasons; every requested account exactly once."""
     from fanaudit.models.jobs import score_folder
@@ -215,7 +224,7 @@ def score(
             skip_unknown=skip_unknown, explain_which=explain_which, lang=check_lang(lang),
             tracking_uri=tracking_uri, allow_unknown=allow_unknown, progress=status,
             advance=lambda done, total: bar.update(task, completed=done, total=total),
-            engine=engine, spark_master=spark_master)
+            engine=engine, spark_master=spark_master, features_file=features_file)
     if summary.unknown:
         console.print(f"[yellow]skipped {len(summary.unknown)} unknown id(s):[/] "
                       + ", ".join(summary.unknown[:20]))
@@ -229,7 +238,6 @@ def score(
 
 @app.command()
 def explain(
-    data_dir: DataOpt,
     account: Annotated[str, typer.Option("--account", help="Account id to explain.")],
     model: ModelOpt = None,
     top: Annotated[int, typer.Option(help="Number of reasons.")] = 5,
@@ -237,6 +245,8 @@ def explain(
     waterfall: Annotated[Optional[Path], typer.Option(help="Save a SHAP waterfall plot (PNG).")] = None,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
+    data_dir: OptionalDataOpt = None,
+    features_file: FeaturesOpt = None,
 ) -> None:
     """Print an account's verdict, probability and top reasons with their SHAP contributions."""
     from fanaudit.models.jobs import explain_account
@@ -244,7 +254,8 @@ def explain(
     with clear_errors():
         result, loaded, row = explain_account(data_dir, account, model_uri=model, top=top,
                                               lang=check_lang(lang), tracking_uri=tracking_uri,
-                                              allow_unknown=allow_unknown)
+                                              allow_unknown=allow_unknown,
+                                              features_file=features_file)
     out.print(f"account {result.account_id}: [bold]{result.verdict}[/] "
               f"(bot probability {result.probability:.3f}; model version {result.model_version}; "
               f"thresholds human < {result.thresholds[0]:.3f}, bot ≥ {result.thresholds[1]:.3f})")
@@ -269,13 +280,15 @@ def report(
     lang: LangOpt = "en",
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
+    features_file: FeaturesOpt = None,
 ) -> None:
     """Write a streamer's audience audit page (self-contained HTML)."""
     from fanaudit.models.jobs import report_streamer
 
     with clear_errors():
         result = report_streamer(data_dir, streamer, out_file, model_uri=model, lang=check_lang(lang),
-                                 tracking_uri=tracking_uri, allow_unknown=allow_unknown, progress=status)
+                                 tracking_uri=tracking_uri, allow_unknown=allow_unknown, progress=status,
+                                 features_file=features_file)
     out.print(f"wrote {result.out}: {result.followers:,} followers; "
               + ", ".join(f"{k} {v:,}" for k, v in sorted(result.verdicts.items())))
     out.print(result.sentence)
@@ -316,6 +329,69 @@ def runs(
                       f"{run.pr_auc:.4f}", f"{run.recall_at_fpr:.3f}", f"{run.brier:.4f}",
                       "yes" if run.champion else "")
     out.print(table)
+
+
+@app.command()
+def serve(
+    features_file: FeaturesOpt = None,
+    data_dir: OptionalDataOpt = None,
+    model: ModelOpt = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    tracking_uri: TrackingOpt = None,
+    allow_unknown: AllowUnknownOpt = False,
+) -> None:
+    """Serve look-ups and scores over HTTP (FastAPI): GET /accounts/ID, POST /accounts,
+    POST /score, GET /health; API documentation at /docs."""
+    from fanaudit.models.service import load_state, run_server
+
+    with clear_errors():
+        state = load_state(features_file=features_file, data_dir=data_dir, model_uri=model,
+                           tracking_uri=tracking_uri, allow_unknown=allow_unknown,
+                           progress=status)
+    console.print(f"serving {len(state.ids):,} accounts with model {state.model_uri} (version "
+                  f"{state.model_version}) on http://{host}:{port} (API docs: /docs)",
+                  highlight=False)
+    run_server(state, host, port)
+
+
+cache_app = typer.Typer(help="The staging and feature cache in fanaudit's home folder.",
+                        no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("list")
+def cache_list() -> None:
+    """List cached staged tables and feature tables, least recently used first."""
+    from datetime import datetime
+
+    from fanaudit.features.cache import cache_root, entries, limit_bytes
+
+    with clear_errors():
+        found, limit = entries(), limit_bytes()
+    table = Table("kind", "key", "accounts", "MiB", "last used", "fingerprint", "data")
+    for entry in found:
+        table.add_row(entry.kind, entry.key[:12], f"{entry.accounts:,}", f"{entry.bytes / 2**20:,.1f}",
+                      datetime.fromtimestamp(entry.last_used).strftime("%Y-%m-%d %H:%M"),
+                      entry.fingerprint[:12], entry.source)
+    out.print(table)
+    total = sum(e.bytes for e in found)
+    out.print(f"{len(found)} entries, {total / 2**20:,.1f} MiB of {limit / 2**30:g} GiB "
+              f"(FANAUDIT_CACHE_MAX_GB) in {cache_root()}")
+
+
+@cache_app.command("clear")
+def cache_clear(
+    kind: Annotated[Optional[str], typer.Option(help="Only 'staged' or 'features' entries.")] = None,
+) -> None:
+    """Remove cached entries (those another process is using are kept)."""
+    from fanaudit.features.cache import clear
+
+    if kind not in (None, "staged", "features"):
+        fail("--kind must be staged or features")
+    with clear_errors():
+        removed, freed = clear(kind)
+    out.print(f"removed {removed} entries, {freed / 2**20:,.1f} MiB")
 
 
 @app.command()

@@ -16,8 +16,10 @@ from pathlib import Path
 from fanaudit.features.engine import Engine
 from fanaudit.features.io import (check_parquet_folder, output_format, publish_folder, unpublished_folder,
                          write_frame_atomic)
+from fanaudit.features.cache import features_of, staged
+from fanaudit.features.feature_table import write_feature_table
 from fanaudit.features.loading import StagedDataset, staged_dataset
-from fanaudit.features.pipeline import ID, compute_features, feature_dataframe
+from fanaudit.features.pipeline import ID, feature_dataframe
 
 Progress = Callable[[str], None]
 
@@ -42,9 +44,14 @@ def reconcile(accounts: int, rows: int, distinct: int) -> None:
 
 
 def write_features_on_duckdb(staged: StagedDataset, out: Path, progress: Progress | None) -> FeatureSummary:
-    frame = compute_features(staged, progress=progress)
+    """A Parquet `out` is a reusable feature table: it carries the feature registry's
+    version and the data's fingerprint (`features.feature_table`); CSV is for reading."""
+    frame = features_of(staged, progress=progress)
     reconcile(staged.accounts, len(frame), frame[ID].nunique())
-    write_frame_atomic(frame, out)
+    if output_format(out) == "parquet":
+        write_feature_table(frame, out, staged.fingerprint)
+    else:
+        write_frame_atomic(frame, out)
     return FeatureSummary(out, len(frame), frame.shape[1] - 1)
 
 
@@ -79,7 +86,8 @@ def write_features(data_dir: Path, out: Path, *, engine: Engine = "duckdb",
         check_parquet_folder(out, "--engine spark")
     else:
         output_format(out)
-    with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
-        if engine == "spark":
-            return write_features_on_spark(staged, out, spark_master)
-        return write_features_on_duckdb(staged, out, progress)
+    if engine == "spark":
+        with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as data:
+            return write_features_on_spark(data, out, spark_master)
+    with staged(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as data:
+        return write_features_on_duckdb(data, out, progress)

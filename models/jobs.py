@@ -15,8 +15,10 @@ import pandas as pd
 from fanaudit.features.feature import Language
 from fanaudit.features.engine import Engine, connect
 from fanaudit.features.io import output_format, write_text_atomic
-from fanaudit.features.loading import staged_dataset
-from fanaudit.features.pipeline import ID, compute_features
+from fanaudit.features.cache import data_fingerprint, features_of, staged
+from fanaudit.features.feature_table import read_feature_table
+from fanaudit.features.loading import StagedDataset, staged_dataset
+from fanaudit.features.pipeline import ID
 from fanaudit.features.tables import open_tables
 from fanaudit.models.audience import follow_times, room_events
 from fanaudit.models.explain import explain, top_contributions
@@ -45,15 +47,36 @@ class ScoreSummary:
     seconds: float
 
 
-def score_folder(data_dir: Path, out: Path, *, model_uri: str | None = None,
+def features_for(staged_data: StagedDataset, features_file: Path | None,
+                 progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """The feature table of the staged data: from `features_file` (checked against the data's
+    fingerprint and the feature registry) or from the cache, computed once."""
+    if features_file is None:
+        return features_of(staged_data, progress=progress)
+    frame, _ = read_feature_table(Path(features_file), fingerprint=staged_data.fingerprint,
+                                  data_name=str(staged_data.source))
+    return frame
+
+
+def no_followers_without_data(streamer: str | None) -> None:
+    if streamer is not None:
+        raise RequestError(f"the followers of {streamer!r} come from the dataset's follows table: "
+                           "give the dataset folder as well as the feature table")
+
+
+def score_folder(data_dir: Path | None, out: Path, *, model_uri: str | None = None,
                  streamer: str | None = None, accounts_file: Path | None = None,
                  skip_unknown: bool = False, explain_which: ExplainWhich = "flagged",
                  lang: Language = "en", tracking_uri: str | None = None,
                  allow_unknown: bool = False,
                  progress: Callable[[str], None] | None = None,
                  advance: Callable[[int, int], None] | None = None,
-                 engine: Engine = "duckdb", spark_master: str | None = None) -> ScoreSummary:
+                 engine: Engine = "duckdb", spark_master: str | None = None,
+                 features_file: Path | None = None) -> ScoreSummary:
     """Score the requested accounts of `data_dir` chunk by chunk into `out`, atomically.
+
+    With `features_file` (a feature table) the features are read from it; without
+    `data_dir` it is the only input (no followers lookup then).
 
     The file appears only once every chunk is written and the accounts written reconcile
     with the accounts requested; any failure leaves `out` as it was. With engine="spark"
@@ -63,16 +86,28 @@ def score_folder(data_dir: Path, out: Path, *, model_uri: str | None = None,
     output_format(Path(out))  # fail on a bad extension before any work
     use_tracking(tracking_uri)
     loaded = load_model(model_uri)
+    if data_dir is None and features_file is None:
+        raise RequestError("give a dataset folder or a feature table to score")
     if engine == "spark":
+        if features_file is not None or data_dir is None:
+            raise RequestError("scoring on Spark computes its features from the dataset folder; "
+                               "a feature table is scored on DuckDB")
         return score_folder_on_spark(data_dir, out, loaded, started, spark_master=spark_master,
                                      allow_unknown=allow_unknown, progress=progress,
                                      streamer=streamer, accounts_file=accounts_file,
                                      skip_unknown=skip_unknown, which=explain_which, lang=lang)
-    with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
-        features = compute_features(staged, progress=progress)
+    if data_dir is None:
+        no_followers_without_data(streamer)
+        features, _ = read_feature_table(Path(features_file))
         all_ids = pd.Index(features[ID])
-        request = build_request(staged, all_ids, streamer=streamer,
-                                accounts_file=accounts_file, skip_unknown=skip_unknown)
+        request = build_request(None, all_ids, accounts_file=accounts_file,
+                                skip_unknown=skip_unknown)
+    else:
+        with staged(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as data:
+            features = features_for(data, features_file, progress)
+            all_ids = pd.Index(features[ID])
+            request = build_request(data, all_ids, streamer=streamer,
+                                    accounts_file=accounts_file, skip_unknown=skip_unknown)
     rows = request_rows(all_ids, request)
     ids, verdicts, explained = [], Counter(), 0
     with AtomicChunkWriter(Path(out), OUTPUT_SCHEMA) as writer:
@@ -117,17 +152,29 @@ class AccountExplanation:
     thresholds: tuple[float, float]
 
 
-def explain_account(data_dir: Path, account_id: str, *, model_uri: str | None = None,
+def explain_account(data_dir: Path | None, account_id: str, *, model_uri: str | None = None,
                     top: int = 5, lang: Language = "en", tracking_uri: str | None = None,
-                    allow_unknown: bool = False) -> tuple[AccountExplanation, LoadedModel, pd.DataFrame]:
-    """Verdict, probability and the top SHAP reasons of one account."""
+                    allow_unknown: bool = False, features_file: Path | None = None,
+                    ) -> tuple[AccountExplanation, LoadedModel, pd.DataFrame]:
+    """Verdict, probability and the top SHAP reasons of one account.
+
+    From a feature table (`features_file`) only the account's row is read, and it is
+    checked against the fingerprint of `data_dir` when that is given too.
+    """
+    if data_dir is None and features_file is None:
+        raise RequestError("give a dataset folder or a feature table to explain from")
     use_tracking(tracking_uri)
     loaded = load_model(model_uri)
-    with staged_dataset(Path(data_dir), allow_unknown=allow_unknown) as staged:
-        features = compute_features(staged)
-    row = features[features[ID] == str(account_id)]
+    if features_file is not None:
+        fingerprint = None if data_dir is None else data_fingerprint(Path(data_dir))
+        row, _ = read_feature_table(Path(features_file), fingerprint=fingerprint,
+                                    data_name=str(data_dir), accounts=[str(account_id)])
+    else:
+        with staged(Path(data_dir), allow_unknown=allow_unknown) as data:
+            features = features_of(data)
+        row = features[features[ID] == str(account_id)]
     if row.empty:
-        raise RequestError(f"account {account_id!r} is not in {data_dir}")
+        raise RequestError(f"account {account_id!r} is not in {features_file or data_dir}")
     model = loaded.model
     probability = float(model.predict_proba(row)[0])
     verdict = str(model.thresholds.verdicts([probability])[0])
@@ -158,18 +205,19 @@ class ReportResult:
 def report_streamer(data_dir: Path, streamer: str, out: Path, *, model_uri: str | None = None,
                     lang: Language = "en", tracking_uri: str | None = None,
                     allow_unknown: bool = False,
-                    progress: Callable[[str], None] | None = None) -> ReportResult:
+                    progress: Callable[[str], None] | None = None,
+                    features_file: Path | None = None) -> ReportResult:
     """Score a streamer's followers (and everyone active in its live room) and write the
     audience audit page to `out`, atomically."""
     use_tracking(tracking_uri)
     loaded = load_model(model_uri)
-    with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
-        features = compute_features(staged, progress=progress)
+    with staged(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as data:
+        features = features_for(data, features_file, progress)
         all_ids = pd.Index(features[ID])
-        request = build_request(staged, all_ids, streamer=streamer)
+        request = build_request(data, all_ids, streamer=streamer)
         if progress:
             progress("the live room")
-        tables = open_tables(connect("duckdb"), staged)
+        tables = open_tables(connect("duckdb"), data)
         follows = follow_times(tables, streamer)
         events = room_events(tables, request.account_ids)
     if progress:

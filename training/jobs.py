@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fanaudit.features.loading import staged_dataset
+from fanaudit.features.cache import staged
 from fanaudit.models.store import use_tracking
 from fanaudit.training.config import TrainConfig
 from fanaudit.training.tracking import RunResult, log_training_run, start_training_run
@@ -20,8 +20,8 @@ def train_from_folder(data_dir: Path, config: TrainConfig, *, promote: bool = Fa
     settings first; the run then logs the tuned config.
     """
     uri = use_tracking(tracking_uri)
-    with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
-        data = load_training_data(staged, config, progress)
+    with staged(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as found:
+        data = load_training_data(found, config, progress)
         with start_training_run(config):
             if tune_trials:
                 from fanaudit.training.tuning import tune

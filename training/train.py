@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from sklearn.model_selection import StratifiedGroupKFold
 
 from fanaudit.features.loading import StagedDataset, duckdb_connection
-from fanaudit.features.pipeline import compute_features
+from fanaudit.features.cache import features_of
 from fanaudit.features.registry import FEATURE_NAMES, registry_version
 from fanaudit.models.artifact import FanauditModel
 from fanaudit.training.calibration import choose_calibration
@@ -70,7 +70,7 @@ def load_training_data(staged: StagedDataset, config: TrainConfig, progress: Pro
     labels = read_labels(staged)
     if labels["label"].nunique() < 2:
         raise TrainingDataError(f"{staged.source}: labels need both 'human' and 'bot' accounts")
-    features = compute_features(staged, progress=progress)
+    features = features_of(staged, progress=progress)  # cached: the demo computes them once
     labelled = features.merge(labels[["account_id"]], on="account_id", how="inner")
     labels = labels.set_index("account_id").loc[labelled["account_id"]].reset_index()
     if progress:
