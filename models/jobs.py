@@ -16,14 +16,13 @@ from fanaudit.features.feature import Language
 from fanaudit.features.engine import Engine, connect
 from fanaudit.features.io import output_format, write_text_atomic
 from fanaudit.features.cache import data_fingerprint, features_of, staged
-from fanaudit.features.feature_table import read_feature_table
+from fanaudit.features.feature_table import check_table, read_feature_table, table_info
 from fanaudit.features.loading import StagedDataset, staged_dataset
 from fanaudit.features.pipeline import ID
 from fanaudit.features.tables import open_tables
 from fanaudit.models.audience import follow_times, room_events
 from fanaudit.models.explain import explain, top_contributions
 from fanaudit.models.output import AtomicChunkWriter
-from fanaudit.models.report import audit_facts, render_report, verdict_sentence
 from fanaudit.models.scoring import (OUTPUT_SCHEMA, ExplainWhich, RequestError, build_request,
                             iter_scored_chunks, needs_reasons, reconcile, request_rows,
                             score_in_chunks, verdicts_of)
@@ -84,6 +83,8 @@ def score_folder(data_dir: Path | None, out: Path, *, model_uri: str | None = No
     """
     started = time.perf_counter()
     output_format(Path(out))  # fail on a bad extension before any work
+    if features_file is not None:
+        check_table(table_info(Path(features_file)))  # and on an unusable feature table
     use_tracking(tracking_uri)
     loaded = load_model(model_uri)
     if data_dir is None and features_file is None:
@@ -163,8 +164,6 @@ def explain_account(data_dir: Path | None, account_id: str, *, model_uri: str | 
     """
     if data_dir is None and features_file is None:
         raise RequestError("give a dataset folder or a feature table to explain from")
-    use_tracking(tracking_uri)
-    loaded = load_model(model_uri)
     if features_file is not None:
         fingerprint = None if data_dir is None else data_fingerprint(Path(data_dir))
         row, _ = read_feature_table(Path(features_file), fingerprint=fingerprint,
@@ -175,6 +174,8 @@ def explain_account(data_dir: Path | None, account_id: str, *, model_uri: str | 
         row = features[features[ID] == str(account_id)]
     if row.empty:
         raise RequestError(f"account {account_id!r} is not in {features_file or data_dir}")
+    use_tracking(tracking_uri)
+    loaded = load_model(model_uri)
     model = loaded.model
     probability = float(model.predict_proba(row)[0])
     verdict = str(model.thresholds.verdicts([probability])[0])
@@ -209,6 +210,8 @@ def report_streamer(data_dir: Path, streamer: str, out: Path, *, model_uri: str 
                     features_file: Path | None = None) -> ReportResult:
     """Score a streamer's followers (and everyone active in its live room) and write the
     audience audit page to `out`, atomically."""
+    from fanaudit.models.report import audit_facts, render_report, verdict_sentence  # charts: slow
+
     use_tracking(tracking_uri)
     loaded = load_model(model_uri)
     with staged(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as data:

@@ -37,7 +37,7 @@ from fanaudit.features.feature import Language
 from fanaudit.features.pipeline import ID
 from fanaudit.features.registry import FEATURES_BY_NAME, registry_version, render_reason
 from fanaudit.models.artifact import FanauditModel
-from fanaudit.models.explain import TOP_REASONS, explain, top_contributions
+from fanaudit.models.explain import TOP_REASONS, explain_matrix, top_contributions
 from fanaudit.models.scoring import score_features, score_in_chunks
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB: about 25,000 ids or 400 feature rows
@@ -84,7 +84,7 @@ def reasons_of(model: FanauditModel, rows: np.ndarray, verdicts: list[str], top:
     if len(rows) == 0 or top == 0:
         return [[] for _ in range(len(rows))]
     names = model.feature_names
-    contributions = explain(model, pd.DataFrame(rows, columns=list(names))).contributions
+    contributions = explain_matrix(model, rows).contributions
     found = []
     for position, verdict in enumerate(verdicts):
         values = dict(zip(names, rows[position].tolist()))
