@@ -182,19 +182,23 @@ class BodyLimit:
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             return await self.too_large(send)
-        seen = 0
+        seen, refused = 0, False
 
         async def bounded():
-            nonlocal seen
+            nonlocal seen, refused
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise BodyTooLarge
+            if seen > self.limit:  # the app sees the client leave; the client gets a 413
+                refused = True
+                return {"type": "http.disconnect"}
             return message
 
-        try:
-            await self.app(scope, bounded, send)
-        except BodyTooLarge:
+        async def unless_refused(message):
+            if not refused:
+                await send(message)
+
+        await self.app(scope, bounded, unless_refused)
+        if refused:
             await self.too_large(send)
 
     async def too_large(self, send):
@@ -203,10 +207,6 @@ class BodyLimit:
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 def create_app(state: ServiceState) -> FastAPI:

@@ -185,3 +185,24 @@ def test_the_fingerprint_memo_notices_a_changed_file(small_world, home, tmp_path
     assert cache.data_fingerprint(data) == fingerprint_files(
         [p for p in data.iterdir() if p.suffix == ".parquet"])
     assert json.loads(json.dumps(first)) == first  # a plain hex string
+
+
+@pytest.mark.slow
+def test_the_demo_stages_once_and_computes_features_once(home, tmp_path, stagings, monkeypatch):
+    """Simulate, train, score and report: one staging, one feature computation (the cache
+    imports the pipeline's function when it needs it, so the count sees every call)."""
+    from fanaudit.models.demo import run_demo
+
+    import fanaudit.features.pipeline as pipeline
+
+    computed, original = [], pipeline.compute_features
+
+    def counted(staged, **options):
+        computed.append(staged.fingerprint)
+        return original(staged, **options)
+
+    monkeypatch.setattr(pipeline, "compute_features", counted)
+    result = run_demo(tmp_path / "demo", scale=0.1, seed=3,
+                      tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    assert len(stagings) == 1 and len(computed) == 1
+    assert result.scores.is_file() and result.report.is_file()

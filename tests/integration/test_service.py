@@ -5,7 +5,6 @@ checked against the library computing the same thing in this process."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -130,10 +129,16 @@ def test_a_batch_answers_each_account_once_in_order(served):
     assert partial.json()["unknown"] == ["ghost"]
 
 
+def posted_row(frame: pd.DataFrame, position: int) -> dict:
+    """One feature row as a JSON object: every value exactly, NaN as null."""
+    return {k: (None if isinstance(v, float) and np.isnan(v) else v)
+            for k, v in frame.iloc[position].to_dict().items()}
+
+
 def test_a_posted_feature_vector_scores_as_its_looked_up_account(served):
     frame = served["features"]
     account = frame[ID].iloc[11]
-    row = json.loads(frame.iloc[[11]].to_json(orient="records"))[0]  # NaN becomes null
+    row = posted_row(frame, 11)
     response = requests.post(f"{served['url']}/score", json={"rows": [row]}, timeout=10)
     assert response.status_code == 200
     scored = response.json()["results"][0]
@@ -155,7 +160,7 @@ def test_bad_score_bodies_are_422_with_a_clear_message(served, body, status, wor
 
 
 def test_unknown_features_and_non_numbers_are_refused(served):
-    row = json.loads(served["features"].iloc[[0]].to_json(orient="records"))[0]
+    row = posted_row(served["features"], 0)
     bogus = requests.post(f"{served['url']}/score", json={"rows": [row | {"bogus": 1}]}, timeout=10)
     assert bogus.status_code == 422 and "unknown feature(s) bogus" in bogus.json()["detail"]
     text = requests.post(f"{served['url']}/score", json={"rows": [row | {"following_count": "many"}]},
