@@ -107,8 +107,11 @@ def read_feature_table(path: Path, *, fingerprint: str | None = None,
     missing = [f.name for f in FEATURES if f.name not in pq.read_schema(path).names]
     if missing:
         raise FeatureTableError(f"{path}: missing feature column(s) {', '.join(missing[:5])}")
-    filters = None if accounts is None else [(ID, "in", [str(a) for a in accounts])]
-    frame = pq.read_table(path, filters=filters).to_pandas()
+    if accounts is not None and len(accounts) == 0:
+        frame = pq.read_schema(path).empty_table().to_pandas()
+    else:
+        filters = None if accounts is None else [(ID, "in", [str(a) for a in accounts])]
+        frame = pq.read_table(path, filters=filters).to_pandas()
     frame[ID] = frame[ID].astype(str)
     if accounts is None and info.accounts >= 0 and len(frame) != info.accounts:
         raise FeatureTableError(f"{path}: holds {len(frame):,} rows, its metadata says "

@@ -85,10 +85,10 @@ def score_folder(data_dir: Path | None, out: Path, *, model_uri: str | None = No
     output_format(Path(out))  # fail on a bad extension before any work
     if features_file is not None:
         check_table(table_info(Path(features_file)))  # and on an unusable feature table
-    use_tracking(tracking_uri)
-    loaded = load_model(model_uri)
     if data_dir is None and features_file is None:
         raise RequestError("give a dataset folder or a feature table to score")
+    use_tracking(tracking_uri)
+    loaded = load_model(model_uri)
     if engine == "spark":
         if features_file is not None or data_dir is None:
             raise RequestError("scoring on Spark computes its features from the dataset folder; "
@@ -97,9 +97,12 @@ def score_folder(data_dir: Path | None, out: Path, *, model_uri: str | None = No
                                      allow_unknown=allow_unknown, progress=progress,
                                      streamer=streamer, accounts_file=accounts_file,
                                      skip_unknown=skip_unknown, which=explain_which, lang=lang)
-    if data_dir is None:
+    if data_dir is None or (features_file is not None and streamer is None):
         no_followers_without_data(streamer)
-        features, _ = read_feature_table(Path(features_file))
+        # a feature table needs no staging: the data, if given, is only fingerprinted
+        fingerprint = None if data_dir is None else data_fingerprint(Path(data_dir))
+        features, _ = read_feature_table(Path(features_file), fingerprint=fingerprint,
+                                         data_name=str(data_dir))
         all_ids = pd.Index(features[ID])
         request = build_request(None, all_ids, accounts_file=accounts_file,
                                 skip_unknown=skip_unknown)
