@@ -351,7 +351,7 @@ def serve(world: World, config_file: Path | None = None) -> list[Row]:
 
         ids = pq.read_table(table, columns=["account_id"]).column(0).to_pylist()
         for account in ids[:50]:
-            serve_load.session().get(f"{url}/accounts/{account}", timeout=30)
+            serve_load.get_status(url, f"/accounts/{account}")
         single = serve_load.single_lookups(url, ids, 100.0, 20.0)
         batch = serve_load.batch_lookups(url, ids, 1000, 10.0, top=3)
         bare = serve_load.batch_lookups(url, ids, 1000, 10.0, top=0)

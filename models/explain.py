@@ -23,6 +23,7 @@ from fanaudit.models.artifact import FanauditModel
 
 TOP_REASONS = 3
 EXPLAIN_BATCH = 20_000
+SMALL_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ class Explanation:
 def explain_matrix(model: FanauditModel, X: np.ndarray) -> Explanation:
     """SHAP contributions of every feature for every row of a feature matrix, in batches."""
     width = len(model.feature_names)
-    parts = [model.booster.predict(X[start:start + EXPLAIN_BATCH], pred_contrib=True)
+    threads = {"num_threads": 1} if len(X) < SMALL_BATCH else {}  # no thread wake-ups for a few
+    parts = [model.booster.predict(X[start:start + EXPLAIN_BATCH], pred_contrib=True, **threads)
              for start in range(0, len(X), EXPLAIN_BATCH)]
     if not parts:  # the base value alone: LightGBM's contribution of an all-missing row
         base = model.booster.predict(np.full((1, width), np.nan), pred_contrib=True)[0, -1]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -59,6 +59,12 @@ class ServiceState:
     features_source: str
     fingerprint: str
     registry: str
+    columns: dict[str, list] = field(default_factory=dict)  # `scores` as plain lists
+    id_list: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.columns = columns_of(self.scores)
+        self.id_list = self.ids.tolist()
 
 
 def build_state(features: pd.DataFrame, model: FanauditModel, *, model_uri: str,
@@ -87,8 +93,7 @@ def reasons_of(model: FanauditModel, rows: np.ndarray, verdicts: list[str], top:
     contributions = explain_matrix(model, rows).contributions
     found = []
     for position, verdict in enumerate(verdicts):
-        values = dict(zip(names, rows[position].tolist()))
-        values = {k: (None if math.isnan(v) else v) for k, v in values.items()}
+        values = {k: (None if v != v else v) for k, v in zip(names, rows[position].tolist())}
         chosen = top_contributions(contributions[position], names, values=values,
                                    towards_bot=verdict != "human", k=top)
         found.append([{"feature": name, "family": FEATURES_BY_NAME[name].family,
@@ -100,24 +105,35 @@ def reasons_of(model: FanauditModel, rows: np.ndarray, verdicts: list[str], top:
 def answers(state: ServiceState, positions: np.ndarray, top: int, lang: Language,
             ids: list[str] | None = None, scores: pd.DataFrame | None = None,
             matrix: np.ndarray | None = None) -> list[dict]:
-    """The JSON answers for rows `positions` of the state (or of a posted frame)."""
-    scores = state.scores if scores is None else scores
+    """The JSON answers for rows `positions` of the state (or of a posted frame); plain
+    numpy and lists on this path, since a look-up costs a millisecond or so."""
+    columns = state.columns if scores is None else columns_of(scores)
     matrix = state.matrix if matrix is None else matrix
-    picked = scores.iloc[positions]
-    verdicts = picked["verdict"].astype(str).tolist()
+    ids = state.id_list if ids is None else ids
+    verdicts = [columns["verdict"][p] for p in positions]
     reasons = reasons_of(state.model, matrix[positions], verdicts, top, lang)
-    kinds = [c for c in KIND_COLUMNS if c in picked.columns]
     out = []
-    for i, (probability, verdict) in enumerate(zip(picked["bot_probability"].tolist(), verdicts)):
-        answer = {"account_id": (ids if ids is not None else state.ids)[positions[i]],
-                  "bot_probability": round(float(probability), 6), "verdict": verdict,
-                  "reasons": reasons[i], "model_version": state.model_version}
-        for column in kinds:
-            value = picked[column].iat[i]
-            answer[column] = (None if pd.isna(value) else
-                              round(float(value), 6) if column == "kind_probability" else str(value))
+    for i, position in enumerate(positions):
+        answer = {"account_id": ids[position],
+                  "bot_probability": round(columns["bot_probability"][position], 6),
+                  "verdict": verdicts[i], "reasons": reasons[i], "model_version": state.model_version}
+        for column in KIND_COLUMNS:
+            if column in columns:
+                answer[column] = columns[column][position]
         out.append(answer)
     return out
+
+
+def columns_of(scores: pd.DataFrame) -> dict[str, list]:
+    """Scores as plain lists (JSON-ready: NaN as None, kind probabilities rounded)."""
+    found = {"bot_probability": scores["bot_probability"].astype(float).tolist(),
+             "verdict": scores["verdict"].astype(str).tolist()}
+    for column in KIND_COLUMNS:
+        if column in scores.columns:
+            values = scores[column]
+            found[column] = [None if pd.isna(v) else (round(float(v), 6) if column == "kind_probability"
+                                                      else str(v)) for v in values.tolist()]
+    return found
 
 
 # --------------------------------------------------------------------------- request bodies
