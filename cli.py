@@ -183,6 +183,10 @@ def train(
         result = train_from_folder(data_dir, config, promote=promote, tracking_uri=tracking_uri,
                                    allow_unknown=allow_unknown, tune_trials=tune, progress=status)
     out.print(f"run id: {result.run_id}")
+    if result.groups is not None:
+        out.print(f"validation: {result.groups.sentence()}", markup=False)
+    if result.group_warning:
+        out.print(f"warning: {result.group_warning}", markup=False)
     out.print(f"model: {config.model_name} version {result.version}"
               + (" (champion)" if result.champion else " (not promoted; use fanaudit promote)"))
     m = result.metrics
@@ -191,6 +195,9 @@ def train(
     out.print(f"ROC-AUC {m['roc_auc']:.4f}{interval}  "
               f"PR-AUC {m['pr_auc']:.4f}  recall@{config.target_fpr:.0%}FPR {m['recall_at_fpr']:.3f}  "
               f"precision@bot {m['precision_at_bot']:.3f}  Brier {m['brier']:.4f}  ECE {m['ece']:.4f}")
+    out.print(f"at the bot verdict (held out): recall {m['recall_at_bot']:.3f}, "
+              f"FPR on humans {m['fpr_at_bot']:.2%}, uncertain {m['uncertain_share']:.1%}; "
+              "calibration figures are cross-fitted (calibrator fitted on other folds)")
     out.print(f"tracking: {result.tracking_uri}")
 
 
@@ -209,9 +216,11 @@ def score(
     spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL (default $SPARK_MASTER or local[*]).")] = None,
     data_dir: OptionalDataOpt = None,
     features_file: FeaturesOpt = None,
+    summary_file: Annotated[Optional[Path], typer.Option(
+        "--summary", help="Also write the reconciliation counts and the estimated bot share as JSON.")] = None,
 ) -> None:
     """Score accounts: probability, verdict, reasons; every requested account exactly once."""
-    from fanaudit.models.jobs import score_folder
+    from fanaudit.models.jobs import score_folder, share_sentence, write_summary
 
     if explain_which not in ("flagged", "all", "none"):
         fail("--explain must be flagged, all or none")
@@ -232,6 +241,14 @@ def score(
               f"unknown {len(summary.unknown):,}; scored {summary.scored:,}; written {summary.written:,}; "
               f"explained {summary.explained:,}")
     out.print("verdicts: " + ", ".join(f"{k} {v:,}" for k, v in sorted(summary.verdicts.items())))
+    if summary.share is not None:
+        out.print(share_sentence(summary.share))
+    elif summary.share_note:
+        out.print(f"no bot share: {summary.share_note}", markup=False)
+    if summary_file is not None:
+        with clear_errors():
+            write_summary(summary, summary_file)
+        out.print(f"summary: {summary_file}", markup=False)
     out.print(f"model {summary.model_uri} (version {summary.model_version}); wrote {summary.out} "
               f"in {summary.seconds:.1f} s")
 

@@ -3,6 +3,7 @@ folder and a model URI and returns a result object; the CLI only prints it."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from fanaudit.features.feature import Language
 from fanaudit.features.engine import Engine, connect
@@ -26,6 +28,7 @@ from fanaudit.models.output import AtomicChunkWriter
 from fanaudit.models.scoring import (OUTPUT_SCHEMA, ExplainWhich, RequestError, build_request,
                             iter_scored_chunks, needs_reasons, reconcile, request_rows,
                             score_in_chunks, verdicts_of)
+from fanaudit.models.quantify import METHOD_NAMES, QuantificationUnavailable, ShareEstimate, estimate_bot_share
 from fanaudit.models.store import LoadedModel, load_model, use_tracking
 from fanaudit.features.registry import render_reason
 
@@ -44,6 +47,34 @@ class ScoreSummary:
     model_uri: str
     model_version: str
     seconds: float
+    share: ShareEstimate | None = None  # estimated bot share among the scored accounts
+    share_note: str | None = None  # why there is no share (a model without held-out rates)
+
+    def as_dict(self) -> dict:
+        """The reconciliation counts and the share, for pipelines (`--summary FILE.json`)."""
+        return {"out": str(self.out), "source": self.source, "requested": self.requested,
+                "duplicates": self.duplicates, "unknown": len(self.unknown), "scored": self.scored,
+                "written": self.written, "explained": self.explained, "verdicts": self.verdicts,
+                "bot_share": self.share.as_dict() if self.share else None,
+                "bot_share_note": self.share_note, "model_uri": self.model_uri,
+                "model_version": self.model_version, "seconds": round(self.seconds, 3)}
+
+
+def write_summary(summary: ScoreSummary, path: Path) -> None:
+    """The summary as JSON, written atomically."""
+    write_text_atomic(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False) + "\n", Path(path))
+
+
+def share_sentence(share: ShareEstimate) -> str:
+    return (f"estimated bot share {share.share:.1%} (95% interval {share.low:.1%}-{share.high:.1%}; "
+            f"{METHOD_NAMES[share.method]})")
+
+
+def share_of(probability: np.ndarray, model) -> tuple[ShareEstimate | None, str | None]:
+    try:
+        return estimate_bot_share(probability, model), None
+    except QuantificationUnavailable as exc:
+        return None, str(exc)
 
 
 def features_for(staged_data: StagedDataset, features_file: Path | None,
@@ -113,21 +144,24 @@ def score_folder(data_dir: Path | None, out: Path, *, model_uri: str | None = No
             request = build_request(data, all_ids, streamer=streamer,
                                     accounts_file=accounts_file, skip_unknown=skip_unknown)
     rows = request_rows(all_ids, request)
-    ids, verdicts, explained = [], Counter(), 0
+    ids, probabilities, verdicts, explained = [], [], Counter(), 0
     with AtomicChunkWriter(Path(out), OUTPUT_SCHEMA) as writer:
         for chunk in iter_scored_chunks(features, loaded.model, loaded.version, rows=rows,
                                         which=explain_which, lang=lang):
             writer.write(chunk)
             ids.append(chunk["account_id"].to_numpy())
+            probabilities.append(chunk["bot_probability"].to_numpy(dtype=float))
             verdicts.update(chunk["verdict"].value_counts().to_dict())
             explained += int(needs_reasons(chunk["verdict"].to_numpy(), explain_which).sum())
             if advance:
                 advance(writer.rows, len(rows))
         reconcile(request, pd.Index(np.concatenate(ids)))
         writer.commit()
+    share, note = share_of(np.concatenate(probabilities) if probabilities else np.empty(0), loaded.model)
     return ScoreSummary(Path(out), request.source, len(request.account_ids) + len(request.unknown),
                         request.duplicates, request.unknown, len(rows), writer.rows, explained,
-                        dict(verdicts), loaded.uri, loaded.version, time.perf_counter() - started)
+                        dict(verdicts), loaded.uri, loaded.version, time.perf_counter() - started,
+                        share, note)
 
 
 def score_folder_on_spark(data_dir: Path, out: Path, loaded: LoadedModel, started: float, *,
@@ -139,9 +173,11 @@ def score_folder_on_spark(data_dir: Path, out: Path, loaded: LoadedModel, starte
     with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
         done = score_staged_on_spark(staged, Path(out), loaded.model, loaded.version,
                                      spark_master=spark_master, **request)
+    probability = pq.read_table(Path(out), columns=["bot_probability"]).column(0).to_numpy()
+    share, note = share_of(probability, loaded.model)
     return ScoreSummary(Path(out), done.source, done.requested, done.duplicates, done.unknown,
                         done.written, done.written, done.explained, done.verdicts, loaded.uri,
-                        loaded.version, time.perf_counter() - started)
+                        loaded.version, time.perf_counter() - started, share, note)
 
 
 @dataclass(frozen=True)

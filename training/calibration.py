@@ -1,5 +1,10 @@
 """Fitting the calibration map from out-of-fold raw scores, choosing isotonic or sigmoid
-by the Brier score each achieves on folds it was not fitted on."""
+by the Brier score each achieves on folds it was not fitted on.
+
+Every figure about calibration is held out: each account's calibrated probability used for
+thresholds, ECE, Brier and the reliability plot comes from a map fitted on the other folds'
+out-of-fold scores (cross-fitting), so the calibrator never saw the account it maps. The
+map stored with the model is then fitted on every out-of-fold score."""
 
 from __future__ import annotations
 
@@ -30,19 +35,21 @@ def fit_sigmoid(raw: np.ndarray, y: np.ndarray) -> Calibration:
 FITTERS = {"isotonic": fit_isotonic, "sigmoid": fit_sigmoid}
 
 
-def cross_fitted_brier(method: str, raw: np.ndarray, y: np.ndarray, folds: np.ndarray) -> float:
-    """Brier score of `method` where each fold is calibrated by a map fitted on the others."""
+def cross_fitted(method: str, raw: np.ndarray, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
+    """Each fold's scores calibrated by a `method` map fitted on the other folds only."""
     calibrated = np.empty_like(raw, dtype=float)
     for fold in np.unique(folds):
         held = folds == fold
         calibrated[held] = FITTERS[method](raw[~held], y[~held]).apply(raw[held])
-    return float(brier_score_loss(y, calibrated))
+    return calibrated
 
 
-def choose_calibration(raw: np.ndarray, y: np.ndarray, folds: np.ndarray,
-                       method: str = "auto") -> tuple[Calibration, dict[str, float]]:
-    """The calibration map (fitted on all out-of-fold scores) and each candidate's Brier score."""
+def choose_calibration(raw: np.ndarray, y: np.ndarray, folds: np.ndarray, method: str = "auto"
+                       ) -> tuple[Calibration, dict[str, float], np.ndarray]:
+    """The calibration map (fitted on all out-of-fold scores), each candidate's cross-fitted
+    Brier score, and the chosen method's cross-fitted (held-out) probabilities."""
     candidates = list(FITTERS) if method == "auto" else [method]
-    scores = {m: cross_fitted_brier(m, raw, y, folds) for m in candidates}
-    best = min(scores, key=scores.get)
-    return FITTERS[best](raw, y), scores
+    held_out = {m: cross_fitted(m, raw, y, folds) for m in candidates}
+    scores = {m: float(brier_score_loss(y, p)) for m, p in held_out.items()}
+    best = min(scores, key=scores.__getitem__)
+    return FITTERS[best](raw, y), scores, held_out[best]

@@ -32,10 +32,17 @@ class TrainConfig(BaseModel):
     # validation
     n_folds: int = Field(5, ge=2)
     split: Literal["group", "time"] = "group"
-    group_ip_cap: int = Field(1000, ge=2)  # addresses shared by more accounts don't join groups
+    # validation groups (training/groups.py): keys (address, device, follow cell) shared by
+    # more accounts than this link nobody; components above this share of the accounts are
+    # split by Leiden communities
+    group_key_cap: int = Field(200, ge=2)
+    group_max_share: float = Field(0.1, gt=0, le=1)
     time_test_fraction: float = Field(0.3, gt=0, lt=1)
     # calibration and thresholds
     calibration: Literal["auto", "isotonic", "sigmoid"] = "auto"
+    # thresholds and audience-share rates of the true classes under the label noise
+    # estimated from held-out scores ("correct"), or of the labels as given ("ignore")
+    label_noise: Literal["correct", "ignore"] = "correct"
     target_fpr: float = Field(0.01, gt=0, lt=1)  # bot threshold: FPR on held-out humans at most this
     human_max_miss: float = Field(0.05, gt=0, lt=1)  # human threshold: at most this share of bots below
     # Floors that keep verdicts consistent with the calibrated probabilities on near-perfect

@@ -14,33 +14,93 @@ from fanaudit.models.artifact import Thresholds
 CI_LEVEL = 0.95
 
 
-def bot_threshold_at_fpr(p: np.ndarray, y: np.ndarray, target_fpr: float) -> float:
-    """The lowest threshold whose false-positive rate on humans is at most `target_fpr`."""
-    humans = np.sort(p[y == 0])
+def _share_at_or_above(sorted_scores: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return 1 - np.searchsorted(sorted_scores, t, side="left") / max(len(sorted_scores), 1)
+
+
+def _share_below(sorted_scores: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return np.searchsorted(sorted_scores, t, side="left") / max(len(sorted_scores), 1)
+
+
+@dataclass(frozen=True)
+class LabelNoise:
+    """Estimated contamination of each labelled class by the other (label errors)."""
+
+    bots_among_humans: float  # share of accounts labelled human that are bots
+    humans_among_bots: float  # share of accounts labelled bot that are humans
+
+    def as_dict(self) -> dict[str, float]:
+        return {"label_noise_bots_among_humans": self.bots_among_humans,
+                "label_noise_humans_among_bots": self.humans_among_bots}
+
+
+NO_NOISE = LabelNoise(0.0, 0.0)
+NOISE_MIN_SHARE = 0.5
+
+
+def estimate_label_noise(p: np.ndarray, y: np.ndarray, min_share: float = NOISE_MIN_SHARE) -> LabelNoise:
+    """Mixture proportion estimates of label noise (Scott, Blanchard & Handy 2013): the
+    labelled humans are a mixture (1 - a) humans + a bots, so wherever true humans are
+    rare, the share of labelled humans scoring above a threshold, over the share of
+    labelled bots doing so, falls to `a`; its minimum over the thresholds that keep at least
+    `min_share` of the labelled bots above bounds `a` from above (and the same from below
+    for the humans among labelled bots). On clean labels the bound is the rate of the
+    hardest humans at the top, small, so the correction stays small."""
+    humans, bots = np.sort(p[y == 0]), np.sort(p[y == 1])
+    if len(humans) == 0 or len(bots) == 0:
+        return NO_NOISE
+    top = np.unique(bots)
+    tpr, fpr = _share_at_or_above(bots, top), _share_at_or_above(humans, top)
+    keep = tpr >= min_share
+    a = float(np.min(fpr[keep] / tpr[keep])) if keep.any() else 0.0
+    bottom = np.unique(humans)
+    tnr = np.searchsorted(humans, bottom, side="right") / len(humans)
+    miss = np.searchsorted(bots, bottom, side="right") / len(bots)
+    keep = tnr >= min_share
+    b = float(np.min(miss[keep] / tnr[keep])) if keep.any() else 0.0
+    return LabelNoise(min(a, 0.5), min(b, 0.5))
+
+
+def bot_threshold_at_fpr(p: np.ndarray, y: np.ndarray, target_fpr: float,
+                         noise: LabelNoise = NO_NOISE) -> float:
+    """The lowest threshold whose false-positive rate on humans is at most `target_fpr`;
+    with label noise, on true humans: the labelled humans' rate less the bots among them,
+    ``(fpr_labelled - a * tpr_labelled) / (1 - a)``."""
+    humans, bots = np.sort(p[y == 0]), np.sort(p[y == 1])
     if len(humans) == 0:
         return 0.5
-    allowed = int(np.floor(target_fpr * len(humans)))  # humans that may score >= threshold
-    threshold = humans[len(humans) - allowed - 1] if allowed < len(humans) else 0.0
-    return float(np.nextafter(threshold, np.inf))
+    candidates = np.unique(np.append(np.nextafter(humans, np.inf), 0.0))
+    a = noise.bots_among_humans
+    flagged = (_share_at_or_above(humans, candidates) - a * _share_at_or_above(bots, candidates))
+    allowed = np.floor(target_fpr * len(humans) + 1e-9) / len(humans)
+    ok = flagged / (1 - a) <= allowed + 1e-12
+    return float(candidates[np.argmax(ok)]) if ok.any() else float(np.nextafter(humans[-1], np.inf))
 
 
-def human_threshold_at_miss(p: np.ndarray, y: np.ndarray, max_miss: float, bot: float) -> float:
-    """The highest threshold below which at most `max_miss` of bots fall (never above `bot`)."""
-    bots = np.sort(p[y == 1])
+def human_threshold_at_miss(p: np.ndarray, y: np.ndarray, max_miss: float, bot: float,
+                            noise: LabelNoise = NO_NOISE) -> float:
+    """The highest threshold below which at most `max_miss` of bots fall (never above `bot`);
+    with label noise, of true bots (the labelled bots' rate less the humans among them)."""
+    bots, humans = np.sort(p[y == 1]), np.sort(p[y == 0])
     if len(bots) == 0:
         return min(0.5, bot)
-    allowed = int(np.floor(max_miss * len(bots)))
-    threshold = bots[allowed] if allowed < len(bots) else 1.0
+    candidates = np.unique(np.append(bots, 1.0))
+    b = noise.humans_among_bots
+    missed = _share_below(bots, candidates) - b * _share_below(humans, candidates)
+    allowed = np.floor(max_miss * len(bots) + 1e-9) / len(bots)
+    ok = missed / (1 - b) <= allowed + 1e-12
+    threshold = candidates[ok].max() if ok.any() else bots[0]
     return float(min(threshold, bot))
 
 
 def choose_thresholds(p: np.ndarray, y: np.ndarray, target_fpr: float, max_miss: float,
-                      min_bot: float = 0.5, max_human: float = 0.2) -> Thresholds:
+                      min_bot: float = 0.5, max_human: float = 0.2,
+                      noise: LabelNoise = NO_NOISE) -> Thresholds:
     """`bot` at the target false-positive rate but never below `min_bot` (a higher threshold
     only lowers the FPR); `human` where at most `max_miss` of bots fall below, but never
-    above `max_human` nor the bot threshold."""
-    bot = max(bot_threshold_at_fpr(p, y, target_fpr), min_bot)
-    human = min(human_threshold_at_miss(p, y, max_miss, bot), max_human)
+    above `max_human` nor the bot threshold. Rates are of true classes under `noise`."""
+    bot = max(bot_threshold_at_fpr(p, y, target_fpr, noise), min_bot)
+    human = min(human_threshold_at_miss(p, y, max_miss, bot, noise), max_human)
     return Thresholds(bot=bot, human=human)
 
 

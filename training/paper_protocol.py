@@ -33,10 +33,9 @@ from fanaudit.features.adapters.registry import imported_adapter
 from fanaudit.features.loading import staged_dataset
 from fanaudit.features.registry import FEATURE_NAMES
 from fanaudit.models.artifact import FanauditModel
-from fanaudit.training.calibration import choose_calibration
 from fanaudit.training.config import TrainConfig
-from fanaudit.training.evaluate import choose_thresholds
-from fanaudit.training.train import TrainingDataError, fit_booster, load_training_data, out_of_fold_raw_scores
+from fanaudit.training.train import (
+    TrainingDataError, fit_booster, fit_on_held_out, load_training_data, out_of_fold_raw_scores)
 
 Progress = Callable[[str], None]
 PAPER_DECISION = 0.5
@@ -160,10 +159,9 @@ def build_model(features: pd.DataFrame, y: np.ndarray, config: ProtocolConfig) -
     for number, (_, held) in enumerate(inner.split(X, y)):
         folds[held] = number
     raw = out_of_fold_raw_scores(X, y, folds, train)
-    calibration, _ = choose_calibration(raw, y, folds, train.calibration)
-    thresholds = choose_thresholds(calibration.apply(raw), y, train.target_fpr, train.human_max_miss,
-                                   train.min_bot_probability, train.max_human_probability)
-    return FanauditModel(fit_booster(X, y, train), FEATURE_NAMES, calibration, thresholds, {})
+    fit = fit_on_held_out(raw, y, folds, train)
+    return FanauditModel(fit_booster(X, y, train), FEATURE_NAMES, fit.calibration, fit.thresholds,
+                         {"quantification": fit.rates.to_dict()})
 
 
 def operating_point(flagged: np.ndarray, y: np.ndarray) -> OperatingPoint:

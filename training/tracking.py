@@ -22,6 +22,7 @@ from fanaudit.models.explain import explain
 from fanaudit.models.store import ARTIFACT_KEY, ensure_experiment, set_champion
 from fanaudit.training import plots
 from fanaudit.training.config import TrainConfig
+from fanaudit.training.groups import GroupSummary
 from fanaudit.training.train import NEVER_HELD_OUT, TrainingData, TrainOutcome
 
 
@@ -32,6 +33,8 @@ class RunResult:
     champion: bool
     metrics: dict[str, float]
     tracking_uri: str
+    groups: GroupSummary | None = None
+    group_warning: str | None = None
 
 
 class FolderSource(DatasetSource):
@@ -79,10 +82,14 @@ def log_params(data: TrainingData, config: TrainConfig) -> None:
         "labelled_accounts": len(data.labels),
         "feature_registry_version": registry_version(),
         "n_features": len(FEATURE_NAMES),
-        "groups": int(len(np.unique(data.groups))),
-        "largest_group": int(np.bincount(data.groups).max()) if len(data.groups) else 0,
+        **(data.group_summary.as_params() if data.group_summary else {}),
         **{f"rows_{name}": count for name, count in rows.items()},
     })
+    if data.group_summary is not None:
+        mlflow.set_tag("validation_groups", data.group_summary.sentence())
+        warning = data.group_summary.warning(config.n_folds)
+        if warning:
+            mlflow.set_tag("validation_groups_warning", warning)
     dataset = MetaDataset(source=FolderSource(str(data.staged.source)),
                           name=data.staged.source.name, digest=data.staged.fingerprint[:16])
     mlflow.log_input(dataset, context="training")
@@ -142,4 +149,6 @@ def log_training_run(data: TrainingData, outcome: TrainOutcome, config: TrainCon
     champion = promote or version == "1"  # the first version ever registered is the champion
     if champion:
         set_champion(version, config.model_name)
-    return RunResult(run.info.run_id, version, champion, metrics, tracking_uri)
+    summary = data.group_summary
+    return RunResult(run.info.run_id, version, champion, metrics, tracking_uri, summary,
+                     summary.warning(config.n_folds) if summary else None)

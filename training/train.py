@@ -16,11 +16,13 @@ from sklearn.model_selection import StratifiedGroupKFold
 from fanaudit.features.loading import StagedDataset, duckdb_connection
 from fanaudit.features.cache import features_of
 from fanaudit.features.registry import FEATURE_NAMES, registry_version
-from fanaudit.models.artifact import FanauditModel
+from fanaudit.models.artifact import Calibration, FanauditModel, Thresholds
 from fanaudit.training.calibration import choose_calibration
 from fanaudit.training.config import TrainConfig
-from fanaudit.training.evaluate import Evaluation, choose_thresholds, evaluate
-from fanaudit.training.groups import account_groups
+from fanaudit.training.evaluate import (
+    NO_NOISE, Evaluation, LabelNoise, choose_thresholds, estimate_label_noise, evaluate)
+from fanaudit.training.groups import GroupSummary, account_groups
+from fanaudit.models.quantify import HeldOutRates
 
 Progress = Callable[[str], None]
 NEVER_HELD_OUT = -1
@@ -35,8 +37,9 @@ class TrainingData:
     staged: StagedDataset
     features: pd.DataFrame  # account_id + FEATURE_NAMES, labelled accounts only
     labels: pd.DataFrame  # account_id, label, bot_kind, archetype
-    groups: np.ndarray  # connected component of each labelled account
+    groups: np.ndarray  # validation group of each labelled account (training/groups.py)
     first_seen: np.ndarray  # epoch seconds of each account's first event (time split)
+    group_summary: GroupSummary | None = None
 
     @property
     def y(self) -> np.ndarray:
@@ -75,9 +78,10 @@ def load_training_data(staged: StagedDataset, config: TrainConfig, progress: Pro
     labels = labels.set_index("account_id").loc[labelled["account_id"]].reset_index()
     if progress:
         progress("groups")
-    groups = account_groups(staged, labelled["account_id"], config.group_ip_cap)
+    groups, summary = account_groups(staged, labelled["account_id"], key_cap=config.group_key_cap,
+                                     max_share=config.group_max_share, seed=config.seed)
     return TrainingData(staged, labelled.reset_index(drop=True), labels, groups,
-                        first_event_seconds(staged, labelled["account_id"]))
+                        first_event_seconds(staged, labelled["account_id"]), summary)
 
 
 def assign_folds(data: TrainingData, config: TrainConfig) -> np.ndarray:
@@ -122,10 +126,42 @@ def out_of_fold_raw_scores(X: np.ndarray, y: np.ndarray, folds: np.ndarray, conf
 
 
 @dataclass(frozen=True)
+class HeldOutFit:
+    """Calibration, thresholds and quantification rates, all chosen on held-out predictions."""
+
+    calibration: Calibration
+    calibration_brier: dict[str, float]  # cross-fitted Brier score of each candidate map
+    probability: np.ndarray  # cross-fitted calibrated probability of each held-out account
+    thresholds: Thresholds
+    rates: HeldOutRates
+    noise: LabelNoise = NO_NOISE
+
+
+def fit_on_held_out(raw: np.ndarray, y: np.ndarray, folds: np.ndarray, config: TrainConfig) -> HeldOutFit:
+    """From out-of-fold raw scores: the calibration map (fitted on all of them), and, from
+    cross-fitted probabilities (each fold mapped by a calibrator fitted on the other folds),
+    the verdict thresholds and the held-out rates for audience shares.
+
+    Real labels are wrong now and then, and a bot labelled human sits among the humans the
+    bot threshold is counted on: on a test world with 2% of labels flipped both ways, the
+    threshold rose until the true FPR was a fifth of the target and recall fell by a
+    quarter. So, by default, the rates behind thresholds and audience shares are those of
+    the true classes under the label noise estimated from the held-out scores
+    (`estimate_label_noise`); the reported metrics describe the labels as given."""
+    calibration, brier, probability = choose_calibration(raw, y, folds, config.calibration)
+    noise = estimate_label_noise(probability, y) if config.label_noise == "correct" else NO_NOISE
+    thresholds = choose_thresholds(probability, y, config.target_fpr, config.human_max_miss,
+                                   config.min_bot_probability, config.max_human_probability, noise)
+    return HeldOutFit(calibration, brier, probability, thresholds,
+                      HeldOutRates.fit(probability, y, noise.bots_among_humans,
+                                       noise.humans_among_bots), noise)
+
+
+@dataclass(frozen=True)
 class TrainOutcome:
     model: FanauditModel
     evaluation: Evaluation
-    held_out_probability: np.ndarray  # calibrated out-of-fold probability (NaN: never held out)
+    held_out_probability: np.ndarray  # cross-fitted calibrated out-of-fold probability (NaN: never held out)
     calibration_brier: dict[str, float]
     folds: np.ndarray
 
@@ -135,20 +171,21 @@ def train_model(data: TrainingData, config: TrainConfig, progress: Progress | No
     folds = assign_folds(data, config)
     raw = out_of_fold_raw_scores(X, y, folds, config, progress)
     held = folds != NEVER_HELD_OUT
-    calibration, brier = choose_calibration(raw[held], y[held], folds[held], config.calibration)
+    fit = fit_on_held_out(raw[held], y[held], folds[held], config)
     probability = np.full(len(y), np.nan)
-    probability[held] = calibration.apply(raw[held])
-    thresholds = choose_thresholds(probability[held], y[held], config.target_fpr, config.human_max_miss,
-                                   config.min_bot_probability, config.max_human_probability)
+    probability[held] = fit.probability
     if progress:
         progress("evaluation")
-    evaluation = evaluate(probability[held], y[held], data.labels[held].reset_index(drop=True),
-                          thresholds, config.target_fpr, config.bootstrap, config.seed)
+    evaluation = evaluate(fit.probability, y[held], data.labels[held].reset_index(drop=True),
+                          fit.thresholds, config.target_fpr, config.bootstrap, config.seed)
     if progress:
         progress("final model")
     booster = fit_booster(X, y, config)
     metadata = {"registry_version": registry_version(), "dataset_fingerprint": data.staged.fingerprint,
-                "config": config.model_dump(), "metrics": evaluation.metrics}
-    model = FanauditModel(booster, FEATURE_NAMES, calibration, thresholds, metadata)
-    return TrainOutcome(model, evaluation, probability, brier, folds)
-
+                "config": config.model_dump(), "metrics": evaluation.metrics,
+                "quantification": fit.rates.to_dict(),
+                **fit.noise.as_dict()}
+    if data.group_summary is not None:
+        metadata["validation_groups"] = data.group_summary.as_params()
+    model = FanauditModel(booster, FEATURE_NAMES, fit.calibration, fit.thresholds, metadata)
+    return TrainOutcome(model, evaluation, probability, fit.calibration_brier, folds)

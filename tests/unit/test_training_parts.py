@@ -82,9 +82,9 @@ def test_calibration_choice_prefers_sigmoid_for_logistic_scores():
     raw = rng.normal(0, 1.5, 3000)
     y = (rng.uniform(size=3000) < 1 / (1 + np.exp(-raw))).astype(int)
     folds = np.arange(3000) % 5
-    chosen, scores = choose_calibration(raw, y, folds, "auto")
+    chosen, scores, held_out = choose_calibration(raw, y, folds, "auto")
     assert set(scores) == {"isotonic", "sigmoid"}
-    assert chosen.method == min(scores, key=scores.get)
+    assert scores["sigmoid"] < scores["isotonic"]
     assert chosen.method == "sigmoid"  # the truth is a logistic curve; isotonic overfits its steps
 
 
@@ -106,8 +106,9 @@ def test_accounts_sharing_a_device_or_small_address_are_one_group(tmp_path):
         "c,2024-05-01T10:00:00Z,10.0.0.2,dev3\n"   # b-c share an address
         "d,2024-05-01T10:00:00Z,10.0.0.9,dev4\n")  # d alone; e has no logins
     with staged_dataset(tmp_path) as staged:
-        groups = account_groups(staged, pd.Series(list("abcde")), ip_cap=10)
+        groups, summary = account_groups(staged, pd.Series(list("abcde")), key_cap=10, max_share=1.0)
     assert groups[0] == groups[1] == groups[2]
+    assert (summary.groups, summary.largest_group, summary.components_split) == (3, 3, 0)
     assert len({groups[0], groups[3], groups[4]}) == 3
 
 
@@ -116,8 +117,30 @@ def test_an_address_shared_beyond_the_cap_does_not_join_accounts(tmp_path):
     (tmp_path / "logins.csv").write_text(
         "account_id,ts,ip\n" + "".join(f"{a},2024-05-01T10:00:00Z,100.64.0.1\n" for a in "abc"))
     with staged_dataset(tmp_path) as staged:
-        assert len(set(account_groups(staged, pd.Series(list("abc")), ip_cap=2))) == 3
-        assert len(set(account_groups(staged, pd.Series(list("abc")), ip_cap=3))) == 1
+        ids = pd.Series(list("abc"))
+        assert len(set(account_groups(staged, ids, key_cap=2, max_share=1.0)[0])) == 3
+        assert len(set(account_groups(staged, ids, key_cap=3, max_share=1.0)[0])) == 1
+
+
+def test_a_chained_component_is_split_into_its_communities_not_across_them(tmp_path):
+    # Two households of six, each on its own address and shared tablet (a1-a6, b1-b6),
+    # chained into one component by a single proxy address that a6 and b1 both passed
+    # through, plus two loners. With at most 45% of the 14 accounts (6) in a group, the chain is cut at the proxy.
+    households = [f"a{i}" for i in range(1, 7)] + [f"b{i}" for i in range(1, 7)]
+    rows = [f"{a},2024-05-01T10:00:00Z,10.0.0.{a[0] == 'b':d},tablet-{a[0]}" for a in households]
+    rows += ["a6,2024-05-02T10:00:00Z,203.0.113.7,phone-a6", "b1,2024-05-02T11:00:00Z,203.0.113.7,",
+             "x,2024-05-01T10:00:00Z,10.9.9.9,", "y,2024-05-01T10:00:00Z,10.9.9.8,"]
+    ids = households + ["x", "y"]
+    (tmp_path / "accounts.csv").write_text("account_id\n" + "\n".join(ids) + "\n")
+    (tmp_path / "logins.csv").write_text("account_id,ts,ip,device_id\n" + "\n".join(rows) + "\n")
+    with staged_dataset(tmp_path) as staged:
+        groups, summary = account_groups(staged, pd.Series(ids), key_cap=10, max_share=0.45, seed=1)
+        again, _ = account_groups(staged, pd.Series(ids), key_cap=10, max_share=0.45, seed=1)
+    assert list(groups) == list(again)
+    assert len(set(groups[:6])) == 1 and len(set(groups[6:12])) == 1 and groups[0] != groups[6]
+    assert summary.largest_component_share == 12 / 14 and summary.components_split == 1
+    assert summary.largest_group == 6 and summary.groups == 4
+    assert summary.warning(n_folds=2) is None and summary.warning(n_folds=3) is not None  # 6/14
 
 
 def test_time_split_holds_out_later_accounts_and_trains_only_on_earlier_ones():
