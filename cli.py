@@ -304,8 +304,8 @@ def report(
 
     with clear_errors():
         result = report_streamer(data_dir, streamer, out_file, model_uri=model, lang=check_lang(lang),
-                                 tracking_uri=tracking_uri, allow_unknown=allow_unknown, progress=status,
-                                 features_file=features_file)
+                                 tracking_uri=tracking_uri, allow_unknown=allow_unknown,
+                                 progress=status, features_file=features_file)
     out.print(f"wrote {result.out}: {result.followers:,} followers; "
               + ", ".join(f"{k} {v:,}" for k, v in sorted(result.verdicts.items())))
     out.print(result.sentence)
@@ -388,7 +388,8 @@ def cache_list() -> None:
         found, limit = entries(), limit_bytes()
     table = Table("kind", "key", "accounts", "MiB", "last used", "fingerprint", "data")
     for entry in found:
-        table.add_row(entry.kind, entry.key[:12], f"{entry.accounts:,}", f"{entry.bytes / 2**20:,.1f}",
+        table.add_row(entry.kind, entry.key[:12], f"{entry.accounts:,}",
+                      f"{entry.bytes / 2**20:,.1f}",
                       datetime.fromtimestamp(entry.last_used).strftime("%Y-%m-%d %H:%M"),
                       entry.fingerprint[:12], entry.source)
     out.print(table)
@@ -399,7 +400,8 @@ def cache_list() -> None:
 
 @cache_app.command("clear")
 def cache_clear(
-    kind: Annotated[Optional[str], typer.Option(help="Only 'staged' or 'features' entries.")] = None,
+    kind: Annotated[Optional[str], typer.Option(
+        help="Only 'staged' or 'features' entries.")] = None,
 ) -> None:
     """Remove cached entries (those another process is using are kept)."""
     from fanaudit.features.cache import clear

@@ -245,7 +245,8 @@ def feature_table(world: World) -> Path:
     in its metadata), made once from the cached feature Parquet."""
     import pandas as pd
 
-    from fanaudit.features.feature_table import FeatureTableError, read_feature_table, write_feature_table
+    from fanaudit.features.feature_table import (FeatureTableError, read_feature_table,
+                                                 write_feature_table)
 
     path = world.folder / "feature-table.parquet"
     try:

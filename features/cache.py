@@ -167,7 +167,8 @@ def entries() -> list[CacheEntry]:
         found.append(CacheEntry("staged", folder.name, folder, manifest["bytes"],
                                 (folder / MANIFEST).stat().st_mtime, manifest["source"],
                                 manifest["fingerprint"], manifest["accounts"]))
-    for path in sorted((root / "features").glob("*.parquet")) if (root / "features").is_dir() else []:
+    tables = sorted((root / "features").glob("*.parquet")) if (root / "features").is_dir() else []
+    for path in tables:
         about = _read_json(path.with_suffix(".json"))
         if about is None:
             continue
@@ -243,8 +244,9 @@ def _dataset_from(folder: Path, entry: Path, manifest: dict) -> StagedDataset:
             for k in ("first_event", "last_event")}
     warnings = list(manifest["warnings"])
     warnings += [f"ignored {name}: not a table of the contract" for name in ignored_files(folder)]
-    return StagedDataset(folder, entry / "tables", tables, manifest["accounts"], when["first_event"],
-                         when["last_event"], manifest["fingerprint"], tuple(warnings))
+    return StagedDataset(folder, entry / "tables", tables, manifest["accounts"],
+                         when["first_event"], when["last_event"], manifest["fingerprint"],
+                         tuple(warnings))
 
 
 def _store(staged: StagedDataset, scratch: Path, target: Path) -> None:

@@ -79,7 +79,8 @@ def table_info(path: Path) -> FeatureTableInfo:
                                 "it was not written by fanaudit's features job")
     if ID not in schema.names:
         raise FeatureTableError(f"{path}: no '{ID}' column")
-    return FeatureTableInfo(path, metadata[REGISTRY_KEY].decode(), metadata[FINGERPRINT_KEY].decode(),
+    return FeatureTableInfo(path, metadata[REGISTRY_KEY].decode(),
+                            metadata[FINGERPRINT_KEY].decode(),
                             int(metadata.get(ACCOUNTS_KEY, b"-1")))
 
 

@@ -116,7 +116,8 @@ def answers(state: ServiceState, positions: np.ndarray, top: int, lang: Language
     for i, position in enumerate(positions):
         answer = {"account_id": ids[position],
                   "bot_probability": round(columns["bot_probability"][position], 6),
-                  "verdict": verdicts[i], "reasons": reasons[i], "model_version": state.model_version}
+                  "verdict": verdicts[i], "reasons": reasons[i],
+                  "model_version": state.model_version}
         for column in KIND_COLUMNS:
             if column in columns:
                 answer[column] = columns[column][position]
@@ -131,8 +132,9 @@ def columns_of(scores: pd.DataFrame) -> dict[str, list]:
     for column in KIND_COLUMNS:
         if column in scores.columns:
             values = scores[column]
-            found[column] = [None if pd.isna(v) else (round(float(v), 6) if column == "kind_probability"
-                                                      else str(v)) for v in values.tolist()]
+            found[column] = [None if pd.isna(v) else
+                             round(float(v), 6) if column == "kind_probability" else str(v)
+                             for v in values.tolist()]
     return found
 
 

@@ -56,7 +56,8 @@ def changed_copy(world, tmp_path):
     return other
 
 
-def test_the_feature_table_records_registry_version_and_data_fingerprint(small_world, home, tmp_path):
+def test_the_feature_table_records_registry_version_and_data_fingerprint(small_world, home,
+                                                                          tmp_path):
     out = tmp_path / "features.parquet"
     done = write_features(small_world.path, out)
     info = table_info(out)
@@ -76,8 +77,8 @@ def test_a_table_of_another_registry_version_or_other_data_is_refused(small_worl
     write_features(small_world.path, out)
     table = pq.read_table(out)
     stale = tmp_path / "stale.parquet"
-    pq.write_table(table.replace_schema_metadata(table.schema.metadata | {REGISTRY_KEY: b"0123abcd0123"}),
-                   stale)
+    old_registry = table.schema.metadata | {REGISTRY_KEY: b"0123abcd0123"}
+    pq.write_table(table.replace_schema_metadata(old_registry), stale)
     with pytest.raises(FeatureTableError, match="registry version 0123abcd0123.*recompute"):
         read_feature_table(stale)
     other = changed_copy(small_world.path, tmp_path)
@@ -167,7 +168,8 @@ def test_with_the_cache_off_nothing_is_kept(small_world, home, tmp_path, monkeyp
     monkeypatch.setenv("FANAUDIT_CACHE_MAX_GB", "0")
     write_features(small_world.path, tmp_path / "a.parquet")
     assert cache.entries() == []
-    assert table_info(tmp_path / "a.parquet").fingerprint == cache.data_fingerprint(small_world.path)
+    recorded = table_info(tmp_path / "a.parquet").fingerprint
+    assert recorded == cache.data_fingerprint(small_world.path)
     monkeypatch.setenv("FANAUDIT_CACHE_MAX_GB", "lots")
     result = runner.invoke(app, ["features", "--data", str(small_world.path),
                                  "--out", str(tmp_path / "b.parquet")])

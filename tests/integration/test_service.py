@@ -38,8 +38,8 @@ def served(trained, tmp_path_factory):
     model_uri = f"models:/fanaudit/{trained.run.version}"
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "fanaudit", "serve", "--features", str(features), "--model", model_uri,
-         "--tracking-uri", trained.tracking_uri, "--port", str(port)],
+        [sys.executable, "-m", "fanaudit", "serve", "--features", str(features),
+         "--model", model_uri, "--tracking-uri", trained.tracking_uri, "--port", str(port)],
         env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -69,7 +69,8 @@ def expected(served, account: str) -> tuple[float, str, np.ndarray]:
     row = frame[frame[ID] == account]
     model = served["model"]
     probability = float(model.predict_proba(row)[0])
-    return probability, str(model.thresholds.verdicts([probability])[0]), explain(model, row).contributions[0]
+    verdict = str(model.thresholds.verdicts([probability])[0])
+    return probability, verdict, explain(model, row).contributions[0]
 
 
 def test_health_says_what_is_served(served):
@@ -85,7 +86,8 @@ def test_an_account_look_up_answers_as_the_library_does(served):
     frame = served["features"]
     model = served["model"]
     flagged = frame[ID][model.thresholds.verdicts(model.predict_proba(frame)) == "bot"].iloc[0]
-    answer = requests.get(f"{served['url']}/accounts/{flagged}", params={"top": 4}, timeout=10).json()
+    answer = requests.get(f"{served['url']}/accounts/{flagged}", params={"top": 4},
+                          timeout=10).json()
     probability, verdict, contributions = expected(served, flagged)
     assert answer["account_id"] == flagged and answer["verdict"] == verdict == "bot"
     assert answer["bot_probability"] == pytest.approx(probability, abs=1e-6)
@@ -93,8 +95,8 @@ def test_an_account_look_up_answers_as_the_library_does(served):
     names = list(model.feature_names)
     for reason in answer["reasons"]:
         assert reason["contribution"] > 0  # towards the verdict: bot
-        assert reason["contribution"] == pytest.approx(contributions[names.index(reason["feature"])],
-                                                       abs=1e-6)
+        own = contributions[names.index(reason["feature"])]
+        assert reason["contribution"] == pytest.approx(own, abs=1e-6)
         assert reason["reason"]
     shares = [r["contribution"] for r in answer["reasons"]]
     assert shares == sorted(shares, reverse=True)
@@ -123,7 +125,8 @@ def test_a_batch_answers_each_account_once_in_order(served):
                             timeout=10)
     assert refused.status_code == 404 and "'ghost'" in refused.json()["detail"]
     partial = requests.post(f"{served['url']}/accounts",
-                            json={"account_ids": [ids[0], "ghost"], "skip_unknown": True}, timeout=10)
+                            json={"account_ids": [ids[0], "ghost"], "skip_unknown": True},
+                            timeout=10)
     assert partial.status_code == 200
     assert [r["account_id"] for r in partial.json()["results"]] == [ids[0]]
     assert partial.json()["unknown"] == ["ghost"]
@@ -163,8 +166,8 @@ def test_unknown_features_and_non_numbers_are_refused(served):
     row = posted_row(served["features"], 0)
     bogus = requests.post(f"{served['url']}/score", json={"rows": [row | {"bogus": 1}]}, timeout=10)
     assert bogus.status_code == 422 and "unknown feature(s) bogus" in bogus.json()["detail"]
-    text = requests.post(f"{served['url']}/score", json={"rows": [row | {"following_count": "many"}]},
-                         timeout=10)
+    text = requests.post(f"{served['url']}/score",
+                         json={"rows": [row | {"following_count": "many"}]}, timeout=10)
     assert text.status_code == 422 and "following_count" in text.json()["detail"]
     broken = requests.post(f"{served['url']}/accounts", data=b"{not json",
                            headers={"content-type": "application/json"}, timeout=10)
