@@ -281,6 +281,10 @@ def explain(
         table.add_row(f"{shap_value:+.3f}", name, "" if value is None else f"{value:.4g}", reason)
     out.print(table)
     out.print(f"base value {result.base_value:+.3f} + contributions = raw score {result.raw_score:+.3f}")
+    if result.kind_line:
+        from rich.markup import escape
+
+        out.print(escape(result.kind_line))
     if waterfall:
         from fanaudit.models.plots import waterfall_png
 

@@ -173,6 +173,7 @@ class FanauditModel:
     calibration: Calibration
     thresholds: Thresholds
     metadata: dict
+    kind_model: object = None  # models.kinds.KindModel, stored as kinds.txt + kinds.json
 
     def feature_matrix(self, frame: pd.DataFrame) -> np.ndarray:
         missing = [f for f in self.feature_names if f not in frame.columns]
@@ -193,7 +194,9 @@ class FanauditModel:
         folder.mkdir(parents=True, exist_ok=True)
         text = self.booster.model_to_string().encode("utf-8")
         (folder / MODEL_FILE).write_bytes(text)
-        metadata = self.metadata | {
+        kinds = {} if self.kind_model is None else {"kind_model": dict(
+            self.metadata.get("kind_model") or {}) | {"sha256": self.kind_model.save(folder)}}
+        metadata = self.metadata | kinds | {
             "format_version": FORMAT_VERSION,
             "model_sha256": sha256_hex(text),
             "feature_names": list(self.feature_names),
@@ -223,4 +226,18 @@ class FanauditModel:
             raise ModelArtifactError(f"model file {model_path} is corrupt: {exc}") from exc
         if tuple(booster.feature_name()) != features:
             raise ModelArtifactError(f"{model_path} and {meta_path} disagree on the feature list")
-        return cls(booster, features, calibration, thresholds, metadata)
+        return cls(booster, features, calibration, thresholds, metadata,
+                   load_kind_model(folder, metadata))
+
+
+def load_kind_model(folder: Path, metadata: dict):
+    """The kind model stored with the main model (models.kinds), or None when it has none."""
+    info = metadata.get("kind_model")
+    if not isinstance(info, dict) or not isinstance(info.get("sha256"), str):
+        return None
+    from fanaudit.models.kinds import KindModel, KindModelError
+
+    try:
+        return KindModel.load(folder, info["sha256"])
+    except (KindModelError, ValueError, KeyError, TypeError, lgb.basic.LightGBMError) as exc:
+        raise ModelArtifactError(f"model folder {folder}: kind model is corrupt: {exc}") from exc

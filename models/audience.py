@@ -34,6 +34,7 @@ import pandas as pd
 
 from fanaudit.features.families.comments import COPY_MIN_OTHERS, account_texts, normalise
 from fanaudit.features.tables import Tables
+from fanaudit.models.quantify import QuantificationUnavailable, estimate_bot_share
 
 TIMEZONE = "Asia/Shanghai"  # days are China-time days
 VERDICTS = ("human", "uncertain", "bot")
@@ -44,6 +45,9 @@ BURST_MIN_SHARE = 0.005  # ... nor is a day bringing less than this share of the
 BURST_MAD_FACTOR = 5.0  # a burst day is this many MADs above the local median ...
 BURST_MEDIAN_FACTOR = 2.0  # ... and at least this many times the local median
 BURST_WINDOW_DAYS = 15  # centred window for the local median
+FLOOD_MINUTES = 10  # a flood: this many minutes bringing ...
+FLOOD_MIN_FOLLOWERS = 50  # ... at least this many new followers ...
+FLOOD_MIN_SHARE = 0.05  # ... and this share of all followers: a burst whatever the days around
 SAME_WEEK_DAYS = 3.5  # "registered together": within half a week of the burst's median
 PEER_MIN = 2  # shared address / lockstep: at least this many peers
 BOUGHT_SHARE = 0.5  # flagged share (or a coordination signal's share) that counts as "most"
@@ -67,6 +71,19 @@ def follow_times(tables: Tables, streamer: str) -> pd.DataFrame:
     frame = latest.to_pandas()
     frame["account_id"] = frame["account_id"].astype(str)
     return frame
+
+
+def follow_events(tables: Tables, streamer: str) -> pd.DataFrame:
+    """account_id, ts and action of every timed follow and unfollow of `streamer`."""
+    if tables.follows is None:
+        return pd.DataFrame({"account_id": pd.Series(dtype=str),
+                             "ts": pd.Series(dtype="datetime64[us, UTC]"),
+                             "action": pd.Series(dtype=str)})
+    f = tables.follows
+    mine = f.filter((f.followee_id == streamer) & f.ts.notnull())
+    frame = mine.select(account_id=mine.follower_id, ts=mine.ts, action=mine.action).to_pandas()
+    frame["account_id"] = frame["account_id"].astype(str)
+    return frame.sort_values(["ts", "account_id"], kind="stable").reset_index(drop=True)
 
 
 def room_presence(tables: Tables) -> ibis.Table | None:
@@ -163,12 +180,46 @@ def room_events(tables: Tables, followers: pd.Index) -> RoomEvents:
 
 
 @dataclass(frozen=True)
+class Headline:
+    """The one share of fake followers the page leads with (models.quantify's estimate)."""
+
+    share: float
+    low: float
+    high: float
+    method: str
+    accounts: int
+
+
+def headline_share(probability: np.ndarray, model, seed: int = 0) -> Headline:
+    """The prior-shift-aware share of bots among `probability`'s accounts, with its 95%
+    interval (`models.quantify`); a model trained before held-out rates were recorded
+    gets the mean calibrated probability (method "mean"), with the interval of
+    `real_share_interval`."""
+    try:
+        found = estimate_bot_share(np.asarray(probability, float), model, seed=seed)
+    except QuantificationUnavailable:
+        real, (low, high) = real_share_interval(np.asarray(probability, float),
+                                                held_out_calibration_error(model))
+        return Headline(1 - real, 1 - high, 1 - low, "mean", len(probability))
+    return Headline(found.share, found.low, found.high, found.method, found.accounts)
+
+
+def held_out_calibration_error(model) -> float:
+    """The model's held-out expected calibration error, as its training run measured it."""
+    metrics = model.metadata.get("metrics") if isinstance(model.metadata, dict) else None
+    value = metrics.get("ece") if isinstance(metrics, dict) else None
+    return float(value) if value is not None and math.isfinite(float(value)) else 0.0
+
+
+@dataclass(frozen=True)
 class Quality:
     followers: int
     real_share: float
     real_share_ci: tuple[float, float]
     verdicts: dict[str, int]
-    kinds: dict[str, int]  # feature family that gives a flagged follower away -> followers
+    kinds: dict[str, int]  # bot kind (or, without a kind model, feature family) -> followers
+    headline: Headline | None = None
+    kinds_are_families: bool = True
 
 
 def real_share_interval(p: np.ndarray, calibration_error: float = 0.0) -> tuple[float, tuple[float, float]]:
@@ -194,13 +245,84 @@ def suspected_kind(top_features: str) -> str | None:
     return max(by_family, key=by_family.get) if by_family else None
 
 
-def audience_quality(scored: pd.DataFrame, calibration_error: float = 0.0) -> Quality:
+def account_kind(scored: pd.DataFrame) -> tuple[pd.Series, bool]:
+    """Each row's bot kind from the kind model, or (without one) the family of its strongest
+    reasons; and whether these are families."""
+    kinds = scored["bot_kind"].fillna("") if "bot_kind" in scored else pd.Series("", scored.index)
+    if (kinds != "").any():
+        return kinds.where(kinds != "", None), False
+    return scored["top_features"].map(suspected_kind), True
+
+
+def audience_quality(scored: pd.DataFrame, calibration_error: float = 0.0,
+                     headline: Headline | None = None) -> Quality:
     share, ci = real_share_interval(scored["bot_probability"].to_numpy(float), calibration_error)
     flagged = scored[scored["verdict"].isin(FLAGGED)]
-    kinds = flagged["top_features"].map(suspected_kind).dropna().value_counts()
+    kind, families = account_kind(flagged)
+    kinds = kind.dropna().value_counts()
     verdicts = scored["verdict"].value_counts()
     return Quality(len(scored), share, ci, {v: int(verdicts.get(v, 0)) for v in VERDICTS},
-                   {str(k): int(n) for k, n in kinds.items()})
+                   {str(k): int(n) for k, n in kinds.items()}, headline, families)
+
+
+# ------------------------------------------------------------------ peers
+
+
+PEER_MIN_FOLLOWERS = 20  # streamers with fewer followers are no peers
+PEER_SIZE_FACTOR = 2.0  # peers have between 1/2 and 2 times the streamer's followers ...
+PEER_MIN = 5  # ... widened to the PEER_NEAREST nearest in size when fewer than this
+PEER_NEAREST = 20
+PEER_MAX = 50  # at most this many peers, the nearest in size
+TIERS = ("cleanest", "cleaner", "worse", "worst")  # quarters of the peers' fake shares
+
+
+@dataclass(frozen=True)
+class Peers:
+    peers: int
+    smallest: int  # followers of the smallest and the largest peer
+    largest: int
+    percentile: float  # share of peers with a lower fake share than the streamer
+    tier: str  # one of TIERS
+    shares: tuple[float, ...]  # the peers' fake shares (for the chart)
+    nearest: bool = False  # too few of similar size: the PEER_NEAREST nearest in size instead
+
+
+def current_followers(tables: Tables) -> pd.DataFrame:
+    """streamer, account_id of every current follow (the latest action is a follow)."""
+    f = tables.follows
+    latest = f.mutate(rank=ibis.row_number().over(
+        group_by=[f.follower_id, f.followee_id],
+        order_by=[ibis.desc(f.ts.isnull().ifelse(1, 0)), ibis.desc(f.ts)]))  # as followers_of
+    current = latest.filter((latest["rank"] == 0) & (latest.action == "follow"))
+    frame = current.select(streamer=current.followee_id, account_id=current.follower_id).to_pandas()
+    return frame.astype(str)
+
+
+def peer_comparison(streamer: str, share: float, followers: pd.DataFrame,
+                    probability: pd.Series, estimate) -> Peers | None:
+    """The streamer's fake share against streamers of similar audience size (see the
+    constants): `followers` from current_followers, `probability` by account_id, and
+    `estimate(probabilities) -> share` the same estimator as the streamer's own figure."""
+    sizes = followers.groupby("streamer").size()
+    if streamer not in sizes:
+        return None
+    own = sizes[streamer]
+    others = sizes[(sizes.index != streamer) & (sizes >= PEER_MIN_FOLLOWERS)]
+    distance = (np.log(others) - math.log(own)).abs().sort_values(kind="stable")
+    chosen = distance[distance <= math.log(PEER_SIZE_FACTOR)]
+    nearest = len(chosen) < PEER_MIN
+    if nearest:
+        chosen = distance.head(PEER_NEAREST)
+    chosen = chosen.head(PEER_MAX)
+    if len(chosen) < PEER_MIN:
+        return None
+    groups = followers[followers["streamer"].isin(chosen.index)].groupby("streamer")["account_id"]
+    shares = np.array([estimate(probability.reindex(ids).to_numpy(float)) for _, ids in groups])
+    percentile = float(np.mean(shares < share) + 0.5 * np.mean(shares == share))
+    tier = TIERS[0 if percentile < 0.25 else 1 if percentile <= 0.5
+                 else 2 if percentile < 0.75 else 3]
+    return Peers(len(shares), int(sizes[chosen.index].min()), int(sizes[chosen.index].max()),
+                 percentile, tier, tuple(float(s) for s in shares), nearest)
 
 
 # ------------------------------------------------------------------ growth and bursts
@@ -216,6 +338,8 @@ class Burst:
     shared_address_share: float  # share a login IP with PEER_MIN+ accounts registered that week
     lockstep_share: float  # followed in step with PEER_MIN+ accounts across targets
     judgement: Judgement
+    shared_device_share: float = 0.0  # logged in from a device shared with PEER_MIN+ accounts
+    peak_window: int = 0  # most of its new followers within any FLOOD_MINUTES
 
 
 @dataclass(frozen=True)
@@ -239,6 +363,24 @@ def daily_new_followers(days: pd.Series, verdicts: pd.Series) -> pd.DataFrame:
     table = pd.crosstab(frame["day"], frame["verdict"]).reindex(columns=list(VERDICTS), fill_value=0)
     calendar = pd.date_range(min(days), max(days), freq="D").date
     return table.reindex(calendar, fill_value=0).rename_axis("day")
+
+
+def flood_days(follows: pd.DataFrame, followers: int) -> list[date]:
+    """China-time days holding a FLOOD_MINUTES window that brought at least
+    FLOOD_MIN_FOLLOWERS new followers and FLOOD_MIN_SHARE of all `followers`: a burst even
+    when there are no quiet days around it to compare with."""
+    if follows.empty:
+        return []
+    windows = peak_windows(follows["ts"])
+    need = max(FLOOD_MIN_FOLLOWERS, FLOOD_MIN_SHARE * followers)
+    return sorted({day for day, count in windows.items() if count >= need})
+
+
+def peak_windows(ts: pd.Series) -> pd.Series:
+    """Per China-time day, the most follows in any FLOOD_MINUTES (sliding) window."""
+    local = ts.dt.tz_convert(TIMEZONE).sort_values()
+    counts = pd.Series(1, index=pd.DatetimeIndex(local)).rolling(f"{FLOOD_MINUTES}min").sum()
+    return counts.groupby(counts.index.date).max().astype(int)
 
 
 def _mad(values: np.ndarray) -> float:
@@ -280,11 +422,12 @@ def strong_signals(*shares: float) -> int:
     return sum(share >= BOUGHT_SHARE for share in shares)
 
 
-def judge(flagged: float, signals: int) -> Judgement:
-    """Bought: most accounts flagged, or most share two of the three group signals.
+def judge(flagged: float, signals: int, shared_device: float = 0.0) -> Judgement:
+    """Bought: most accounts flagged, most share two of the group signals, or most log in
+    from devices shared with other accounts (people do not share phones in the hundreds).
     Organic: few flagged and at most one group signal (the followers of a viral clip all
     follow in the same minutes, so lockstep alone proves nothing). Otherwise mixed."""
-    if flagged >= BOUGHT_SHARE or signals >= 2:
+    if flagged >= BOUGHT_SHARE or signals >= 2 or shared_device >= BOUGHT_SHARE:
         return "bought"
     if flagged < ORGANIC_SHARE:
         return "organic"
@@ -292,18 +435,22 @@ def judge(flagged: float, signals: int) -> Judgement:
 
 
 def describe_burst(first: date, last: date, accounts: pd.Index, features: pd.DataFrame,
-                   verdicts: pd.Series) -> Burst:
+                   verdicts: pd.Series, peak: int = 0) -> Burst:
     """What the accounts that followed during a burst have in common."""
     mine = features.reindex(accounts)
     flagged = float(verdicts.reindex(accounts).isin(FLAGGED).mean())
     together = registered_together_share(mine["account_age_days"])
     shared = float((mine["ip_same_week_peers"].fillna(0) >= PEER_MIN).mean())
     lockstep = float((mine["follow_lockstep_peers"].fillna(0) >= PEER_MIN).mean())
+    device = float((mine["device_shared_accounts"].fillna(0) >= PEER_MIN).mean()) \
+        if "device_shared_accounts" in mine else 0.0
     return Burst(first, last, len(accounts), flagged, together, shared, lockstep,
-                 judge(flagged, strong_signals(together, shared, lockstep)))
+                 judge(flagged, strong_signals(together, shared, lockstep, device), device),
+                 device, peak)
 
 
-BURST_FEATURES = ("account_age_days", "ip_same_week_peers", "follow_lockstep_peers")
+BURST_FEATURES = ("account_age_days", "ip_same_week_peers", "follow_lockstep_peers",
+                  "device_shared_accounts")
 
 
 def follower_growth(follows: pd.DataFrame, scored: pd.DataFrame, features: pd.DataFrame) -> Growth:
@@ -316,9 +463,13 @@ def follower_growth(follows: pd.DataFrame, scored: pd.DataFrame, features: pd.Da
     days = follower_days(follows)
     daily = daily_new_followers(days, verdicts)
     bursts = []
-    for first, last in group_consecutive(burst_days(daily.sum(axis=1), len(verdicts))):
+    found = set(burst_days(daily.sum(axis=1), len(verdicts))) | set(
+        flood_days(follows, len(verdicts)))
+    peaks = peak_windows(follows["ts"]) if len(follows) else pd.Series(dtype=int)
+    for first, last in group_consecutive(sorted(found)):
         accounts = pd.Index(days.index[(days >= first).to_numpy() & (days <= last).to_numpy()])
-        bursts.append(describe_burst(first, last, accounts, features, verdicts))
+        peak = int(peaks.loc[first:last].max()) if len(peaks) else 0
+        bursts.append(describe_burst(first, last, accounts, features, verdicts, peak))
     return Growth(daily, tuple(bursts), len(verdicts) - len(days))
 
 

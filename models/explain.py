@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from fanaudit.features.feature import Language
-from fanaudit.features.registry import FEATURES_BY_NAME, render_reason
+from fanaudit.features.registry import FEATURES_BY_NAME, family_title, reason_for
 from fanaudit.models.artifact import FanauditModel
 
 TOP_REASONS = 3
@@ -55,13 +55,16 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def _speakable(name: str, values: dict[str, float], missing_families: set[str]) -> bool:
-    """Can this feature be a reason? A missing value speaks only for a family with no data at
-    all ("posted no comments"), once; where the family has data it means "not applicable"."""
+def _speakable(name: str, contribution: float, values: dict[str, float],
+               missing_families: set[str]) -> bool:
+    """Can this feature be a reason? Only when the registry words it for this value and
+    this direction (`features.registry.reason_for`). A missing value speaks only for a
+    family with no data at all ("posted no comments"), once; where the family has data it
+    means "not applicable"."""
     if not _missing(values.get(name)):
-        return True
+        return reason_for(name, values, contribution) is not None
     family = FEATURES_BY_NAME[name].family
-    if family in missing_families:
+    if family in missing_families or contribution <= 0:
         return False
     siblings = (f for f in FEATURES_BY_NAME.values() if f.family == family and f.name in values)
     if any(not _missing(values[f.name]) for f in siblings):
@@ -84,14 +87,40 @@ def top_contributions(contributions: np.ndarray, names: tuple[str, ...], towards
     for i in np.argsort(-signed, kind="stable"):
         if signed[i] <= 0 or len(chosen) == k:
             break
-        if values is None or _speakable(names[i], values, missing_families):
+        if values is None or _speakable(names[i], float(contributions[i]), values,
+                                        missing_families):
             chosen.append((names[i], float(contributions[i])))
     return chosen
 
 
 def reasons_sentence(top: list[tuple[str, float]], values: dict[str, float], lang: Language = "en") -> str:
+    """The chosen reasons as one line; each says which way it points by its own words."""
     separator = "；" if lang == "zh" else "; "
-    return separator.join(render_reason(name, values, lang) for name, _ in top)
+    said = (reason_for(name, values, shap, lang) for name, shap in top)
+    return separator.join(s for s in said if s)
+
+
+NO_SINGLE_REASON = {
+    True: ("no single sign stands out; taken together, its {family} look most like a bot's",
+           "没有单独突出的迹象；综合来看，它的{family}最像机器粉"),
+    False: ("no single sign stands out; taken together, its {family} look most like a person's",
+            "没有单独突出的迹象；综合来看，它的{family}最像真人"),
+}
+
+
+def no_single_reason(contributions: np.ndarray, names: tuple[str, ...], towards_bot: bool,
+                     lang: Language = "en") -> str:
+    """What to say when no feature makes a readable reason: the signal family (named as a
+    family) that pushes hardest towards the verdict."""
+    signed = contributions if towards_bot else -contributions
+    by_family: dict[str, float] = {}
+    for name, value in zip(names, signed):
+        family = FEATURES_BY_NAME[name].family
+        by_family[family] = by_family.get(family, 0.0) + float(value)
+    if not by_family:
+        return ""
+    family = max(by_family, key=by_family.get)
+    return NO_SINGLE_REASON[towards_bot][lang == "zh"].format(family=family_title(family, lang))
 
 
 def top_features_json(top: list[tuple[str, float]], values: dict[str, float]) -> str:

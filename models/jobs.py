@@ -22,7 +22,8 @@ from fanaudit.features.feature_table import check_table, read_feature_table, tab
 from fanaudit.features.loading import StagedDataset, staged_dataset
 from fanaudit.features.pipeline import ID
 from fanaudit.features.tables import open_tables
-from fanaudit.models.audience import follow_times, room_events
+from fanaudit.models.audience import (current_followers, follow_events, follow_times,
+                                      headline_share, peer_comparison, room_events)
 from fanaudit.models.explain import explain, top_contributions
 from fanaudit.models.output import AtomicChunkWriter
 from fanaudit.models.scoring import (OUTPUT_SCHEMA, ExplainWhich, RequestError, build_request,
@@ -30,7 +31,7 @@ from fanaudit.models.scoring import (OUTPUT_SCHEMA, ExplainWhich, RequestError, 
                             score_in_chunks, verdicts_of)
 from fanaudit.models.quantify import METHOD_NAMES, QuantificationUnavailable, ShareEstimate, estimate_bot_share
 from fanaudit.models.store import LoadedModel, load_model, use_tracking
-from fanaudit.features.registry import render_reason
+from fanaudit.features.registry import reason_for
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,31 @@ class AccountExplanation:
     contributions: list[tuple[str, float, float | None, str]]  # feature, shap, value, reason
     model_version: str
     thresholds: tuple[float, float]
+    kind_line: str = ""  # the likely bot kind (flagged accounts), or why there is none
+
+
+def kind_line(model, row: pd.DataFrame, verdict: str, chosen: list[tuple[str, float]],
+              lang: Language) -> str:
+    """'likely kind: ... (85%); then ... (9%)' for a flagged account; without a kind model,
+    the signal family behind its strongest reasons, named as a family."""
+    if verdict == "human":
+        return ""
+    from fanaudit.features.registry import FEATURES_BY_NAME, family_title
+    from fanaudit.models.kinds import kind_columns, kind_note, kind_title
+
+    kinds = kind_columns(model, row, np.array([True]))
+    if kinds["bot_kind"].iat[0]:
+        scores = sorted(json.loads(kinds["kind_scores"].iat[0]).items(), key=lambda kv: -kv[1])
+        said = [f"{kind_title(k, lang)} ({100 * p:.0f}%)" for k, p in scores[:3]]
+        return ("可能的机器粉类型：" if lang == "zh" else "likely kind: ") + "; ".join(said)
+    families = [FEATURES_BY_NAME[name].family for name, shap in chosen if shap > 0]
+    family = max(set(families), key=families.count) if families else None
+    note = kind_note(model)
+    if lang == "zh":
+        return f"该模型没有机器粉类型（{note}）" + (f"；最强信号类别：{family_title(family, lang)}"
+                                                 if family else "")
+    return f"no bot kinds in this model ({note})" + (
+        f"; strongest signal family: {family_title(family, lang)}" if family else "")
 
 
 def explain_account(data_dir: Path | None, account_id: str, *, model_uri: str | None = None,
@@ -223,12 +249,24 @@ def explain_account(data_dir: Path | None, account_id: str, *, model_uri: str | 
     chosen = top_contributions(explanation.contributions[0], model.feature_names, values=values,
                                towards_bot=verdict != "human", k=top)
     contributions = [(name, shap, None if pd.isna(values[name]) else float(values[name]),
-                      render_reason(name, values, lang)) for name, shap in chosen]
+                      reason_for(name, values, shap, lang) or "") for name, shap in chosen]
     raw = float(model.raw_score(row)[0])
     result = AccountExplanation(str(account_id), probability, verdict, explanation.base_value, raw,
                                 contributions, loaded.version,
-                                (model.thresholds.human, model.thresholds.bot))
+                                (model.thresholds.human, model.thresholds.bot),
+                                kind_line(model, row, verdict, chosen, lang))
     return result, loaded, row
+
+
+def data_span(tables) -> tuple | None:
+    """First and last China-time day of the follows table (the report's footer)."""
+    if tables.follows is None:
+        return None
+    f = tables.follows
+    row = f.aggregate(first=f.ts.min(), last=f.ts.max()).to_pandas().iloc[0]
+    if pd.isna(row["first"]) or pd.isna(row["last"]):
+        return None
+    return tuple(pd.Timestamp(row[k]).tz_convert("Asia/Shanghai").date() for k in ("first", "last"))
 
 
 @dataclass(frozen=True)
@@ -262,6 +300,9 @@ def report_streamer(data_dir: Path, streamer: str, out: Path, *, model_uri: str 
         tables = open_tables(connect("duckdb"), data)
         follows = follow_times(tables, streamer)
         events = room_events(tables, request.account_ids)
+        timed = follow_events(tables, streamer)
+        everyone = current_followers(tables)
+        span = data_span(tables)
     if progress:
         progress("scoring and explaining the followers")
     scored = score_in_chunks(features, loaded.model, loaded.version,
@@ -269,8 +310,19 @@ def report_streamer(data_dir: Path, streamer: str, out: Path, *, model_uri: str 
     reconcile(request, pd.Index(scored["account_id"]))
     room_verdicts = verdicts_of(features, all_ids, events.accounts(), loaded.model, loaded.version,
                                 known=scored)
+    if progress:
+        progress("the share of fake followers and similar streamers")
+    model = loaded.model
+    probability = pd.Series(model.predict_proba(features), index=all_ids)
+    event_verdicts = pd.Series(model.thresholds.verdicts(
+        probability.reindex(timed["account_id"].unique()).to_numpy(float)),
+        index=timed["account_id"].unique())
+    own = headline_share(scored["bot_probability"].to_numpy(float), model)
+    peers = peer_comparison(streamer, own.share, everyone, probability,
+                            lambda p: headline_share(p, model).share)
     facts = audit_facts(streamer, scored, features, all_ids, follows, events, room_verdicts,
-                        loaded.model, loaded.version)
+                        model, loaded.version, follow_events=timed, event_verdicts=event_verdicts,
+                        headline=own, peers=peers, data_span=span)
     write_text_atomic(render_report(facts, lang), Path(out))
     judgements = Counter(b.judgement for b in facts.growth.bursts)
     return ReportResult(Path(out), len(scored), facts.quality.verdicts, loaded.version,

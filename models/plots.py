@@ -211,3 +211,69 @@ def paired_bars(groups: dict[str, dict[str, float]], ylabel: str, as_percent: bo
     ax.set_ylabel(ylabel)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
     return png_data_uri(fig)
+
+
+def delivery_chart(flows: pd.DataFrame, episodes: list[tuple[date, date, str]],
+                   labels: dict[str, str]) -> str:
+    """Flagged new followers per day (bars) and their share of the day's new followers
+    (line, right axis); each delivery episode shaded and labelled with its pattern."""
+    shown = growth_window(flows, [e[0] for e in episodes])
+    days = pd.to_datetime(pd.Index(shown.index))
+    fig, ax = plt.subplots(figsize=(9, 3.0))
+    ax.bar(days, shown["flagged"], color=COLOURS["bot"], width=0.85, label=labels["flagged_new"])
+    top = max(float(shown["flagged"].max()), 1.0)
+    for first, last, label in episodes:
+        lo = pd.Timestamp(first) - pd.Timedelta(hours=14)
+        hi = pd.Timestamp(last) + pd.Timedelta(hours=14)
+        ax.axvspan(lo, hi, color=COLOURS["bought"], alpha=0.10, linewidth=0)
+        ax.annotate(label, (pd.Timestamp(first), top * 1.12), xytext=(3, 0),
+                    textcoords="offset points", ha="left", va="center", fontsize=8,
+                    color=COLOURS["bought"],
+                    annotation_clip=False)
+    ax.set_ylim(0, top * 1.18)
+    ax.set_ylabel(labels["flagged_new"])
+    share = shown["flagged"] / shown["new"].where(shown["new"] > 0)
+    right = ax.twinx()
+    right.plot(days, share, color="#333", linewidth=1.2, label=labels["flagged_share"])
+    right.set_ylim(0, 1.05)
+    right.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    right.set_ylabel(labels["flagged_share"])
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=10))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(labels["date_format"]))
+    handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False)
+    return png_data_uri(fig)
+
+
+def cumulative_chart(flows: pd.DataFrame, labels: dict[str, str]) -> str:
+    """Cumulative follows and unfollows of the streamer over the whole span (all and flagged)."""
+    days = pd.to_datetime(pd.Index(flows.index))
+    fig, ax = plt.subplots(figsize=(9, 2.8))
+    for column, colour, style in (("new", COLOURS["neutral"], "-"),
+                                  ("flagged", COLOURS["bot"], "-"),
+                                  ("left", COLOURS["neutral"], "--"),
+                                  ("flagged_left", COLOURS["bot"], "--")):
+        ax.plot(days, flows[column].cumsum(), color=colour, linestyle=style, linewidth=1.6,
+                label=labels[f"cumulative_{column}"])
+    ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.set_ylabel(labels["followers_axis"])
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=10))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    ax.legend(loc="upper left", ncol=2, fontsize=8)
+    return png_data_uri(fig)
+
+
+def peers_chart(shares: tuple[float, ...], own: float, labels: dict[str, str]) -> str:
+    """The peers' fake shares as dots on one line, the streamer's as a red bar."""
+    fig, ax = plt.subplots(figsize=(9, 1.3))
+    rng = np.random.default_rng(0)
+    ax.scatter(shares, rng.uniform(-0.25, 0.25, len(shares)), color=COLOURS["neutral"], s=22,
+               alpha=0.8, label=labels["peers_dots"])
+    ax.axvline(own, color=COLOURS["bot"], linewidth=2.5, label=labels["peers_own"])
+    ax.set_ylim(-0.6, 0.6)
+    ax.set_yticks([])
+    ax.set_xlim(0, max(max(shares, default=0), own) * 1.1 + 0.02)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel(labels["peers_axis"])
+    ax.legend(loc="upper right", fontsize=8, ncol=2)
+    return png_data_uri(fig)

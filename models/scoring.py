@@ -17,14 +17,18 @@ from fanaudit.features.feature import Language
 from fanaudit.features.loading import StagedDataset, duckdb_connection
 from fanaudit.features.pipeline import ID
 from fanaudit.models.artifact import FanauditModel
-from fanaudit.models.explain import explain, reasons_sentence, top_contributions, top_features_json
+from fanaudit.models.kinds import kind_columns
+from fanaudit.models.explain import (explain, no_single_reason, reasons_sentence, top_contributions,
+                                     top_features_json)
 
 SCORE_CHUNK = 200_000  # accounts per chunk when only probabilities are needed
 EXPLAIN_CHUNK = 20_000  # when reasons are computed too: SHAP is slow, so progress moves often
 ExplainWhich = Literal["flagged", "all", "none"]
 OUTPUT_SCHEMA = pa.schema([("account_id", pa.string()), ("bot_probability", pa.float64()),
                            ("verdict", pa.string()), ("reasons", pa.string()),
-                           ("top_features", pa.string()), ("model_version", pa.string())])
+                           ("top_features", pa.string()), ("model_version", pa.string()),
+                           ("bot_kind", pa.string()), ("kind_probability", pa.float64()),
+                           ("kind_scores", pa.string())])
 
 
 class RequestError(ValueError):
@@ -115,9 +119,14 @@ def add_reasons(scored: pd.DataFrame, features: pd.DataFrame, model: FanauditMod
     names = model.feature_names
     reasons, tops = [], []
     for position, values in enumerate(subset.loc[:, list(names)].to_dict("records")):
+        towards_bot = scored["verdict"].iat[rows[position]] != "human"
         top = top_contributions(contributions[position], names, values=values,
-                                towards_bot=scored["verdict"].iat[rows[position]] != "human")
-        reasons.append(reasons_sentence(top, values, lang))
+                                towards_bot=towards_bot)
+        if top:
+            reasons.append(reasons_sentence(top, values, lang))
+        else:  # no readable reason: say so; the file still gets the strongest contributions
+            reasons.append(no_single_reason(contributions[position], names, towards_bot, lang))
+            top = top_contributions(contributions[position], names, towards_bot=towards_bot)
         tops.append(top_features_json(top, values))
     scored.iloc[rows, scored.columns.get_loc("reasons")] = reasons
     scored.iloc[rows, scored.columns.get_loc("top_features")] = tops
@@ -136,7 +145,8 @@ def score_features(features: pd.DataFrame, model: FanauditModel, version: str, *
         "model_version": str(version),
     })
     add_reasons(scored, features.reset_index(drop=True), model, which, lang)
-    return scored
+    kinds = kind_columns(model, features, scored["verdict"].to_numpy() != "human")
+    return pd.concat([scored, kinds.set_axis(scored.index)], axis=1)
 
 
 def iter_scored_chunks(features: pd.DataFrame, model: FanauditModel, version: str, *,

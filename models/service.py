@@ -35,7 +35,7 @@ from starlette.exceptions import HTTPException
 
 from fanaudit.features.feature import Language
 from fanaudit.features.pipeline import ID
-from fanaudit.features.registry import FEATURES_BY_NAME, registry_version, render_reason
+from fanaudit.features.registry import FEATURES_BY_NAME, reason_for, registry_version
 from fanaudit.models.artifact import FanauditModel
 from fanaudit.models.explain import TOP_REASONS, explain_matrix, top_contributions
 from fanaudit.models.scoring import score_features, score_in_chunks
@@ -98,7 +98,8 @@ def reasons_of(model: FanauditModel, rows: np.ndarray, verdicts: list[str], top:
                                    towards_bot=verdict != "human", k=top)
         found.append([{"feature": name, "family": FEATURES_BY_NAME[name].family,
                        "value": values[name], "contribution": round(shap, 6),
-                       "reason": render_reason(name, values, lang)} for name, shap in chosen])
+                       "reason": reason_for(name, values, shap, lang) or ""}
+                      for name, shap in chosen])
     return found
 
 
@@ -132,7 +133,7 @@ def columns_of(scores: pd.DataFrame) -> dict[str, list]:
     for column in KIND_COLUMNS:
         if column in scores.columns:
             values = scores[column]
-            found[column] = [None if pd.isna(v) else
+            found[column] = [None if pd.isna(v) or v == "" else  # no kind: a human verdict
                              round(float(v), 6) if column == "kind_probability" else str(v)
                              for v in values.tolist()]
     return found

@@ -139,6 +139,9 @@ def log_training_run(data: TrainingData, outcome: TrainOutcome, config: TrainCon
     log_params(data, config)
     mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
     mlflow.log_metrics({f"calibration_brier_{m}": b for m, b in outcome.calibration_brier.items()})
+    kinds = outcome.model.metadata.get("kind_model", {})
+    mlflow.log_metrics(kinds.get("metrics", {}))
+    mlflow.set_tag("kind_model", kinds.get("note", ""))
     mlflow.set_tags({"calibration": outcome.model.calibration.method,
                      "threshold_bot": f"{outcome.model.thresholds.bot:.6f}",
                      "threshold_human": f"{outcome.model.thresholds.human:.6f}"})

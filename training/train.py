@@ -22,6 +22,7 @@ from fanaudit.training.config import TrainConfig
 from fanaudit.training.evaluate import (
     NO_NOISE, Evaluation, LabelNoise, choose_thresholds, estimate_label_noise, evaluate)
 from fanaudit.training.groups import GroupSummary, account_groups
+from fanaudit.training.kinds import fit_kind_model
 from fanaudit.models.quantify import HeldOutRates
 
 Progress = Callable[[str], None]
@@ -187,5 +188,8 @@ def train_model(data: TrainingData, config: TrainConfig, progress: Progress | No
                 **fit.noise.as_dict()}
     if data.group_summary is not None:
         metadata["validation_groups"] = data.group_summary.as_params()
-    model = FanauditModel(booster, FEATURE_NAMES, fit.calibration, fit.thresholds, metadata)
+    kinds = fit_kind_model(X, data.labels, y, folds, config, progress)
+    metadata["kind_model"] = kinds.metadata
+    model = FanauditModel(booster, FEATURE_NAMES, fit.calibration, fit.thresholds, metadata,
+                          kinds.model)
     return TrainOutcome(model, evaluation, probability, fit.calibration_brier, folds)

@@ -19,7 +19,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PSEUDONYM = re.compile(r"\b[id][0-9a-f]{20}\b")  # features.privacy: kind letter + 20 hex digits
 IPV4 = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
-CHARTS = {"quality", "growth", "room"}  # sections that must carry at least one chart
+CHARTS = {"quality", "growth", "room", "delivery", "peers"}  # sections with at least one chart
 
 
 @pytest.fixture(scope="module", params=["en", "zh"])
@@ -70,6 +70,50 @@ def test_report_renders_with_its_charts_and_no_console_errors(report, browser, s
     assert CHARTS <= {i["section"] for i in images}
     assert problems == []
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    page.close()
+
+
+SECTIONS = {
+    "en": {"delivery": "How the flagged followers arrived",
+           "peers": "Compared with similar streamers",
+           "footer": ("Data from ", "model version", "generated"), "kinds": "Kinds of bot",
+           "share": "of the followers look bought or fake", "above": "above the bot threshold"},
+    "zh": {"delivery": "被标记粉丝是怎样涌入的", "peers": "与同等规模主播比较",
+           "footer": ("数据范围", "模型版本", "生成于"), "kinds": "机器粉类型",
+           "share": "的粉丝疑似购买或虚假", "above": "高于机器粉阈值"},
+}
+
+
+def test_report_sections_of_the_audit_in_both_languages(report, browser, trained):
+    """The one headline share with its interval (sentence and card), the delivery section,
+    bot kinds, cumulative curves, peers, rounded probabilities and the footer."""
+    lang, result = report
+    words = SECTIONS[lang]
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(result.out.resolve().as_uri())
+    sentence = page.locator("#verdict-sentence").inner_text()
+    share = page.locator("#kpi-share .value").inner_text()
+    assert re.fullmatch(r"\d+%", share)
+    interval = re.search(r"(\d+)–(\d+)%", sentence)
+    assert share in sentence and interval, sentence  # one figure, with its interval
+    assert int(interval[1]) <= int(share[:-1]) <= int(interval[2])
+    assert words["share"] in page.locator("#kpi-share").inner_text()
+    assert words["above"] in page.locator("#kpi-above").inner_text()
+    assert page.locator("#delivery h2").inner_text() == words["delivery"]
+    delivery = page.locator("#delivery").inner_text()
+    patterns = page.locator("#delivery li.pattern")
+    for i in range(patterns.count()):  # each pattern named with a date in the verdict too
+        assert re.search(r"\d", patterns.nth(i).inner_text())
+    assert patterns.count() > 0 or "No delivery pattern" in delivery or "没有刷粉模式" in delivery
+    assert page.locator("#peers h2").inner_text() == words["peers"]
+    assert re.search(r"\d+%", page.locator("#peers-line").inner_text())
+    assert page.locator("#cumulative").count() == 1
+    assert words["kinds"] in page.locator("#kinds-title").inner_text()
+    probabilities = page.locator("#example-table td.num").all_inner_texts()
+    assert probabilities and all(re.fullmatch(r"(>99|<1|\d{1,2})%", p) for p in probabilities)
+    footer = page.locator("#footer").inner_text()
+    assert all(w in footer for w in words["footer"]) and str(trained.run.version) in footer
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", footer)
     page.close()
 
 

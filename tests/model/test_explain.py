@@ -13,7 +13,7 @@ import pytest
 
 from fanaudit.features.loading import staged_dataset
 from fanaudit.features.pipeline import ID, compute_features
-from fanaudit.features.registry import FEATURES_BY_NAME, render_reason
+from fanaudit.features.registry import FEATURES_BY_NAME, REASONS, reason_for, render_reason
 from fanaudit.models.explain import explain, reasons_sentence, top_contributions
 from fanaudit.models.plots import waterfall_png
 from fanaudit.models.store import load_model, use_tracking
@@ -70,23 +70,33 @@ def test_reasons_are_registry_sentences_filled_with_the_accounts_own_values(mode
     assert flagged
     for row in flagged:
         values = sample.iloc[row].to_dict()
-        top = top_contributions(explanation.contributions[row], model.feature_names, towards_bot=True)
+        top = top_contributions(explanation.contributions[row], model.feature_names,
+                                towards_bot=True, values=values)
+        assert top
         sentence = reasons_sentence(top, values, lang)
         parts = sentence.split("；" if lang == "zh" else "; ")
-        assert parts == [render_reason(name, values, lang) for name, _ in top]
+        assert parts == [reason_for(name, values, shap, lang) for name, shap in top]
         for (name, _), part in zip(top, parts):
             value = values[name]
-            if not pd.isna(value):  # the account's own value, formatted as the registry says
+            if not pd.isna(value) and "{value}" in (REASONS[name].bot_high or REASONS[name].bot_low
+                                                    or ("", ""))[lang == "zh"]:
                 assert FEATURES_BY_NAME[name].format_value(value) in part, (name, part)
         assert bool(CJK.search(sentence)) == (lang == "zh")
 
 
 def test_a_reason_changes_with_the_accounts_value():
     values = {"ip_same_week_peers": 137.0}
+    assert reason_for("ip_same_week_peers", values, 1.0) == \
+        "shares its login address with 137 other accounts registered the same week, as batches " \
+        "of new accounts do"
+    assert reason_for("ip_same_week_peers", values, 1.0, "zh") == \
+        "与另外137个同一周注册的账号共用登录地址，像成批注册的账号"
+    assert "12 other" in reason_for("ip_same_week_peers", {"ip_same_week_peers": 12.0}, 1.0)
+    # without a contribution, the side of the value decides
     assert render_reason("ip_same_week_peers", values) == \
-        "shares its login IP with 137 other accounts registered the same week"
-    assert render_reason("ip_same_week_peers", values, "zh") == "与另外137个同周注册的账号共用登录IP"
-    assert "12 other" in render_reason("ip_same_week_peers", {"ip_same_week_peers": 12.0})
+        reason_for("ip_same_week_peers", values, 1.0)
+    assert render_reason("ip_same_week_peers",
+                         {"ip_same_week_peers": 0.0}).endswith("like most people")
 
 
 @pytest.mark.slow  # needs the session's trained model

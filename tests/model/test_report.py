@@ -11,9 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fanaudit.models.audience import (Growth, Quality, burst_days, follower_growth, group_consecutive,
-                             judge, real_share_interval, suspected_kind)
-from fanaudit.models.report import AuditFacts, format_days, verdict_sentence
+from fanaudit.models.audience import (Growth, Headline, Quality, burst_days, follower_growth,
+                                      group_consecutive, judge, peer_comparison,
+                                      real_share_interval, suspected_kind)
+from fanaudit.models.delivery import Pattern
+from fanaudit.models.report import (AuditFacts, choose_examples, format_days, rounded_probability,
+                                    verdict_sentence)
 
 START = pd.Timestamp("2025-10-01 12:00", tz="UTC")
 
@@ -96,32 +99,94 @@ def test_dates_read_naturally():
     assert format_days([date(2025, 10, 30), date(2025, 11, 2)], "zh") == "10月30日和11月2日"
 
 
-def facts_with(quality: Quality, growth: Growth) -> AuditFacts:
-    return AuditFacts("s1", quality, growth, None, pd.DataFrame(), np.array([]), "3", (0.3, 0.7), 0.0)
+def facts_with(quality: Quality, growth: Growth, patterns=()) -> AuditFacts:
+    return AuditFacts("s1", quality, growth, None, pd.DataFrame(), np.array([]), "3", (0.3, 0.7),
+                      0.0, patterns=patterns)
 
 
-def test_verdict_sentence_names_the_bought_bursts_in_english_and_chinese():
+HEADLINE = Headline(0.38, 0.34, 0.42, "prior-shift-aware estimate", 500)
+
+
+def test_verdict_sentence_gives_one_share_with_its_interval_and_the_bought_bursts():
     bursts = []
     for day in (3, 9, 17):
         follows, scored, features = world_with_two_bursts()
         bursts.append(follower_growth(follows, scored, features).bursts[0])
-    bursts = tuple(b.__class__(**{**b.__dict__, "first_day": date(2025, 11, d), "last_day": date(2025, 11, d)})
+    bursts = tuple(b.__class__(**{**b.__dict__, "first_day": date(2025, 11, d),
+                                  "last_day": date(2025, 11, d), "peak_window": 60})
                    for b, d in zip(bursts, (3, 9, 17)))
     daily = pd.DataFrame({"human": [1, 1, 1], "uncertain": [0, 0, 0], "bot": [60, 60, 60]},
                          index=[date(2025, 11, d) for d in (3, 9, 17)])
     growth = Growth(daily, bursts, 0)
-    quality = Quality(500, 0.62, (0.58, 0.66), {"human": 310, "uncertain": 10, "bot": 180}, {})
+    quality = Quality(500, 0.62, (0.58, 0.66), {"human": 310, "uncertain": 10, "bot": 180}, {},
+                      HEADLINE)
     facts = facts_with(quality, growth)
-    assert verdict_sentence(facts, "en") == ("About 38% of the 500 followers look bought or fake; "
-                                             "most of them arrived in three bursts on 3, 9 and 17 November.")
-    assert verdict_sentence(facts, "zh") == "500个粉丝中约38%疑似购买或虚假，其中大部分在11月3日、9日和17日的三次集中涨粉中涌入。"
+    assert verdict_sentence(facts, "en") == (
+        "About 38% (34–42%) of the 500 followers look bought or fake. Three bursts on 3, 9 and "
+        "17 November look bought: 189 new followers, up to 60 of them within ten minutes.")
+    assert verdict_sentence(facts, "zh") == (
+        "500个粉丝中约38%（34–42%）疑似购买或虚假。11月3日、9日和17日的三次集中涨粉看起来是购买的："
+        "新增189个粉丝，其中最多60个在十分钟内涌入。")
+
+
+def test_verdict_sentence_names_the_delivery_pattern_with_dates_and_sizes():
+    quality = Quality(500, 0.62, (0.58, 0.66), {"human": 310, "uncertain": 10, "bot": 180}, {},
+                      HEADLINE)
+    steps = Pattern("steps", date(2025, 10, 1), date(2025, 10, 20), 3000, 3500, 400, 2000, 0.5,
+                    (500, 800, 1200, 2000))
+    empty = Growth(pd.DataFrame(columns=["human", "uncertain", "bot"]), (), 0)
+    facts = facts_with(quality, empty, (steps,))
+    assert verdict_sentence(facts, "en") == (
+        "About 38% (34–42%) of the 500 followers look bought or fake. A stepped escalation from "
+        "1 to 20 October: flagged new followers rose in four steps, 500, 800, 1,200 then 2,000 a "
+        "day (86% of the new followers then).")
+    assert verdict_sentence(facts, "zh") == (
+        "500个粉丝中约38%（34–42%）疑似购买或虚假。10月1日至20日出现阶梯式递增：被标记的新粉丝分四级上升，"
+        "每天500、800、1,200、2,000个（占同期新粉丝的86%）。")
 
 
 def test_verdict_sentence_for_a_clean_audience():
-    quality = Quality(1200, 0.99, (0.98, 1.0), {"human": 1200, "uncertain": 0, "bot": 0}, {})
+    quality = Quality(1200, 0.99, (0.98, 1.0), {"human": 1200, "uncertain": 0, "bot": 0}, {},
+                      Headline(0.01, 0.0, 0.02, "prior-shift-aware estimate", 1200))
     facts = facts_with(quality, Growth(pd.DataFrame(columns=["human", "uncertain", "bot"]), (), 0))
-    assert verdict_sentence(facts, "en") == "Nearly all of the 1,200 followers look real (about 99%)."
-    assert verdict_sentence(facts, "zh") == "1,200个粉丝几乎都是真人（约99%）。"
+    assert verdict_sentence(facts, "en") == (
+        "Nearly all of the 1,200 followers look real: about 1% (0–2%) look bought or fake.")
+    assert verdict_sentence(facts, "zh") == "1,200个粉丝几乎都是真人：约1%（0–2%）疑似购买或虚假。"
+
+
+def test_probabilities_are_rounded_for_people():
+    assert [rounded_probability(p) for p in (0.9917355371900827, 0.996, 0.0, 0.004, 0.35)] == \
+        ["99%", ">99%", "<1%", "<1%", "35%"]
+
+
+def test_examples_span_the_kinds_and_the_probabilities():
+    rng = np.random.default_rng(0)
+    n = 200
+    kinds = np.where(np.arange(n) < 180, "bulk_fan", np.where(np.arange(n) < 195, "comment_bot",
+                                                              "drip_feed"))
+    p = np.sort(rng.uniform(0.4, 1.0, n))[::-1]
+    scored = pd.DataFrame({"account_id": [f"a{i}" for i in range(n)], "bot_probability": p,
+                           "verdict": np.where(p >= 0.7, "bot", "uncertain"), "reasons": "",
+                           "top_features": "[]", "bot_kind": kinds,
+                           "kind_probability": 0.8})
+    chosen = choose_examples(scored)
+    assert len(chosen) == 8 and set(chosen["kind"]) == {"bulk_fan", "comment_bot", "drip_feed"}
+    assert chosen["bot_probability"].max() == p.max() and chosen["bot_probability"].min() < 0.5
+    assert not chosen["kind_is_family"].any()
+
+
+def test_peers_percentile_and_tier():
+    followers = pd.DataFrame({"streamer": ["me"] * 100
+                              + [f"s{k}" for k in range(8) for _ in range(100)],
+                              "account_id": [f"m{i}" for i in range(100)]
+                              + [f"s{k}_{i}" for k in range(8) for i in range(100)]})
+    share_of = {"me": 0.5} | {f"s{k}": k / 10 for k in range(8)}  # peers: 0.0 ... 0.7
+    probability = pd.Series({a: share_of[s] for s, a in followers.itertuples(index=False)})
+    peers = peer_comparison("me", 0.5, followers, probability, lambda p: float(np.mean(p)))
+    assert peers.peers == 8 and peers.smallest == peers.largest == 100
+    assert peers.percentile == pytest.approx(5.5 / 8) and peers.tier == "worse"
+    cleanest = peer_comparison("me", 0.0, followers, probability, lambda p: float(np.mean(p)))
+    assert cleanest.tier == "cleanest" and cleanest.percentile == pytest.approx(0.5 / 8)
 
 
 def test_real_share_interval_covers_the_expected_share():

@@ -152,7 +152,8 @@ def test_an_empty_request_still_writes_the_columns(world, tmp_path):
 
 def scores_frame(ids: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"account_id": ids, "bot_probability": 0.5, "verdict": "uncertain",
-                         "reasons": "", "top_features": "[]", "model_version": "1"})
+                         "reasons": "", "top_features": "[]", "model_version": "1",
+                         "bot_kind": "", "kind_probability": np.nan, "kind_scores": "{}"})
 
 
 def failing_chunks(ids_per_chunk: int):
@@ -192,7 +193,8 @@ KILLED_WRITER = textwrap.dedent("""
     from fanaudit.models.scoring import OUTPUT_SCHEMA
     frame = pd.DataFrame({"account_id": [f"a{i}" for i in range(50_000)], "bot_probability": 0.5,
                           "verdict": "bot", "reasons": "x" * 40, "top_features": "[]",
-                          "model_version": "1"})
+                          "model_version": "1", "bot_kind": "bulk_fan", "kind_probability": 0.9,
+                          "kind_scores": "{}"})
     with AtomicChunkWriter(sys.argv[1], OUTPUT_SCHEMA) as writer:
         writer.write(frame)
         writer.write(frame)
