@@ -100,6 +100,14 @@ def test_an_account_look_up_answers_as_the_library_does(served):
         assert reason["reason"]
     shares = [r["contribution"] for r in answer["reasons"]]
     assert shares == sorted(shares, reverse=True)
+    from fanaudit.models.scoring import score_features
+
+    scored = score_features(frame[frame[ID] == flagged], model, served["version"], which="none")
+    if "bot_kind" in scored.columns:  # the kind, when the model has one, as scoring gives it
+        assert answer["bot_kind"] == (scored["bot_kind"].iat[0] or None)
+        if answer["bot_kind"] is not None:
+            assert answer["kind_probability"] == pytest.approx(scored["kind_probability"].iat[0],
+                                                               abs=1e-6)
     chinese = requests.get(f"{served['url']}/accounts/{flagged}", params={"lang": "zh"}, timeout=10)
     assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese.json()["reasons"][0]["reason"])
 
