@@ -1,7 +1,8 @@
 """fanaudit's command line: thin typer wiring over the library's jobs.
 
 Each command parses options, calls one library function and prints its result; no other
-module knows about the command line.
+module knows about the command line. Options whose values are a fixed set are enums, so
+`--help` lists them; `-v`/`-q` set the verbosity (`fanaudit.logs.verbosity()`).
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 from rich.console import Console
@@ -18,17 +20,71 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 app = typer.Typer(help="Tell machine fans from real people: simulate, validate, featurise, train, "
-                       "score, explain and report.", no_args_is_help=True, add_completion=False,
+                       "score, explain and report.", no_args_is_help=True, add_completion=True,
                   pretty_exceptions_show_locals=False)
 console = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
+
+
+class Lang(StrEnum):
+    en = "en"
+    zh = "zh"
+
+
+class Explain(StrEnum):
+    flagged = "flagged"
+    all = "all"
+    none = "none"
+
+
+class EngineChoice(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+class Split(StrEnum):
+    group = "group"
+    time = "time"
+
+
+class Format(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+
+
+def show_version(value: bool) -> None:
+    if value:
+        from fanaudit import __version__
+
+        out.print(f"fanaudit {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
+                                         help="More output: -v libraries' info, -vv debug.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=show_version, is_eager=True,
+                                          help="Print fanaudit's version and exit.")] = False,
+) -> None:
+    """Tell machine fans from real people: simulate, validate, featurise, train, score,
+    explain and report."""
+    import os
+
+    from fanaudit import logs, runtime
+
+    os.environ.setdefault("MPLBACKEND", "Agg")  # charts go to files, never to windows
+    logs.setup(-1 if quiet else verbose, console)
+    runtime.prepare()  # before any command loads LightGBM or talks to MLflow
 
 DataOpt = Annotated[Path, typer.Option("--data", help="Dataset folder (see docs/dataset.md).")]
 TrackingOpt = Annotated[Optional[str], typer.Option(
     "--tracking-uri", help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or ~/.fanaudit/mlflow.db).")]
 ModelOpt = Annotated[Optional[str], typer.Option(
-    "--model", help="Model URI (default: models:/fanaudit@champion), runs:/ URI or model folder.")]
-LangOpt = Annotated[str, typer.Option("--lang", help="Language of reasons: en or zh.")]
+    "--model", help="Model URI (default: models:/MODEL_NAME@champion, the model name from the "
+                    "settings), runs:/ URI or model folder.")]
+LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of reasons.")]
 FeaturesOpt = Annotated[Optional[Path], typer.Option(
     "--features", help="Feature table written by `fanaudit features` (.parquet); checked against "
                        "the feature registry and, with --data, the data's fingerprint.")]
@@ -71,28 +127,39 @@ def status(message: str) -> None:
     console.print(f"[dim]… {message}[/]", highlight=False)
 
 
-def check_lang(lang: str) -> str:
-    if lang not in ("en", "zh"):
-        fail(f"--lang must be 'en' or 'zh', not {lang!r}")
-    return lang
+def check_lang(lang: Lang | str) -> Literal["en", "zh"]:
+    return "zh" if Lang(lang) is Lang.zh else "en"
 
 
 @app.command()
 def simulate(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the dataset to.")],
     seed: Annotated[int, typer.Option(help="Random seed (deterministic output).")] = 0,
-    scale: Annotated[float, typer.Option(help="1.0 is about 20,000 accounts.")] = 1.0,
-    bot_share: Annotated[float, typer.Option(help="Share of fans that are bots.")] = 0.3,
-    difficulty: Annotated[float, typer.Option(help="0 blatant bots, 1 human-like bots.")] = 0.5,
+    scale: Annotated[float, typer.Option(help="1.0 is about 20,000 accounts (per world).")] = 1.0,
+    bot_share: Annotated[Optional[float], typer.Option(
+        help="Share of fans that are bots (default 0.3; drawn per world with --randomise).",
+    )] = None,
+    difficulty: Annotated[Optional[float], typer.Option(
+        help="0 blatant bots, 1 human-like bots (default 0.5; drawn per kind with --randomise).",
+    )] = None,
     kind_difficulty: Annotated[Optional[list[str]], typer.Option(
         help="Per-kind difficulty, KIND=VALUE (repeatable), e.g. click_farm=0.9.")] = None,
-    label_noise: Annotated[float, typer.Option(help="Share of labels flipped.")] = 0.0,
+    label_noise: Annotated[Optional[float], typer.Option(
+        help="Share of labels flipped (default 0; drawn per world with --randomise).")] = None,
     days: Annotated[int, typer.Option(help="Days of platform activity.")] = 30,
     split: Annotated[bool, typer.Option(help="Write train/ and test/ with disjoint accounts.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    fmt: Annotated[Format, typer.Option("--format", help="Table file format.")] = Format.parquet,
+    randomise: Annotated[bool, typer.Option(
+        "--randomise", help="Draw the world's parameters from documented ranges "
+        "(time zone, rhythms, languages, NAT sizes, sellers...); see README.")] = False,
+    worlds: Annotated[int, typer.Option(
+        help="Randomised worlds to write into the one folder (disjoint accounts).")] = 1,
+    region: Annotated[str, typer.Option(
+        help="Ranges randomised worlds are drawn from: all, home or away.")] = "all",
 ) -> None:
     """Simulate a labelled live-streaming platform, bots and all."""
-    from fanaudit.training.simulator import SimulationConfig, simulate as run
+    from fanaudit.training.simulator import SimulationConfig, randomised_configs, simulate_worlds
+    from fanaudit.training.simulator import simulate as run
 
     overrides = []
     for item in kind_difficulty or []:
@@ -101,15 +168,34 @@ def simulate(
             overrides.append((kind, float(value)))
         except ValueError:
             fail(f"--kind-difficulty expects KIND=VALUE, got {item!r}")
-    with clear_errors():
-        config = SimulationConfig(seed=seed, scale=scale, bot_share=bot_share, difficulty=difficulty,
-                                  kind_difficulty=tuple(overrides), label_noise=label_noise,
-                                  days=days, split=split, fmt=fmt)
-        with stage_progress() as bar:
-            task = bar.add_task("simulating", total=None)
-            summary = run(config, out_dir, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if worlds < 1:
+        fail("--worlds must be at least 1")
+    randomise = randomise or worlds > 1
+    pinned = {name: value for name, value in (
+        ("bot_share", bot_share), ("label_noise", label_noise), ("difficulty", difficulty))
+        if value is not None}
+    if overrides:
+        pinned["kind_difficulty"] = tuple(overrides)
+    with clear_errors(), stage_progress() as bar:
+        task = bar.add_task("simulating", total=None)
+        step = lambda done, total: bar.update(task, completed=done, total=total)
+        if randomise:
+            if "difficulty" in pinned and "kind_difficulty" not in pinned:
+                pinned["kind_difficulty"] = ()
+            configs = randomised_configs(seed, worlds, scale=scale, ranges=region, days=days,
+                                         split=split, fmt=Format(fmt).value, **pinned)
+            summary = simulate_worlds(configs, out_dir, step, region)
+        else:
+            config = SimulationConfig(seed=seed, scale=scale, days=days, split=split, fmt=Format(fmt).value,
+                                      **pinned)
+            summary = run(config, out_dir, progress=step)
     out.print(f"wrote {summary.out_dir}: {summary.accounts:,} accounts, "
               f"{sum(summary.events.values()):,} rows in {summary.seconds:.1f} s")
+    for index, world in enumerate(summary.worlds):
+        out.print(f"world {index}: {world.accounts:,} accounts, most-followed streamer "
+                  f"{world.streamers[0]}")
+    if summary.worlds:
+        out.print(f"drawn parameters: {summary.out_dir / 'worlds.json'}")
     table = Table("table", "rows")
     for name, count in summary.events.items():
         table.add_row(name, f"{count:,}")
@@ -142,7 +228,8 @@ def validate(
 def features(
     data_dir: DataOpt,
     out_file: Annotated[Path, typer.Option("--out", help="Feature table (.parquet or .csv).")],
-    engine: Annotated[str, typer.Option(help="duckdb (default) or spark (writes a Parquet folder).")] = "duckdb",
+    engine: Annotated[EngineChoice, typer.Option(
+        help="spark writes a Parquet folder.")] = EngineChoice.duckdb,
     spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL.")] = None,
     allow_unknown: AllowUnknownOpt = False,
 ) -> None:
@@ -152,7 +239,8 @@ def features(
 
     with clear_errors():
         try:
-            done = write_features(data_dir, out_file, engine=engine, spark_master=spark_master,
+            done = write_features(data_dir, out_file, engine=EngineChoice(engine).value,
+                                  spark_master=spark_master,
                                   allow_unknown=allow_unknown, progress=status)
         except FeatureCountError as exc:
             fail(str(exc))
@@ -165,7 +253,7 @@ def train(
     config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML or JSON training config.")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Override the config's seed.")] = None,
     n_estimators: Annotated[Optional[int], typer.Option(help="Override the number of trees.")] = None,
-    split: Annotated[Optional[str], typer.Option(help="group (default) or time.")] = None,
+    split: Annotated[Optional[Split], typer.Option(help="Validation split (default: group).")] = None,
     target_fpr: Annotated[Optional[float], typer.Option(help="FPR on humans at the bot threshold.")] = None,
     promote: Annotated[bool, typer.Option(help="Make the new version the champion.")] = False,
     tune: Annotated[int, typer.Option(help="Optuna trials before training (0: no search).")] = 0,
@@ -176,7 +264,8 @@ def train(
     from fanaudit.training.config import TrainConfig
     from fanaudit.training.jobs import train_from_folder
 
-    overrides = {"seed": seed, "n_estimators": n_estimators, "split": split, "target_fpr": target_fpr}
+    overrides = {"seed": seed, "n_estimators": n_estimators,
+                 "split": Split(split).value if split else None, "target_fpr": target_fpr}
     with clear_errors():
         config = (TrainConfig.from_file(config_file, **overrides) if config_file
                   else TrainConfig(**{k: v for k, v in overrides.items() if v is not None}))
@@ -208,12 +297,15 @@ def score(
     accounts_file: Annotated[Optional[Path], typer.Option("--accounts", help="CSV/Parquet with account_id.")] = None,
     model: ModelOpt = None,
     skip_unknown: Annotated[bool, typer.Option(help="List and skip requested ids not in the data.")] = False,
-    explain_which: Annotated[str, typer.Option("--explain", help="Reasons for: flagged, all or none.")] = "flagged",
-    lang: LangOpt = "en",
+    explain_which: Annotated[Explain, typer.Option(
+        "--explain", help="Reasons for: flagged (bot and uncertain), all or none.")] = Explain.flagged,
+    lang: LangOpt = Lang.en,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
-    engine: Annotated[str, typer.Option(help="duckdb (default) or spark (writes a Parquet folder).")] = "duckdb",
-    spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL (default $SPARK_MASTER or local[*]).")] = None,
+    engine: Annotated[EngineChoice, typer.Option(
+        help="spark writes a Parquet folder.")] = EngineChoice.duckdb,
+    spark_master: Annotated[Optional[str], typer.Option(
+        help="Spark master URL (default $SPARK_MASTER or local[*]).")] = None,
     data_dir: OptionalDataOpt = None,
     features_file: FeaturesOpt = None,
     summary_file: Annotated[Optional[Path], typer.Option(
@@ -222,18 +314,18 @@ def score(
     """Score accounts: probability, verdict, reasons; every requested account exactly once."""
     from fanaudit.models.jobs import score_folder, share_sentence, write_summary
 
-    if explain_which not in ("flagged", "all", "none"):
-        fail("--explain must be flagged, all or none")
-    if engine not in ("duckdb", "spark"):
-        fail("--engine must be duckdb or spark")
+    if streamer is not None and accounts_file is not None:
+        fail("choose --followers-of or --accounts, not both")
     with clear_errors(), stage_progress() as bar:
         task = bar.add_task("scoring", total=None)
         summary = score_folder(
             data_dir, out_file, model_uri=model, streamer=streamer, accounts_file=accounts_file,
-            skip_unknown=skip_unknown, explain_which=explain_which, lang=check_lang(lang),
+            skip_unknown=skip_unknown, explain_which=Explain(explain_which).value,
+            lang=check_lang(lang),
             tracking_uri=tracking_uri, allow_unknown=allow_unknown, progress=status,
             advance=lambda done, total: bar.update(task, completed=done, total=total),
-            engine=engine, spark_master=spark_master, features_file=features_file)
+            engine=EngineChoice(engine).value, spark_master=spark_master,
+            features_file=features_file)
     if summary.unknown:
         console.print(f"[yellow]skipped {len(summary.unknown)} unknown id(s):[/] "
                       + ", ".join(summary.unknown[:20]))
@@ -258,7 +350,7 @@ def explain(
     account: Annotated[str, typer.Option("--account", help="Account id to explain.")],
     model: ModelOpt = None,
     top: Annotated[int, typer.Option(help="Number of reasons.")] = 5,
-    lang: LangOpt = "en",
+    lang: LangOpt = Lang.en,
     waterfall: Annotated[Optional[Path], typer.Option(help="Save a SHAP waterfall plot (PNG).")] = None,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
@@ -298,7 +390,7 @@ def report(
     streamer: Annotated[str, typer.Option("--streamer", help="Streamer account id.")],
     out_file: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
     model: ModelOpt = None,
-    lang: LangOpt = "en",
+    lang: LangOpt = Lang.en,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
     features_file: FeaturesOpt = None,
@@ -318,15 +410,17 @@ def report(
 @app.command()
 def promote(
     version: Annotated[str, typer.Argument(help="Registered version to make champion.")],
-    name: Annotated[str, typer.Option(help="Registered model name.")] = "fanaudit",
+    name: Annotated[Optional[str], typer.Option(
+        help="Registered model name (default: the settings', fanaudit).")] = None,
     tracking_uri: TrackingOpt = None,
 ) -> None:
     """Move the `champion` alias to VERSION."""
     from mlflow.exceptions import MlflowException
 
-    from fanaudit.models.store import set_champion, use_tracking
+    from fanaudit.models.store import model_name, set_champion, use_tracking
 
     use_tracking(tracking_uri)
+    name = model_name(name)
     try:
         set_champion(version, name)
     except MlflowException as exc:
@@ -337,15 +431,22 @@ def promote(
 @app.command()
 def runs(
     limit: Annotated[int, typer.Option(help="How many recent runs.")] = 10,
-    experiment: Annotated[str, typer.Option(help="Experiment name.")] = "fanaudit",
+    experiment: Annotated[Optional[str], typer.Option(
+        help="Experiment name (default: the settings', fanaudit).")] = None,
     tracking_uri: TrackingOpt = None,
 ) -> None:
     """List recent training runs with headline metrics and registered versions."""
-    from fanaudit.models.history import recent_runs
+    from mlflow.exceptions import MlflowException
 
-    use_uri = tracking_uri
+    from fanaudit.models.history import recent_runs
+    from fanaudit.models.store import use_tracking
+
     table = Table("run id", "started", "version", "ROC-AUC", "PR-AUC", "recall@FPR", "Brier", "champion")
-    for run in recent_runs(experiment, limit, use_uri):
+    try:
+        found = recent_runs(experiment, limit, tracking_uri)
+    except MlflowException as exc:
+        fail(f"cannot list runs from {use_tracking(tracking_uri)}: {exc.message.splitlines()[0]}")
+    for run in found:
         table.add_row(run.run_id[:12], run.started, run.version, f"{run.roc_auc:.4f}",
                       f"{run.pr_auc:.4f}", f"{run.recall_at_fpr:.3f}", f"{run.brier:.4f}",
                       "yes" if run.champion else "")
@@ -420,17 +521,20 @@ def cache_clear(
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's results.")] = Path("demo-out"),
-    scale: Annotated[float, typer.Option(help="World size (1.0 is about 20,000 accounts).")] = 0.5,
+    scale: Annotated[float, typer.Option(
+        help="Audited world size (1.0 is about 20,000 accounts); each of the 3 training "
+        "worlds is 0.4 of it.")] = 0.5,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     tracking_uri: TrackingOpt = None,
 ) -> None:
     """Run the main job end to end: simulate, train, score a streamer's followers, report."""
-    from fanaudit.models.demo import run_demo
+    from fanaudit.demo import run_demo
 
     with clear_errors():
         result = run_demo(out_dir, scale=scale, seed=seed, tracking_uri=tracking_uri, progress=status)
-    out.print(f"dataset:    {result.dataset}")
-    out.print(f"model:      fanaudit version {result.version} (run {result.run_id}); "
+    out.print(f"trained on: {result.training} (randomised worlds; their parameters in worlds.json)")
+    out.print(f"audited:    {result.dataset} (a randomised platform the model never saw)")
+    out.print(f"model:      {result.model_name} version {result.version} (run {result.run_id}); "
               f"ROC-AUC {result.metrics['roc_auc']:.4f}, recall at 1% FPR {result.metrics['recall_at_fpr']:.3f}")
     out.print(f"scores:     {result.scores} ({result.followers:,} followers of {result.streamer})")
     out.print(f"report:     {result.report}")
@@ -493,10 +597,6 @@ def evaluate(
         out.print(f"published {number}: {source}")
     for note in result.notes:
         out.print(f"note: {note}")
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
 
 
 if __name__ == "__main__":  # pragma: no cover

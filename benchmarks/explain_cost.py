@@ -105,6 +105,9 @@ def print_table(rows: list[Row], scale: float, accounts: int, trees: int) -> Non
 
 
 def main() -> None:
+    from fanaudit.runtime import prepare
+
+    prepare()  # OpenMP wait policy, MLflow limits: before LightGBM loads
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)

@@ -16,17 +16,21 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-import shap
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedGroupKFold
+from fanaudit.runtime import prepare
 
-from fanaudit.features.loading import staged_dataset
-from fanaudit.features.registry import FAMILIES, features_of_family
-from fanaudit.training.config import TrainConfig
-from fanaudit.training.simulator import SimulationConfig, simulate
-from fanaudit.training.train import fit_booster_on, load_training_data
+prepare()  # OpenMP wait policy: before the imports below load OpenMP (sklearn, LightGBM)
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import shap  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
+from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
+
+from fanaudit.features.loading import staged_dataset  # noqa: E402
+from fanaudit.features.registry import FAMILIES, features_of_family  # noqa: E402
+from fanaudit.training.config import TrainConfig  # noqa: E402
+from fanaudit.training.simulator import SimulationConfig, simulate  # noqa: E402
+from fanaudit.training.train import fit_booster_on, load_training_data  # noqa: E402
 
 
 def out_of_fold_auc(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],

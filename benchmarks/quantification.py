@@ -28,19 +28,23 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from sklearn.metrics import roc_auc_score
+from fanaudit.runtime import prepare
 
-from fanaudit.features.adapters.registry import ADAPTERS, import_set
-from fanaudit.features.loading import staged_dataset
-from fanaudit.features.pipeline import compute_features
-from fanaudit.models.artifact import FanauditModel
-from fanaudit.models.quantify import estimate_bot_share, held_out_rates
-from fanaudit.training.config import TrainConfig
-from fanaudit.training.paper_protocol import (ProtocolConfig, build_model, keep_bot_kinds,
+prepare()  # OpenMP wait policy: before the imports below load OpenMP (sklearn, LightGBM)
+
+import numpy as np  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
+
+from fanaudit.features.adapters.registry import ADAPTERS, import_set  # noqa: E402
+from fanaudit.features.loading import staged_dataset  # noqa: E402
+from fanaudit.features.pipeline import compute_features  # noqa: E402
+from fanaudit.models.artifact import FanauditModel  # noqa: E402
+from fanaudit.models.quantify import estimate_bot_share, held_out_rates  # noqa: E402
+from fanaudit.training.config import TrainConfig  # noqa: E402
+from fanaudit.training.paper_protocol import (ProtocolConfig, build_model, keep_bot_kinds,  # noqa: E402
                                               read_labelled_set)
-from fanaudit.training.simulator import SimulationConfig, simulate
-from fanaudit.training.train import load_training_data, read_labels, train_model
+from fanaudit.training.simulator import SimulationConfig, simulate  # noqa: E402
+from fanaudit.training.train import load_training_data, read_labels, train_model  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SHARES = (0.02, 0.10, 0.30, 0.60)

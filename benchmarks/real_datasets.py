@@ -23,6 +23,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from fanaudit.runtime import prepare  # noqa: E402
+
+prepare()  # OpenMP wait policy: before the imports below load LightGBM
+
 from fanaudit.features.adapters.registry import ADAPTERS, import_set  # noqa: E402
 from fanaudit.training.config import TrainConfig  # noqa: E402
 from fanaudit.training.paper_protocol import (METRIC_TITLES, LabelledSet, ProtocolConfig,  # noqa: E402

@@ -160,6 +160,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str]) -> None:
+    from fanaudit.runtime import prepare
+
+    prepare()  # OpenMP wait policy, MLflow limits: before LightGBM loads
     args = parse_args(argv)
     if args.child:
         world = World(args.scales[0], args.seed, args.cache)

@@ -50,6 +50,9 @@ def score_to_file(frame: pd.DataFrame, model, which: str, out: Path) -> tuple[in
 
 
 def main() -> None:
+    from fanaudit.runtime import prepare
+
+    prepare()  # OpenMP wait policy, MLflow limits: before LightGBM loads
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--explain", default="none", choices=("none", "flagged", "all"))

@@ -148,7 +148,8 @@ def run(url: str, ids: list[str], rate: float, seconds: float, batch: int) -> li
         f"| GET /accounts/ID, top 3 reasons | {single['requests']:,} | {single['offered']:.0f} / "
         f"{single['achieved']:.1f} req/s | {single['p50']:.1f} | {single['p90']:.1f} | "
         f"{single['p99']:.1f} | {single['max']:.1f} | | {single['errors']} |",
-        f"| POST /accounts, {batch:,} ids, top 3 reasons | {with_reasons['requests']:,} | back to back "
+        f"| POST /accounts, {batch:,} ids, top 3 reasons | {with_reasons['requests']:,} "
+        "| back to back "
         f"| {with_reasons['ms_per_request']:.0f} (mean) | | | "
         f"| {with_reasons['accounts_per_s']:,.0f} | 0 |",
         f"| POST /accounts, {batch:,} ids, no reasons | {without['requests']:,} | back to back "

@@ -85,6 +85,9 @@ def measure(data, shape: Shape, rows: int) -> str:
 
 
 def main() -> None:
+    from fanaudit.runtime import prepare
+
+    prepare()  # OpenMP wait policy, MLflow limits: before LightGBM loads
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--difficulty", type=float, default=0.5)

@@ -18,16 +18,20 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-from sklearn.metrics import brier_score_loss, roc_auc_score
+from fanaudit.runtime import prepare
 
-from fanaudit.features.loading import staged_dataset
-from fanaudit.features.pipeline import compute_features
-from fanaudit.training.config import TrainConfig
-from fanaudit.training.evaluate import expected_calibration_error, recall_at_fpr
-from fanaudit.training.simulator import SimulationConfig, simulate
-from fanaudit.training.simulator.stress import share_address_pools
-from fanaudit.training.train import load_training_data, read_labels, train_model
+prepare()  # OpenMP wait policy: before the imports below load OpenMP (sklearn, LightGBM)
+
+import numpy as np  # noqa: E402
+from sklearn.metrics import brier_score_loss, roc_auc_score  # noqa: E402
+
+from fanaudit.features.loading import staged_dataset  # noqa: E402
+from fanaudit.features.pipeline import compute_features  # noqa: E402
+from fanaudit.training.config import TrainConfig  # noqa: E402
+from fanaudit.training.evaluate import expected_calibration_error, recall_at_fpr  # noqa: E402
+from fanaudit.training.simulator import SimulationConfig, simulate  # noqa: E402
+from fanaudit.training.simulator.stress import share_address_pools  # noqa: E402
+from fanaudit.training.train import load_training_data, read_labels, train_model  # noqa: E402
 
 SETTINGS = {
     "components, address cap 1,000 (before)": dict(group_key_cap=1000, group_max_share=1.0),

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import pyarrow as pa
+
 ColumnKind = Literal["id", "string", "text", "timestamp", "bool", "int", "number", "enum", "ip"]
 
 
@@ -46,6 +48,21 @@ class Table:
             if c.name == name:
                 return c
         raise KeyError(name)
+
+    def arrow_schema(self, columns: tuple[str, ...] | None = None) -> pa.Schema:
+        """The table's typed Arrow schema (the types loading stages it as), for all its
+        columns or the given ones in the given order."""
+        names = self.column_names if columns is None else columns
+        return pa.schema([pa.field(name, ARROW_TYPES[self.column(name).kind]) for name in names])
+
+
+# The Arrow type of each column kind: what loading stages a column as and what a writer of
+# typed Parquet (the simulator) writes.
+ARROW_TYPES: dict[ColumnKind, pa.DataType] = {
+    "id": pa.string(), "string": pa.string(), "text": pa.string(), "ip": pa.string(),
+    "enum": pa.string(), "bool": pa.bool_(), "int": pa.int64(), "number": pa.float64(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+}
 
 
 ACCOUNTS = Table(

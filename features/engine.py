@@ -24,8 +24,10 @@ from typing import Literal
 
 import ibis
 
+from fanaudit.settings import current
+
 Engine = Literal["duckdb", "spark"]
-LOCAL_DRIVER_MEMORY = "4g"  # $FANAUDIT_SPARK_DRIVER_MEMORY overrides
+LOCAL_DRIVER_MEMORY = "4g"  # Settings.spark_driver_memory (FANAUDIT_SPARK_DRIVER_MEMORY)
 LOCAL_SHUFFLE_PARTITIONS_PER_CORE = 2
 
 
@@ -33,7 +35,7 @@ def connect(engine: Engine = "duckdb", *, spark_master: str | None = None,
             threads: int | None = None, memory_limit: str | None = None):
     """An Ibis backend with its session time zone pinned to UTC."""
     if engine == "duckdb":
-        config = {}
+        config: dict[str, int | str] = {}
         if threads:
             config["threads"] = threads
         if memory_limit:
@@ -101,7 +103,8 @@ def spark_session(master: str | None = None):
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.ui.enabled", "false"))
-    url = master or os.environ.get("SPARK_MASTER") or (None if launched_by_spark_submit() else "local[*]")
+    settings = current()
+    url = master or settings.spark_master or (None if launched_by_spark_submit() else "local[*]")
     if url:
         builder = builder.master(url)
     submit_args = os.environ.get("PYSPARK_SUBMIT_ARGS", "")
@@ -109,11 +112,11 @@ def spark_session(master: str | None = None):
             option in submit_args for option in ("--driver-memory", "spark.driver.memory")):
         # In local mode the driver's JVM does all the work; Spark's 1g default is too small
         # for a few million events.
-        builder = builder.config("spark.driver.memory",
-                                 os.environ.get("FANAUDIT_SPARK_DRIVER_MEMORY", LOCAL_DRIVER_MEMORY))
+        builder = builder.config("spark.driver.memory", settings.spark_driver_memory)
     session = builder.getOrCreate()
-    session.sparkContext.setLogLevel(os.environ.get("FANAUDIT_SPARK_LOG_LEVEL", "ERROR"))
-    if session.sparkContext.master.startswith("local") and not session.sparkContext.getConf().contains(
+    session.sparkContext.setLogLevel(settings.spark_log_level)
+    context = session.sparkContext
+    if (context.master or "").startswith("local") and not context.getConf().contains(
             "spark.sql.shuffle.partitions"):
         cores = session.sparkContext.defaultParallelism
         session.conf.set("spark.sql.shuffle.partitions", LOCAL_SHUFFLE_PARTITIONS_PER_CORE * cores)

@@ -209,7 +209,7 @@ def scratch_folder(prefix: str, parent: Path | None = None) -> Iterator[Path]:
 def check_parquet_folder(out: Path, what: str) -> None:
     """Spark writes a folder of Parquet parts: insist on a name that says so."""
     if not out.name.lower().endswith(".parquet"):
-        raise ValueError(f"{out}: {what} writes a Parquet folder; give --out a name ending "
+        raise ValueError(f"{out}: {what} writes a Parquet folder; give the output a name ending "
                          "in .parquet")
 
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fanaudit.features.engine import Engine
-from fanaudit.features.io import (check_parquet_folder, output_format, publish_folder, unpublished_folder,
-                         write_frame_atomic)
-from fanaudit.features.cache import features_of, staged
+from fanaudit.features.io import (check_parquet_folder, output_format, publish_folder,
+                                  unpublished_folder, write_frame_atomic)
+from fanaudit.features.dataset import Dataset, DataSource, opened
 from fanaudit.features.feature_table import write_feature_table
-from fanaudit.features.loading import StagedDataset, staged_dataset
+from fanaudit.features.loading import StagedDataset
 from fanaudit.features.pipeline import ID, feature_dataframe
 
 Progress = Callable[[str], None]
@@ -43,19 +43,20 @@ def reconcile(accounts: int, rows: int, distinct: int) -> None:
         raise FeatureCountError(f"feature table has {distinct} accounts for {accounts} in the data")
 
 
-def write_features_on_duckdb(staged: StagedDataset, out: Path, progress: Progress | None) -> FeatureSummary:
+def write_features_on_duckdb(data: Dataset, out: Path, progress: Progress | None) -> FeatureSummary:
     """A Parquet `out` is a reusable feature table: it carries the feature registry's
     version and the data's fingerprint (`features.feature_table`); CSV is for reading."""
-    frame = features_of(staged, progress=progress)
-    reconcile(staged.accounts, len(frame), frame[ID].nunique())
+    frame = data.features(progress)
+    reconcile(data.accounts, len(frame), frame[ID].nunique())
     if output_format(out) == "parquet":
-        write_feature_table(frame, out, staged.fingerprint)
+        write_feature_table(frame, out, data.fingerprint)
     else:
         write_frame_atomic(frame, out)
     return FeatureSummary(out, len(frame), frame.shape[1] - 1)
 
 
-def write_features_on_spark(staged: StagedDataset, out: Path, spark_master: str | None) -> FeatureSummary:
+def write_features_on_spark(staged: StagedDataset, out: Path,
+                            spark_master: str | None) -> FeatureSummary:
     """Spark computes the table and writes it under a temporary name beside `out`; it is read
     back and reconciled, and only then moved onto `out`."""
     from pyspark.sql import functions as F
@@ -75,19 +76,19 @@ def write_features_on_spark(staged: StagedDataset, out: Path, spark_master: str 
     return FeatureSummary(out, rows, len(features.columns) - 1)
 
 
-def write_features(data_dir: Path, out: Path, *, engine: Engine = "duckdb",
+def write_features(data_dir: DataSource, out: Path, *, engine: Engine = "duckdb",
                    spark_master: str | None = None, allow_unknown: bool = False,
                    progress: Progress | None = None) -> FeatureSummary:
-    """Validate and stage `data_dir`, compute its features and write them to `out`."""
+    """Validate and stage `data_dir` (or reuse a loaded `Dataset`), compute its features
+    and write them to `out`."""
     out = Path(out)
     if engine not in ("duckdb", "spark"):
-        raise ValueError(f"--engine must be duckdb or spark, not {engine!r}")
+        raise ValueError(f"engine must be duckdb or spark, not {engine!r}")
     if engine == "spark":
-        check_parquet_folder(out, "--engine spark")
+        check_parquet_folder(out, "the Spark engine")
     else:
         output_format(out)
-    if engine == "spark":
-        with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as data:
-            return write_features_on_spark(data, out, spark_master)
-    with staged(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as data:
+    with opened(data_dir, allow_unknown=allow_unknown, progress=progress) as data:
+        if engine == "spark":
+            return write_features_on_spark(data.staged, out, spark_master)
         return write_features_on_duckdb(data, out, progress)

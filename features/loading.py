@@ -40,7 +40,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from fanaudit.features.contract import EVENT_TABLES, FILE_SUFFIXES, TABLES, Column, Table
+from fanaudit.features.contract import (ARROW_TYPES, EVENT_TABLES, FILE_SUFFIXES, TABLES, Column,
+                                        Table)
 from fanaudit.features.io import scratch_folder
 from fanaudit.features.privacy import PERSONAL_COLUMNS, Pseudonymiser, load_or_create_secret, parse_ip
 
@@ -417,11 +418,7 @@ def problem_sql(col: Column, value: str, invalid: str | None, blank: str, latest
     return "CASE " + " ".join(cases) + " END"
 
 
-STAGED_TYPES: dict[str, pa.DataType] = {
-    "id": pa.string(), "string": pa.string(), "text": pa.string(), "ip": pa.string(),
-    "enum": pa.string(), "bool": pa.bool_(), "int": pa.int64(), "number": pa.float64(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-}
+STAGED_TYPES: dict[str, pa.DataType] = dict(ARROW_TYPES)  # typed as the contract says
 ACCEPTED_SOURCE_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
                          pa.types.is_large_binary, pa.types.is_integer, pa.types.is_floating,
                          pa.types.is_boolean, pa.types.is_timestamp, pa.types.is_date,
@@ -698,7 +695,7 @@ def unknown_account_problems(con, staged: dict[str, StagedTable]) -> list[Proble
                 problems += _query_problems(
                     con, sql, str(info.source), col.name,
                     lambda r, n=name: f"account {r[1]!r} in table '{n}' is not in accounts "
-                                      "(add it to accounts, or pass --allow-unknown)")
+                                      "(add it to accounts, or allow unknown accounts)")
     return problems
 
 
@@ -777,7 +774,7 @@ def validate_staged(con, staged: dict[str, StagedTable], allow_unknown: bool) ->
         added = add_unknown_accounts(con, staged)
         if added:
             warnings.append(f"{added} account(s) appear in event tables but not in accounts; "
-                            "added with empty profiles (--allow-unknown)")
+                            "added with empty profiles (unknown accounts allowed)")
     else:
         problems += unknown_account_problems(con, staged)
     if problems:

@@ -25,6 +25,8 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from fanaudit.settings import current
+
 SECRET_ENV = "FANAUDIT_SECRET"
 HOME_ENV = "FANAUDIT_HOME"
 SECRET_FILE = "secret"
@@ -40,7 +42,7 @@ class SecretError(ValueError):
 
 def fanaudit_home() -> Path:
     """fanaudit's home folder: the default MLflow store, the secret, caches."""
-    home = Path(os.environ.get(HOME_ENV) or Path.home() / ".fanaudit")
+    home = current().home
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     return home
 
@@ -79,7 +81,8 @@ def read_secret_file(path: Path) -> bytes:
 
 def load_or_create_secret() -> bytes:
     """The deployment's pseudonymisation key, from the environment or the home folder."""
-    from_env = os.environ.get(SECRET_ENV)
+    configured = current().secret
+    from_env = configured.get_secret_value() if configured is not None else None
     if from_env:
         if len(from_env) < MIN_SECRET_CHARS:
             raise SecretError(f"${SECRET_ENV} must hold at least {MIN_SECRET_CHARS} characters "

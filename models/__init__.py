@@ -1,3 +1,1 @@
-"""fanaudit: models."""
-
-from fanaudit.models import openmp  # noqa: F401  (before anything loads lightgbm)
+"""fanaudit: models (loading, scoring, explaining and reporting; never training)."""

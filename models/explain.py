@@ -51,6 +51,17 @@ def explain(model: FanauditModel, frame: pd.DataFrame) -> Explanation:
     return explain_matrix(model, model.feature_matrix(frame))
 
 
+def as_shap(model: FanauditModel, frame: pd.DataFrame) -> shap.Explanation:
+    """The rows of `frame` explained as a `shap.Explanation` (raw log-odds units), so that
+    `shap.plots.waterfall(e[0])`, `shap.plots.beeswarm(e)` and the rest work on it."""
+    explanation = explain(model, frame)
+    rows = len(explanation.contributions)
+    return shap.Explanation(values=explanation.contributions,
+                            base_values=np.full(rows, explanation.base_value),
+                            data=model.feature_matrix(frame),
+                            feature_names=list(model.feature_names))
+
+
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
@@ -93,7 +104,8 @@ def top_contributions(contributions: np.ndarray, names: tuple[str, ...], towards
     return chosen
 
 
-def reasons_sentence(top: list[tuple[str, float]], values: dict[str, float], lang: Language = "en") -> str:
+def reasons_sentence(top: list[tuple[str, float]], values: dict[str, float | None],
+                     lang: Language = "en") -> str:
     """The chosen reasons as one line; each says which way it points by its own words."""
     separator = "；" if lang == "zh" else "; "
     said = (reason_for(name, values, shap, lang) for name, shap in top)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +17,9 @@ import pyarrow.parquet as pq
 from fanaudit.features.feature import Language
 from fanaudit.features.engine import Engine, connect
 from fanaudit.features.io import output_format, write_text_atomic
-from fanaudit.features.cache import data_fingerprint, features_of, staged
+from fanaudit.features.cache import data_fingerprint
+from fanaudit.features.dataset import Dataset, DataSource, opened
 from fanaudit.features.feature_table import check_table, read_feature_table, table_info
-from fanaudit.features.loading import StagedDataset, staged_dataset
 from fanaudit.features.pipeline import ID
 from fanaudit.features.tables import open_tables
 from fanaudit.models.audience import (current_followers, follow_events, follow_times,
@@ -78,15 +78,21 @@ def share_of(probability: np.ndarray, model) -> tuple[ShareEstimate | None, str 
         return None, str(exc)
 
 
-def features_for(staged_data: StagedDataset, features_file: Path | None,
+def features_for(data: Dataset, features_file: Path | None,
                  progress: Callable[[str], None] | None = None) -> pd.DataFrame:
-    """The feature table of the staged data: from `features_file` (checked against the data's
-    fingerprint and the feature registry) or from the cache, computed once."""
+    """The feature table of the data: from `features_file` (checked against the data's
+    fingerprint and the feature registry) or computed once (and cached)."""
     if features_file is None:
-        return features_of(staged_data, progress=progress)
-    frame, _ = read_feature_table(Path(features_file), fingerprint=staged_data.fingerprint,
-                                  data_name=str(staged_data.source))
+        return data.features(progress)
+    frame, _ = read_feature_table(Path(features_file), fingerprint=data.fingerprint,
+                                  data_name=str(data.path))
     return frame
+
+
+def fingerprint_of(data: DataSource | None) -> str | None:
+    if data is None:
+        return None
+    return data.fingerprint if isinstance(data, Dataset) else data_fingerprint(Path(data))
 
 
 def no_followers_without_data(streamer: str | None) -> None:
@@ -95,7 +101,7 @@ def no_followers_without_data(streamer: str | None) -> None:
                            "give the dataset folder as well as the feature table")
 
 
-def score_folder(data_dir: Path | None, out: Path, *, model_uri: str | None = None,
+def score_folder(data_dir: DataSource | None, out: Path, *, model_uri: str | None = None,
                  streamer: str | None = None, accounts_file: Path | None = None,
                  skip_unknown: bool = False, explain_which: ExplainWhich = "flagged",
                  lang: Language = "en", tracking_uri: str | None = None,
@@ -111,7 +117,8 @@ def score_folder(data_dir: Path | None, out: Path, *, model_uri: str | None = No
 
     The file appears only once every chunk is written and the accounts written reconcile
     with the accounts requested; any failure leaves `out` as it was. With engine="spark"
-    features and scores are computed on Spark and `out` is a Parquet folder.
+    features and scores are computed on Spark and `out` is a Parquet folder. `data_dir`
+    is a dataset folder or a loaded `Dataset` (reused, not staged again).
     """
     started = time.perf_counter()
     output_format(Path(out))  # fail on a bad extension before any work
@@ -132,20 +139,22 @@ def score_folder(data_dir: Path | None, out: Path, *, model_uri: str | None = No
     if data_dir is None or (features_file is not None and streamer is None):
         no_followers_without_data(streamer)
         # a feature table needs no staging: the data, if given, is only fingerprinted
-        fingerprint = None if data_dir is None else data_fingerprint(Path(data_dir))
-        features, _ = read_feature_table(Path(features_file), fingerprint=fingerprint,
+        features, _ = read_feature_table(Path(features_file), fingerprint=fingerprint_of(data_dir),
                                          data_name=str(data_dir))
         all_ids = pd.Index(features[ID])
         request = build_request(None, all_ids, accounts_file=accounts_file,
                                 skip_unknown=skip_unknown)
     else:
-        with staged(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as data:
+        with opened(data_dir, allow_unknown=allow_unknown, progress=progress) as data:
             features = features_for(data, features_file, progress)
             all_ids = pd.Index(features[ID])
-            request = build_request(data, all_ids, streamer=streamer,
+            request = build_request(data.staged, all_ids, streamer=streamer,
                                     accounts_file=accounts_file, skip_unknown=skip_unknown)
     rows = request_rows(all_ids, request)
-    ids, probabilities, verdicts, explained = [], [], Counter(), 0
+    ids: list[np.ndarray] = []
+    probabilities: list[np.ndarray] = []
+    verdicts: Counter[str] = Counter()
+    explained = 0
     with AtomicChunkWriter(Path(out), OUTPUT_SCHEMA) as writer:
         for chunk in iter_scored_chunks(features, loaded.model, loaded.version, rows=rows,
                                         which=explain_which, lang=lang):
@@ -165,20 +174,68 @@ def score_folder(data_dir: Path | None, out: Path, *, model_uri: str | None = No
                         share, note)
 
 
-def score_folder_on_spark(data_dir: Path, out: Path, loaded: LoadedModel, started: float, *,
+def score_folder_on_spark(data_dir: DataSource, out: Path, loaded: LoadedModel, started: float, *,
                           spark_master: str | None, allow_unknown: bool,
                           progress: Callable[[str], None] | None, **request) -> ScoreSummary:
     """score_folder on Spark (models.spark_scoring): staged here, scored on the executors."""
     from fanaudit.models.spark_scoring import score_staged_on_spark
 
-    with staged_dataset(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as staged:
-        done = score_staged_on_spark(staged, Path(out), loaded.model, loaded.version,
+    with opened(data_dir, allow_unknown=allow_unknown, progress=progress) as data:
+        done = score_staged_on_spark(data.staged, Path(out), loaded.model, loaded.version,
                                      spark_master=spark_master, **request)
     probability = pq.read_table(Path(out), columns=["bot_probability"]).column(0).to_numpy()
     share, note = share_of(probability, loaded.model)
     return ScoreSummary(Path(out), done.source, done.requested, done.duplicates, done.unknown,
                         done.written, done.written, done.explained, done.verdicts, loaded.uri,
                         loaded.version, time.perf_counter() - started, share, note)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Scored accounts in memory: `frame` has the score file's columns (account_id,
+    bot_probability, verdict, reasons, top_features, model_version), one row per account."""
+
+    frame: pd.DataFrame
+    source: str
+    requested: int
+    duplicates: int
+    unknown: tuple[str, ...]
+    explained: int
+    model_uri: str
+    model_version: str
+
+    @property
+    def verdicts(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in self.frame["verdict"].value_counts().items()}
+
+    def write(self, out: Path) -> Path:
+        """Write the scores (.csv or .parquet) atomically, as `fanaudit score` does."""
+        with AtomicChunkWriter(Path(out), OUTPUT_SCHEMA) as writer:
+            writer.write(self.frame)
+            writer.commit()
+        return Path(out)
+
+
+def score_accounts(data: DataSource, *, model_uri: str | None = None,
+                   streamer: str | None = None, account_ids: Iterable[str] | None = None,
+                   skip_unknown: bool = False, explain_which: ExplainWhich = "flagged",
+                   lang: Language = "en", tracking_uri: str | None = None,
+                   allow_unknown: bool = False,
+                   progress: Callable[[str], None] | None = None) -> Scores:
+    """Score accounts into memory: a streamer's followers, the given ids, or everyone."""
+    use_tracking(tracking_uri)
+    loaded = load_model(model_uri)
+    with opened(data, allow_unknown=allow_unknown, progress=progress) as dataset:
+        features = dataset.features(progress)
+        all_ids = pd.Index(features[ID])
+        request = build_request(dataset.staged, all_ids, streamer=streamer,
+                                account_ids=account_ids, skip_unknown=skip_unknown)
+    scored = score_in_chunks(features, loaded.model, loaded.version,
+                             rows=request_rows(all_ids, request), which=explain_which, lang=lang)
+    reconcile(request, pd.Index(scored["account_id"]))
+    explained = int(needs_reasons(scored["verdict"].to_numpy(), explain_which).sum())
+    return Scores(scored, request.source, len(request.account_ids) + len(request.unknown),
+                  request.duplicates, request.unknown, explained, loaded.uri, loaded.version)
 
 
 @dataclass(frozen=True)
@@ -218,9 +275,10 @@ def kind_line(model, row: pd.DataFrame, verdict: str, chosen: list[tuple[str, fl
         f"; strongest signal family: {family_title(family, lang)}" if family else "")
 
 
-def explain_account(data_dir: Path | None, account_id: str, *, model_uri: str | None = None,
-                    top: int = 5, lang: Language = "en", tracking_uri: str | None = None,
-                    allow_unknown: bool = False, features_file: Path | None = None,
+def explain_account(data_dir: DataSource | None, account_id: str, *,
+                    model_uri: str | None = None, top: int = 5, lang: Language = "en",
+                    tracking_uri: str | None = None, allow_unknown: bool = False,
+                    features_file: Path | None = None,
                     ) -> tuple[AccountExplanation, LoadedModel, pd.DataFrame]:
     """Verdict, probability and the top SHAP reasons of one account.
 
@@ -230,20 +288,21 @@ def explain_account(data_dir: Path | None, account_id: str, *, model_uri: str | 
     if data_dir is None and features_file is None:
         raise RequestError("give a dataset folder or a feature table to explain from")
     if features_file is not None:
-        fingerprint = None if data_dir is None else data_fingerprint(Path(data_dir))
-        row, _ = read_feature_table(Path(features_file), fingerprint=fingerprint,
+        row, _ = read_feature_table(Path(features_file), fingerprint=fingerprint_of(data_dir),
                                     data_name=str(data_dir), accounts=[str(account_id)])
+        source = features_file
     else:
-        with staged(Path(data_dir), allow_unknown=allow_unknown) as data:
-            features = features_of(data)
+        with opened(data_dir, allow_unknown=allow_unknown) as data:
+            features = data.features()
+            source = data.path
         row = features[features[ID] == str(account_id)]
     if row.empty:
-        raise RequestError(f"account {account_id!r} is not in {features_file or data_dir}")
+        raise RequestError(f"account {account_id!r} is not in {source}")
     use_tracking(tracking_uri)
     loaded = load_model(model_uri)
     model = loaded.model
     probability = float(model.predict_proba(row)[0])
-    verdict = str(model.thresholds.verdicts([probability])[0])
+    verdict = str(model.thresholds.verdicts(np.array([probability]))[0])
     explanation = explain(model, row)
     values = row.iloc[0].to_dict()
     chosen = top_contributions(explanation.contributions[0], model.feature_names, values=values,
@@ -280,7 +339,7 @@ class ReportResult:
     rooms: tuple[str, ...]
 
 
-def report_streamer(data_dir: Path, streamer: str, out: Path, *, model_uri: str | None = None,
+def report_streamer(data_dir: DataSource, streamer: str, out: Path, *, model_uri: str | None = None,
                     lang: Language = "en", tracking_uri: str | None = None,
                     allow_unknown: bool = False,
                     progress: Callable[[str], None] | None = None,
@@ -291,13 +350,13 @@ def report_streamer(data_dir: Path, streamer: str, out: Path, *, model_uri: str 
 
     use_tracking(tracking_uri)
     loaded = load_model(model_uri)
-    with staged(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as data:
+    with opened(data_dir, allow_unknown=allow_unknown, progress=progress) as data:
         features = features_for(data, features_file, progress)
         all_ids = pd.Index(features[ID])
-        request = build_request(data, all_ids, streamer=streamer)
+        request = build_request(data.staged, all_ids, streamer=streamer)
         if progress:
             progress("the live room")
-        tables = open_tables(connect("duckdb"), data)
+        tables = open_tables(connect("duckdb"), data.staged)
         follows = follow_times(tables, streamer)
         events = room_events(tables, request.account_ids)
         timed = follow_events(tables, streamer)
@@ -324,6 +383,6 @@ def report_streamer(data_dir: Path, streamer: str, out: Path, *, model_uri: str 
                         model, loaded.version, follow_events=timed, event_verdicts=event_verdicts,
                         headline=own, peers=peers, data_span=span)
     write_text_atomic(render_report(facts, lang), Path(out))
-    judgements = Counter(b.judgement for b in facts.growth.bursts)
+    judgements: Counter[str] = Counter(b.judgement for b in facts.growth.bursts)
     return ReportResult(Path(out), len(scored), facts.quality.verdicts, loaded.version,
                         verdict_sentence(facts, lang), dict(judgements), events.rooms)

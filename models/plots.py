@@ -15,8 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
+# No backend is forced here (that would break a notebook's inline plots): the command line
+# and the tests choose Agg, and matplotlib falls back to Agg without a display anyway.
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402

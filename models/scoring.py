@@ -3,7 +3,7 @@ verdict from the model's stored thresholds, and plain-language reasons where nee
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -81,13 +81,20 @@ def followers_of(staged: StagedDataset, streamer: str) -> pd.Series:
 
 
 def build_request(staged: StagedDataset, all_ids: pd.Index, *, streamer: str | None = None,
-                  accounts_file: Path | None = None, skip_unknown: bool = False) -> Request:
-    if streamer is not None and accounts_file is not None:
-        raise RequestError("choose --followers-of or --accounts, not both")
+                  accounts_file: Path | None = None, skip_unknown: bool = False,
+                  account_ids: Iterable[str] | None = None) -> Request:
+    """The accounts to score: a streamer's followers, the ids in `accounts_file`, the ids
+    given as `account_ids`, or (none of them) every account."""
+    chosen = [c for c in (streamer, accounts_file, account_ids) if c is not None]
+    if len(chosen) > 1:
+        raise RequestError("score the followers of a streamer or a list of accounts, not both")
     if streamer is not None:
         wanted, source = followers_of(staged, streamer), f"followers of {streamer}"
     elif accounts_file is not None:
         wanted, source = read_account_list(accounts_file), str(accounts_file)
+    elif account_ids is not None:
+        wanted = pd.Series([str(i) for i in account_ids], dtype=object)
+        source = f"{len(wanted):,} given account id(s)"
     else:
         return Request(all_ids, "all accounts")
     unique = pd.Index(wanted.drop_duplicates())
@@ -95,7 +102,7 @@ def build_request(staged: StagedDataset, all_ids: pd.Index, *, streamer: str | N
     if len(unknown) and not skip_unknown:
         shown = ", ".join(map(repr, unknown[:10]))
         raise RequestError(f"{len(unknown)} requested account(s) are not in the dataset: {shown}"
-                           + (" ..." if len(unknown) > 10 else "") + " (use --skip-unknown to score the rest)")
+                           + (" ..." if len(unknown) > 10 else "") + " (skip unknown accounts to score the rest)")
     return Request(unique.difference(unknown, sort=False), source,
                    duplicates=len(wanted) - len(unique), unknown=tuple(unknown))
 

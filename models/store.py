@@ -2,13 +2,14 @@
 
 By default fanaudit uses an embedded store in its home folder (``$FANAUDIT_HOME``, default
 ``~/.fanaudit``): ``mlflow.db`` (SQLite: runs and registry) and ``mlartifacts/``
-(artifacts). ``MLFLOW_TRACKING_URI`` or an explicit URI points the same code at a real
-MLflow server. Models are loaded by registry alias (``models:/fanaudit@champion``).
+(artifacts). The settings' tracking URI (``FANAUDIT_TRACKING_URI`` or
+``MLFLOW_TRACKING_URI``) or an explicit URI points the same code at a real MLflow server.
+Models are loaded by registry alias (``models:/<model name>@champion``, the model name
+from the settings, ``fanaudit`` by default).
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +20,9 @@ from mlflow.exceptions import MlflowException
 
 from fanaudit.features.privacy import fanaudit_home
 from fanaudit.models.artifact import FanauditModel, ModelArtifactError
+from fanaudit.logs import tame_mlflow
+from fanaudit.settings import current
 
-os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-
-MODEL_NAME = "fanaudit"
 CHAMPION = "champion"
 ARTIFACT_KEY = "fanaudit"  # the model's artifacts/<key>/ holds model.txt + metadata.json
 
@@ -31,16 +31,34 @@ def default_tracking_uri() -> str:
     return f"sqlite:///{fanaudit_home() / 'mlflow.db'}"
 
 
+def model_name(name: str | None = None) -> str:
+    """`name`, else the registered model name of the settings."""
+    return name or current().model_name
+
+
 def default_artifact_root() -> str:
     return (fanaudit_home() / "mlartifacts").as_uri()
 
 
 def use_tracking(uri: str | None = None) -> str:
-    """Point MLflow at `uri`, $MLFLOW_TRACKING_URI, or the embedded default; return it."""
-    resolved = uri or os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
+    """Point MLflow at `uri`, the settings' tracking URI, or the embedded default; return it."""
+    resolved = uri or current().tracking_uri or default_tracking_uri()
+    tame_mlflow()  # the command line's verbosity, now that MLflow is loaded
     mlflow.set_tracking_uri(resolved)
     mlflow.set_registry_uri(resolved)
     return resolved
+
+
+def store_exists(uri: str) -> bool:
+    """Whether the tracking store at `uri` exists already. Only local stores (SQLite files,
+    file: folders, plain paths) can be known to be absent; any server counts as existing."""
+    if uri.startswith("sqlite:///"):
+        return Path(uri[len("sqlite:///"):]).exists()
+    if uri.startswith("file:"):
+        return Path(uri[len("file:"):].removeprefix("//")).exists()
+    if "://" not in uri:
+        return Path(uri).exists()
+    return True
 
 
 def ensure_experiment(name: str) -> str:
@@ -53,11 +71,18 @@ def ensure_experiment(name: str) -> str:
     try:
         return client.create_experiment(name, artifact_location=location)
     except MlflowException:  # created meanwhile by a concurrent run
-        return client.get_experiment_by_name(name).experiment_id
+        created = client.get_experiment_by_name(name)
+        if created is None:
+            raise
+        return created.experiment_id
 
 
-def champion_uri(name: str = MODEL_NAME) -> str:
-    return f"models:/{name}@{CHAMPION}"
+def champion_uri(name: str | None = None) -> str:
+    return f"models:/{model_name(name)}@{CHAMPION}"
+
+
+def version_uri(version: str, name: str | None = None) -> str:
+    return f"models:/{model_name(name)}/{version}"
 
 
 @dataclass(frozen=True)
@@ -80,7 +105,8 @@ def registered_version(uri: str) -> str:
 
 
 def load_model(uri: str | None = None) -> LoadedModel:
-    """Download a logged fanaudit model (registry alias, version, runs:/ or a folder) and load it."""
+    """Download a logged fanaudit model (registry alias, version, runs:/ or a folder) and
+    load it; default: the settings' model name at alias `champion`."""
     uri = uri or champion_uri()
     local = Path(uri)
     if local.is_dir():
@@ -93,18 +119,18 @@ def load_model(uri: str | None = None) -> LoadedModel:
         except MlflowException as exc:
             raise ModelArtifactError(
                 f"cannot load model {uri!r} from {mlflow.get_tracking_uri()}: {exc.message}. "
-                "Train one with `fanaudit train`, or pass --model.") from exc
+                "Train a model first, or name another model URI or folder.") from exc
         model = FanauditModel.load(Path(path) / "artifacts" / ARTIFACT_KEY)  # read into memory
     return LoadedModel(model, uri, version)
 
 
-def set_champion(version: str, name: str = MODEL_NAME) -> None:
-    MlflowClient().set_registered_model_alias(name, CHAMPION, str(version))
+def set_champion(version: str, name: str | None = None) -> None:
+    MlflowClient().set_registered_model_alias(model_name(name), CHAMPION, str(version))
 
 
-def has_champion(name: str = MODEL_NAME) -> bool:
+def has_champion(name: str | None = None) -> bool:
     try:
-        MlflowClient().get_model_version_by_alias(name, CHAMPION)
+        MlflowClient().get_model_version_by_alias(model_name(name), CHAMPION)
         return True
     except MlflowException:
         return False

@@ -14,6 +14,29 @@ SHARED = Path(os.environ.get("FANAUDIT_SHARED", PROJECT.parent / "shared"))
 FAST_TRAIN = {"n_estimators": 60, "n_folds": 3, "bootstrap": 30, "seed": 11}
 
 
+# Fixtures that train a model or simulate a world large enough to take seconds: a test
+# that uses one (directly or through another fixture) is marked slow, and so is every
+# Spark test (a JVM and a session per module), so that `pytest -m "not slow"` stays fast
+# without every module remembering its marks. `audit` (test_privacy) trains through the CLI.
+SLOW_FIXTURES = {"trained", "small_world", "audit"}
+SLOW_MARKERS = {"spark"}
+
+
+def pytest_configure(config):
+    from fanaudit.runtime import prepare
+
+    os.environ.setdefault("MPLBACKEND", "Agg")  # charts go to files
+
+    prepare()  # OpenMP wait policy and MLflow HTTP limits, before LightGBM loads
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        markers = {mark.name for mark in item.iter_markers()}
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or SLOW_MARKERS & markers:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_home(tmp_path_factory):
     """Every test runs against a throwaway home folder, secret and MLflow store."""

@@ -1,3 +1,1 @@
-"""fanaudit: training."""
-
-from fanaudit.models import openmp  # noqa: F401  (before anything loads lightgbm)
+"""fanaudit: training (the simulator, cross-validation, calibration, MLflow runs)."""

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fanaudit.settings import current
+
 
 class TrainConfig(BaseModel):
     """What a training run does. Load from TOML/JSON with `from_file`, override with options."""
@@ -43,20 +45,22 @@ class TrainConfig(BaseModel):
     # thresholds and audience-share rates of the true classes under the label noise
     # estimated from held-out scores ("correct"), or of the labels as given ("ignore")
     label_noise: Literal["correct", "ignore"] = "correct"
-    target_fpr: float = Field(0.01, gt=0, lt=1)  # bot threshold: FPR on held-out humans at most this
-    human_max_miss: float = Field(0.05, gt=0, lt=1)  # human threshold: at most this share of bots below
+    # bot threshold: FPR on held-out humans at most this
+    target_fpr: float = Field(0.01, gt=0, lt=1)
+    # human threshold: at most this share of bots below
+    human_max_miss: float = Field(0.05, gt=0, lt=1)
     # Floors that keep verdicts consistent with the calibrated probabilities on near-perfect
     # models: never call `bot` below this probability, never `human` above the other.
     min_bot_probability: float = Field(0.5, gt=0, lt=1)
     max_human_probability: float = Field(0.2, gt=0, lt=1)
     # evaluation
     bootstrap: int = Field(200, ge=0)
-    # registry
-    model_name: str = "fanaudit"
-    experiment: str = "fanaudit"
+    # registry (defaults: the settings' model name and experiment)
+    model_name: str = Field(default_factory=lambda: current().model_name, min_length=1)
+    experiment: str = Field(default_factory=lambda: current().experiment, min_length=1)
 
     @classmethod
-    def from_file(cls, path: Path, **overrides) -> "TrainConfig":
+    def from_file(cls, path: Path, **overrides) -> TrainConfig:
         text = Path(path).read_text(encoding="utf-8")
         values = json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
         values = values.get("train", values)

@@ -28,6 +28,8 @@ from fanaudit.training.train import NEVER_HELD_OUT, TrainingData, TrainOutcome
 
 @dataclass(frozen=True)
 class RunResult:
+    """One training: its MLflow run, the registered version and its held-out metrics."""
+
     run_id: str
     version: str
     champion: bool
@@ -35,6 +37,12 @@ class RunResult:
     tracking_uri: str
     groups: GroupSummary | None = None
     group_warning: str | None = None
+    model_name: str = ""
+
+    @property
+    def model_uri(self) -> str:
+        """The registered version's URI (models:/NAME/VERSION)."""
+        return f"models:/{self.model_name}/{self.version}"
 
 
 class FolderSource(DatasetSource):
@@ -62,15 +70,15 @@ class FolderSource(DatasetSource):
         return {"path": self.path}
 
     @classmethod
-    def from_dict(cls, source_dict: dict) -> "FolderSource":
+    def from_dict(cls, source_dict: dict) -> FolderSource:
         return cls(source_dict["path"])
 
 
 def pip_requirements() -> list[str]:
     """Explicit requirements: inferring them costs seconds per model. The pyfunc imports
     `fanaudit.models.artifact`, so the model depends on the fanaudit package itself."""
-    return [f"fanaudit=={__version__}", f"mlflow=={mlflow.__version__}", f"lightgbm=={lgb.__version__}",
-            f"numpy=={np.__version__}", f"pandas=={pd.__version__}"]
+    return [f"fanaudit=={__version__}", f"mlflow=={mlflow.__version__}",
+            f"lightgbm=={lgb.__version__}", f"numpy=={np.__version__}", f"pandas=={pd.__version__}"]
 
 
 def log_params(data: TrainingData, config: TrainConfig) -> None:
@@ -90,7 +98,7 @@ def log_params(data: TrainingData, config: TrainConfig) -> None:
         warning = data.group_summary.warning(config.n_folds)
         if warning:
             mlflow.set_tag("validation_groups_warning", warning)
-    dataset = MetaDataset(source=FolderSource(str(data.staged.source)),
+    dataset = MetaDataset(source=FolderSource(str(data.staged.source)),  # type: ignore[abstract]
                           name=data.staged.source.name, digest=data.staged.fingerprint[:16])
     mlflow.log_input(dataset, context="training")
 
@@ -104,7 +112,8 @@ def log_plots(data: TrainingData, outcome: TrainOutcome, folder: Path, seed: int
     plots.confusion_plot(p, y, thresholds, folder / "confusion_matrix.png")
     sample = data.features.sample(min(plots.SHAP_SAMPLE, len(data.features)), random_state=seed)
     contributions = explain(outcome.model, sample).contributions
-    plots.shap_summary_plot(contributions, sample.loc[:, list(FEATURE_NAMES)], folder / "shap_summary.png")
+    plots.shap_summary_plot(contributions, sample.loc[:, list(FEATURE_NAMES)],
+                            folder / "shap_summary.png")
     outcome.evaluation.groups.to_csv(folder / "per_kind.csv", index=False)
     mlflow.log_artifacts(str(folder), artifact_path="evaluation")
 
@@ -132,9 +141,12 @@ def start_training_run(config: TrainConfig):
 
 
 def log_training_run(data: TrainingData, outcome: TrainOutcome, config: TrainConfig,
-                     promote: bool, tracking_uri: str) -> RunResult:
-    """Log everything about a trained model into the active run and register it."""
+                     promote: bool, tracking_uri: str, first_is_champion: bool = True) -> RunResult:
+    """Log everything about a trained model into the active run and register it; the
+    version becomes `champion` when promoted, or (with `first_is_champion`) when it is the
+    model's first."""
     run = mlflow.active_run()
+    assert run is not None, "log_training_run needs an active run (start_training_run)"
     metrics = outcome.evaluation.flat_metrics()
     log_params(data, config)
     mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
@@ -149,9 +161,9 @@ def log_training_run(data: TrainingData, outcome: TrainOutcome, config: TrainCon
         log_plots(data, outcome, Path(folder), config.seed)
     info = log_model(outcome, data, config)
     version = str(info.registered_model_version)
-    champion = promote or version == "1"  # the first version ever registered is the champion
+    champion = promote or (first_is_champion and version == "1")
     if champion:
         set_champion(version, config.model_name)
     summary = data.group_summary
     return RunResult(run.info.run_id, version, champion, metrics, tracking_uri, summary,
-                     summary.warning(config.n_folds) if summary else None)
+                     summary.warning(config.n_folds) if summary else None, config.model_name)

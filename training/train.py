@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from sklearn.model_selection import StratifiedGroupKFold
 
 from fanaudit.features.loading import StagedDataset, duckdb_connection
-from fanaudit.features.cache import features_of
+from fanaudit.features.pipeline import compute_features
 from fanaudit.features.registry import FEATURE_NAMES, registry_version
 from fanaudit.models.artifact import Calibration, FanauditModel, Thresholds
 from fanaudit.training.calibration import choose_calibration
@@ -70,11 +70,16 @@ def first_event_seconds(staged: StagedDataset, account_ids: pd.Series) -> np.nda
     return seen.reindex(account_ids.astype(str)).fillna(0).to_numpy(dtype=float)
 
 
-def load_training_data(staged: StagedDataset, config: TrainConfig, progress: Progress | None = None) -> TrainingData:
+def load_training_data(staged: StagedDataset, config: TrainConfig,
+                       progress: Progress | None = None,
+                       features: pd.DataFrame | None = None) -> TrainingData:
+    """Labelled accounts' features, labels, leak groups and first-seen times (`features`:
+    the dataset's feature table when already computed)."""
     labels = read_labels(staged)
     if labels["label"].nunique() < 2:
         raise TrainingDataError(f"{staged.source}: labels need both 'human' and 'bot' accounts")
-    features = features_of(staged, progress=progress)  # cached: the demo computes them once
+    if features is None:
+        features = compute_features(staged, progress=progress)
     labelled = features.merge(labels[["account_id"]], on="account_id", how="inner")
     labels = labels.set_index("account_id").loc[labelled["account_id"]].reset_index()
     if progress:

@@ -193,7 +193,7 @@ def test_the_fingerprint_memo_notices_a_changed_file(small_world, home, tmp_path
 def test_the_demo_stages_once_and_computes_features_once(home, tmp_path, stagings, monkeypatch):
     """Simulate, train, score and report: one staging, one feature computation (the cache
     imports the pipeline's function when it needs it, so the count sees every call)."""
-    from fanaudit.models.demo import run_demo
+    from fanaudit.demo import run_demo
 
     import fanaudit.features.pipeline as pipeline
 

@@ -16,26 +16,37 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import network, text
+from . import network
 from .chunk import Chunk, partition, spread_in
 from .config import glerp, lerp, seller_cares
-from .humans import paid_people
-from .platform import DAY, HOUR, PLATFORM_HOURS, UNIFORM_HOURS, times_by_hour
+from .humans import languages, paid_people
+from .platform import DAY, HOUR, UNIFORM_HOURS, Platform, times_by_hour
 
-STEPS = np.array([500, 800, 1200, 2000])
-STEPS_AT_SCALE = 20  # the scale at which a campaign's steps are exactly STEPS
+STEPS_AT_SCALE = 20  # the scale at which a campaign's steps are exactly the world's steps
 
 
-def _seller_hours(d: float) -> np.ndarray:
+def _cares(chunk: Chunk, kind_d: float, n: int) -> list[float]:
+    return seller_cares(chunk.rng, kind_d, n, chunk.world.care_concentration)
+
+
+def _own_habit(chunk: Chunk) -> float:
+    """A seller's own factor on the world's reuse and timing habits (1 in the fixed world)."""
+    spread = chunk.world.seller_spread
+    return float(np.exp(chunk.rng.normal(0.0, spread))) if spread > 0 else 1.0
+
+
+def _seller_hours(platform: Platform, d: float) -> np.ndarray:
     """When sellers act: any hour when careless, the platform's hours when careful."""
-    return lerp(1.0, 0.0, d) * UNIFORM_HOURS / 24 + d * PLATFORM_HOURS / PLATFORM_HOURS.sum()
+    hours = platform.hours
+    return lerp(1.0, 0.0, d) * UNIFORM_HOURS / 24 + d * hours / hours.sum()
 
 
 def _delivery_times(rng: np.random.Generator, chunk: Chunk, n: int, d: float,
                     last_day_margin: int = 1) -> np.ndarray:
     """When sellers start deliveries."""
-    return times_by_hour(rng, n, _seller_hours(d), chunk.platform.start,
-                         chunk.platform.days - last_day_margin)
+    platform = chunk.platform
+    return times_by_hour(rng, n, _seller_hours(platform, d), platform.start,
+                         platform.days - last_day_margin, platform.offset)
 
 
 def _farm_identity(chunk: Chunk, accounts: np.ndarray, d: float, registered: float,
@@ -63,9 +74,11 @@ def _bought_identity(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
 
 def _batch_identity(chunk: Chunk, accounts: np.ndarray, d: float, registered: float,
                     ip_share: float, device_share: float) -> None:
-    rng, n = chunk.rng, len(accounts)
+    rng, n, world = chunk.rng, len(accounts), chunk.world
+    ip_share = min(1.0, ip_share / world.seller_ip_reuse * _own_habit(chunk))
+    device_share = min(1.0, device_share / world.seller_device_reuse * _own_habit(chunk))
     pool = network.proxy_pool(rng, max(1, round(n * glerp(ip_share, 1.0, d))),
-                              subnets=1 + round(4 * d))
+                              subnets=world.proxy_subnets + round(4 * d))
     chunk.home_ip[accounts] = pool[rng.permutation(n) % pool.size]
     chunk.mobile_ip[accounts] = pool[rng.permutation(n) % pool.size]
     devices = chunk.new_devices(max(1, round(n * glerp(device_share, 1.0, d))))
@@ -88,7 +101,22 @@ def _visit(chunk: Chunk, accounts: np.ndarray, streamers: np.ndarray, seconds_me
     chunk.watch(accounts, session, join, seconds, likes_per_hour, 0.002, 0.01)
     chunk.login(accounts, join - rng.integers(0, 300, len(accounts)), 0.3)
     visit, ts = spread_in(rng, rng.poisson(comments, len(session)), join, seconds)
-    chunk.comment(accounts[visit], streamers[visit], ts, text.stock_phrases(rng, len(visit)))
+    _machine_chat(chunk, accounts[visit], streamers[visit], ts)
+
+
+def _machine_chat(chunk: Chunk, accounts: np.ndarray, streamers: np.ndarray,
+                  ts: np.ndarray) -> None:
+    """What machine-run accounts post now and then: stock cheers, and in some worlds spam
+    (a promotion with a link, or a cheer with a mention or hashtag)."""
+    world, vocabulary, text_rng = chunk.world, chunk.vocabulary, chunk.text_rng
+    lang = languages(chunk, len(accounts))
+    codes = vocabulary.stock(chunk.rng, lang)
+    spam = text_rng.random(len(accounts)) < world.other_bot_spam_share
+    codes[spam] = vocabulary.any(text_rng, "promo", lang[spam])
+    prefix, suffix = vocabulary.decorate(text_rng, lang, {"mention": 0.3, "hashtag": 0.3},
+                                         {"link": 0.6, "tail": 0.2})
+    prefix[~spam], suffix[~spam] = 0, 0
+    chunk.comment(accounts, streamers, ts, codes, prefix, suffix)
 
 
 def _camouflage(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
@@ -100,8 +128,8 @@ def _camouflage(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
     streamer = rng.choice(platform.n_streamers, len(who), p=platform.popularity)
     _visit(chunk, who, streamer, glerp(30, 600, d), lerp(0.0, 6.0, d), lerp(0.0, 0.3, d))
     logins = np.repeat(accounts, rng.poisson(lerp(1.0, 8.0, d), len(accounts)))
-    hours = (1 - d) * UNIFORM_HOURS / 24 + d * PLATFORM_HOURS / PLATFORM_HOURS.sum()
-    chunk.login(logins, times_by_hour(rng, len(logins), hours, platform.start, platform.days), 0.3)
+    chunk.login(logins, times_by_hour(rng, len(logins), _seller_hours(platform, d),
+                                      platform.start, platform.days, platform.offset), 0.3)
     follower = np.repeat(accounts, rng.poisson(lerp(0.0, 2.0, d), len(accounts)))
     chunk.follow(follower, rng.choice(platform.n_streamers, len(follower), p=platform.popularity),
                  platform.start + rng.integers(0, platform.days * DAY, len(follower)))
@@ -111,6 +139,7 @@ def _deliver(chunk: Chunk, accounts: np.ndarray, client: int, begin: int,
              spread: float) -> np.ndarray:
     """A burst: follows of `client` from `begin` on, exponentially spread, each with a login
     just before."""
+    spread = spread * chunk.world.burst_spread * _own_habit(chunk)
     offset = chunk.rng.exponential(spread, len(accounts)).astype(np.int64)
     return _follow_with_login(chunk, accounts, client, begin + offset)
 
@@ -120,8 +149,9 @@ def _trickle(chunk: Chunk, accounts: np.ndarray, client: int, begin: int, days: 
     """Follows of `client` spread over `days` days from `begin`, at the seller's hours."""
     platform = chunk.platform
     first_day = platform.start + (begin - platform.start) // DAY * DAY
-    ts = times_by_hour(chunk.rng, len(accounts), _seller_hours(d), first_day,
-                       max(1, round(days)))
+    days = days * chunk.world.trickle_days * _own_habit(chunk)
+    ts = times_by_hour(chunk.rng, len(accounts), _seller_hours(platform, d), first_day,
+                       max(1, round(days)), platform.offset)
     return _follow_with_login(chunk, accounts, client, np.maximum(ts, begin))
 
 
@@ -137,7 +167,7 @@ def bulk_fans(chunk: Chunk, accounts: np.ndarray, kind_d: float) -> None:
     """Machine fans sold in packs, each pack delivered to one streamer as a burst."""
     rng = chunk.rng
     packs = partition(rng, accounts, 40, 200)
-    for pack, d in zip(packs, seller_cares(rng, kind_d, len(packs))):
+    for pack, d in zip(packs, _cares(chunk, kind_d, len(packs))):
         client = int(chunk.platform.small_streamers(rng, 1)[0])
         begin = int(_delivery_times(rng, chunk, 1, d)[0])
         _farm_identity(chunk, pack, d, begin - glerp(2 * DAY, 500 * DAY, d),
@@ -194,8 +224,9 @@ def click_farms(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
         chunk.watch(who, booked[booking], join, seconds, lerp(25.0, 5.0, d), 0.04, 0.1)
         chunk.login(who, join - rng.integers(0, 120, len(who)), 0.5)
         visit, ts = spread_in(rng, rng.poisson(lerp(1.5, 0.2, d), len(who)), join, seconds)
+        vocabulary = chunk.vocabulary
         chunk.comment(who[visit], sessions.streamer[booked[booking]][visit], ts,
-                      text.human_chat(rng, len(visit), lerp(1.0, 0.4, d)))
+                      vocabulary.human_chat(rng, languages(chunk, len(visit)), lerp(1.0, 0.4, d)))
         first = np.unique(member, return_index=True)[1]
         fan = rng.random(len(first)) < 0.6
         chunk.follow(who[first][fan], sessions.streamer[booked[booking[first]]][fan],
@@ -205,11 +236,18 @@ def click_farms(chunk: Chunk, accounts: np.ndarray, d: float) -> None:
 def comment_bots(chunk: Chunk, accounts: np.ndarray, kind_d: float) -> None:
     """Operators' bots posting at near-fixed intervals: sentences from a shared script, or,
     for hype bots (more of them among careful sellers), the short cheers and chat any
-    viewer posts."""
+    viewer posts. Scripts carry what spam carries on real platforms, each operator in its
+    own mix around the world's shares (careless operators more): promotions (加微信, 私信,
+    代购, 兼职), the operator's few links and hashtags, @mentions, reposts, and small
+    variations (numbers, contact handles) that make near-duplicates of one template."""
     rng, sessions = chunk.rng, chunk.platform.sessions
+    world, vocabulary, text_rng = chunk.world, chunk.vocabulary, chunk.text_rng
     operators = partition(rng, accounts, 20, 100)
-    for operator, d in zip(operators, seller_cares(rng, kind_d, len(operators))):
-        script = rng.choice(text.N_SCRIPTED, int(rng.integers(12, 26)), replace=False)
+    for operator, d in zip(operators, _cares(chunk, kind_d, len(operators))):
+        lang = int(len(vocabulary.languages) > 1
+                   and text_rng.random() < world.second_language_share)
+        n_scripts = vocabulary.n_scripts(lang)
+        script = rng.choice(n_scripts, min(n_scripts, int(rng.integers(12, 26))), replace=False)
         clients = chunk.platform.small_streamers(rng, int(rng.integers(1, 4)))
         _farm_identity(chunk, operator, d, _delivery_times(rng, chunk, 1, d)[0]
                        - glerp(5 * DAY, 500 * DAY, d), ip_share=0.05, device_share=0.05)
@@ -228,13 +266,42 @@ def comment_bots(chunk: Chunk, accounts: np.ndarray, kind_d: float) -> None:
         ts = begin[run] + (position * interval[run] + np.abs(jitter)).astype(np.int64)
         who = operator[bot]
         hype = (rng.random(len(operator)) < lerp(0.2, 0.5, d))[bot[run]]
-        codes = text.scripted_sentences(rng, script, len(run), lerp(0.0, 0.6, d))
-        codes[hype] = text.human_chat(rng, int(hype.sum()), 0.7)
-        chunk.comment(who[run], sessions.streamer[session][run], ts, codes)
+        langs = np.full(len(run), lang)
+        codes = vocabulary.scripted(rng, lang, script, len(run), lerp(0.0, 0.6, d))
+        mix = _operator_signals(text_rng, world, d)
+        promo = text_rng.random(len(run)) < mix.pop("promo")
+        promo_pool = text_rng.integers(0, 2**40, int(text_rng.integers(2, 6)))
+        codes[promo] = vocabulary.code("promo", lang,
+                                       text_rng.choice(promo_pool, int(promo.sum())))
+        pools = {"link": text_rng.integers(0, 2**40, int(text_rng.integers(1, 4))),
+                 "hashtag": text_rng.integers(0, 2**40, int(text_rng.integers(1, 3)))}
+        prefix, suffix = vocabulary.decorate(
+            text_rng, langs, {k: mix[k] for k in ("mention", "hashtag", "repost")},
+            {k: mix[k] for k in ("link", "tail")}, pools)
+        codes[hype] = vocabulary.human_chat(rng, langs[hype], 0.7)
+        prefix[hype], suffix[hype] = 0, 0
+        chunk.comment(who[run], sessions.streamer[session][run], ts, codes, prefix, suffix)
         chunk.login(who, begin - rng.integers(0, 120, len(bot)), 0.3)
         viewed = rng.random(len(bot)) < lerp(0.2, 1.0, d)
         chunk.watch(who[viewed], session[viewed], begin[viewed], duration[viewed], 0.0, 0.0, 0.0)
         _camouflage(chunk, operator, d)
+
+
+def _operator_signals(rng: np.random.Generator, world, d: float) -> dict[str, float]:
+    """One operator's shares of posts with each scripted-posting signal: the world's share
+    times a factor of its own (0-2), fewer the more careful the operator; prefixes (mention,
+    hashtag, repost) and suffixes (link, tail) each share at most one per post."""
+    blatant = lerp(1.3, 0.5, d)
+    mix = {name: float(getattr(world, f"bot_{attribute}_share") * blatant * rng.uniform(0, 2))
+           for name, attribute in (("promo", "promo"), ("mention", "mention"),
+                                   ("hashtag", "hashtag"), ("repost", "repost"),
+                                   ("link", "link"), ("tail", "template"))}
+    for group in (("mention", "hashtag", "repost"), ("link", "tail")):
+        total = sum(mix[k] for k in group)
+        for k in group:
+            mix[k] = mix[k] / max(1.0, total)
+    mix["promo"] = min(1.0, mix["promo"])
+    return mix
 
 
 def order_brushers(chunk: Chunk, accounts: np.ndarray, kind_d: float) -> None:
@@ -243,7 +310,7 @@ def order_brushers(chunk: Chunk, accounts: np.ndarray, kind_d: float) -> None:
     schedule of ordinary returns."""
     rng, sessions = chunk.rng, chunk.platform.sessions
     rings = partition(rng, accounts, 20, 100)
-    for ring, d in zip(rings, seller_cares(rng, kind_d, len(rings))):
+    for ring, d in zip(rings, _cares(chunk, kind_d, len(rings))):
         merchant = int(chunk.platform.small_streamers(rng, 1)[0])
         _farm_identity(chunk, ring, d, chunk.platform.start - glerp(3 * DAY, 400 * DAY, d),
                        ip_share=0.05, device_share=0.05)
@@ -271,7 +338,7 @@ def drip_feeds(chunk: Chunk, accounts: np.ndarray, kind_d: float) -> None:
     tops the count up with new accounts soon after each loss (some re-follow)."""
     rng, platform = chunk.rng, chunk.platform
     campaigns = partition(rng, accounts, 40, 200)
-    for campaign, d in zip(campaigns, seller_cares(rng, kind_d, len(campaigns))):
+    for campaign, d in zip(campaigns, _cares(chunk, kind_d, len(campaigns))):
         client = int(platform.small_streamers(rng, 1)[0])
         _farm_identity(chunk, campaign, d, platform.start - glerp(3 * DAY, 400 * DAY, d),
                        ip_share=0.05, device_share=0.05)
@@ -307,25 +374,26 @@ def stepped_deliveries(chunk: Chunk, accounts: np.ndarray, kind_d: float) -> Non
     per-day alert thresholds: 500, 800, 1200, 2000 at scale 20, proportionally smaller at
     smaller scales, each step jittered."""
     rng, platform = chunk.rng, chunk.platform
-    size = max(40, round(STEPS.sum() * chunk.config.scale / STEPS_AT_SCALE))
+    steps = np.array(chunk.world.steps, float)
+    size = max(40, round(steps.sum() * chunk.config.scale / STEPS_AT_SCALE))
     campaigns = np.array_split(accounts, max(1, len(accounts) // size))
     weights = 1.0 / np.sqrt(platform.popularity)
     clients = rng.choice(platform.n_streamers, min(len(campaigns), platform.n_streamers),
                          replace=False, p=weights / weights.sum())
-    cares = seller_cares(rng, kind_d, len(campaigns))
+    cares = _cares(chunk, kind_d, len(campaigns))
     for number, (campaign, d) in enumerate(zip(campaigns, cares)):
         client = int(clients[number % len(clients)])
         jitter = lerp(0.03, 0.15, d)
-        weights = STEPS * (1 + rng.uniform(-jitter, jitter, len(STEPS)))
+        weights = steps * (1 + rng.uniform(-jitter, jitter, len(steps)))
         cuts = np.round(np.cumsum(weights) / weights.sum() * len(campaign)).astype(np.int64)
-        gaps = rng.integers(1, 2 + round(2 * d), len(STEPS))
-        first_day = int(rng.integers(0, platform.days - gaps.sum() - 1))
+        gaps = rng.integers(1, 2 + round(2 * d), len(steps))
+        first_day = int(rng.integers(0, max(1, platform.days - gaps.sum() - 1)))
         days = first_day + np.cumsum(gaps) - gaps[0]
         start_hour = rng.integers(10, 20)
         _farm_identity(chunk, campaign, d, platform.start + first_day * DAY
                        - glerp(2 * DAY, 300 * DAY, d), ip_share=0.02, device_share=0.03)
         for step, batch in enumerate(np.split(campaign, cuts[:-1])):
-            begin = platform.start + days[step] * DAY + (start_hour - 8) * HOUR
+            begin = platform.start + days[step] * DAY + start_hour * HOUR - platform.offset
             _deliver(chunk, batch, client, int(begin), glerp(600, 3 * HOUR, d))
         _camouflage(chunk, campaign, d)
 

@@ -21,7 +21,7 @@ from .platform import Platform
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "follows": ("account", "streamer", "ts", "unfollow"),
     "logins": ("account", "ts", "ip", "device", "ua"),
-    "comments": ("account", "streamer", "ts", "text"),
+    "comments": ("account", "streamer", "ts", "text", "prefix", "suffix"),
     "engagements": ("account", "streamer", "ts", "kind", "amount"),
     "orders": ("account", "streamer", "ts", "amount", "refunded_at"),
 }
@@ -41,6 +41,10 @@ class Chunk:
     platform: Platform
     rng: np.random.Generator
     size: int
+    device_base: int = 0  # device codes of this world start here (worlds share no device)
+    # what comments say beyond their body (languages, mentions, links, promotions...) is
+    # drawn from its own stream, so it never moves what accounts do
+    text_rng: np.random.Generator | None = None
     created_at: np.ndarray = field(init=False)
     humanlike: np.ndarray = field(init=False)
     task_follows: np.ndarray = field(init=False)
@@ -61,7 +65,17 @@ class Chunk:
         self.device = np.zeros(n, np.int64)
         self.ua = np.zeros(n, np.int64)
         self._columns = {table: [] for table in TABLE_COLUMNS}
-        self._next_device = (self.index + 1) * 10**9
+        self._next_device = self.device_base + (self.index + 1) * 10**9
+        if self.text_rng is None:
+            self.text_rng = np.random.default_rng([self.config.seed, self.index, 0x7E47])
+
+    @property
+    def world(self):
+        return self.platform.world
+
+    @property
+    def vocabulary(self):
+        return self.platform.vocabulary
 
     def new_devices(self, n: int) -> np.ndarray:
         """Codes of n devices never seen before on the platform."""
@@ -124,8 +138,14 @@ class Chunk:
                  kind=np.full(len(visit), kind), amount=amount)
 
     def comment(self, account: np.ndarray, streamer: np.ndarray, ts: np.ndarray,
-                text: np.ndarray) -> None:
-        self.add("comments", account=account, streamer=streamer, ts=ts, text=text)
+                text: np.ndarray, prefix: np.ndarray | None = None,
+                suffix: np.ndarray | None = None) -> None:
+        """Comments: body codes into the world's vocabulary texts, optional prefix and
+        suffix codes into its affixes (0: none)."""
+        none = np.zeros(len(account), np.int64)
+        self.add("comments", account=account, streamer=streamer, ts=ts, text=text,
+                 prefix=none if prefix is None else prefix,
+                 suffix=none if suffix is None else suffix)
 
     def order(self, account: np.ndarray, streamer: np.ndarray, ts: np.ndarray,
               amount: np.ndarray, refund_probability: np.ndarray | float,

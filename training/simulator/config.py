@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scipy.stats import beta
+
+if TYPE_CHECKING:
+    from .world import World
 
 BOT_KINDS: tuple[str, ...] = (
     "bulk_fan",
@@ -74,6 +78,7 @@ class SimulationConfig:
     label_noise flips the `label` of that share of non-streamer accounts; `bot_kind` and
     `archetype` keep the account's true kind, so a flipped row is one whose label
     disagrees with its bot_kind (bot_kind set and label human, or the reverse).
+    `world` holds the world's parameters (world.py); None is the fixed world.
     """
 
     seed: int = 0
@@ -88,6 +93,7 @@ class SimulationConfig:
     split: bool = False
     test_fraction: float = 0.3
     chunk_accounts: int = 50_000
+    world: World | None = None
 
     def __post_init__(self) -> None:
         if self.scale <= 0:
@@ -111,6 +117,12 @@ class SimulationConfig:
                 raise ValueError(f"difficulty of {kind} must be in [0, 1]")
 
     @property
+    def world_parameters(self) -> World:
+        from .world import World
+
+        return self.world if self.world is not None else World()
+
+    @property
     def total_accounts(self) -> int:
         return max(1_000, round(ACCOUNTS_AT_SCALE_1 * self.scale))
 
@@ -132,6 +144,7 @@ class SimulationSummary:
     humans_by_archetype: dict[str, int]
     streamers: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    worlds: tuple[SimulationSummary, ...] = ()  # each world's, when several were written
 
 
 def lerp(blatant: float, humanlike: float, d: float) -> float:
@@ -147,7 +160,8 @@ def glerp(blatant: float, humanlike: float, d: float) -> float:
 SELLER_CARE_CONCENTRATION = 2.0  # Beta(2d, 2(1-d)): uniform over sellers at d = 0.5
 
 
-def seller_cares(rng, d: float, n: int) -> list[float]:
+def seller_cares(rng, d: float, n: int,
+                 concentration: float = SELLER_CARE_CONCENTRATION) -> list[float]:
     """How careful each of n sellers of one kind (packs, campaigns, rings, operators) is.
 
     The market of a kind at difficulty d holds cheap careless sellers next to careful ones,
@@ -156,6 +170,6 @@ def seller_cares(rng, d: float, n: int) -> list[float]:
     the distribution, in random order)."""
     if d <= 0.0 or d >= 1.0:
         return [float(d)] * n
-    k = SELLER_CARE_CONCENTRATION
+    k = concentration
     slices = (rng.permutation(n) + rng.random(n)) / n
     return [float(x) for x in beta.ppf(slices, k * d, k * (1.0 - d))]

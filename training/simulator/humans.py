@@ -23,12 +23,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import network, text
+from . import network
 from .chunk import Chunk, partition, spread_in
 from .config import HUMAN_ARCHETYPES
 from .platform import DAY, HOUR, Sessions
-from .rhythm import DAY_PATTERNS, RHYTHM_NAMES, RHYTHMS, Routine, active_days, draw_routines
-from .rhythm import times_in_rhythm
+from .rhythm import (
+    DAY_PATTERNS,
+    RHYTHM_NAMES,
+    RHYTHMS,
+    Routine,
+    active_days,
+    draw_routines,
+    times_in_rhythm,
+)
 
 FAVOURITES = 4
 
@@ -88,7 +95,6 @@ BUYER_REFUNDS = (0.05, 0.15)
 SERIAL_RETURNER_SHARE = 0.25  # buyers of clothes who order sizes to try on and return most
 SERIAL_RETURNS = (0.35, 0.7)
 OTHER_REFUND = 0.08
-LONG_WRITER_SHARE = 0.15  # people who write questions and mini-reviews rather than quips
 # People who watch and never type in live chat, per archetype (most viewers lurk; superfans
 # and lucky-bag hunters, whose passwords are posted separately, do not).
 LURKER_SHARE: dict[str, float] = {
@@ -98,9 +104,8 @@ LURKER_SHARE: dict[str, float] = {
 }
 assert set(LURKER_SHARE) == set(HUMAN_ARCHETYPES)
 SHOP_WINDOW_SHARE = 0.2  # orders placed from the shop window, not during a visit
-MOBILE_ONLY_SHARE = 0.35  # people without home broadband: one phone, one address
-NEW_ACCOUNT_SHARE = 0.08  # people of any archetype who registered in the last month
-SHARED_ADDRESS_GROUP = {"nat_user": (150, 400), "campus_user": (200, 500)}
+# NAT, campus, household and café sizes, mobile-only, new-account and long-writer shares
+# are the world's (world.World).
 WATCH_PARTIES = {"campus_user": (4, 6, 0.35), "nat_user": (3, 6, 0.2)}  # size, shared visits
 SHARED_DEVICE_KINDS = {"household": 0.45, "alt_accounts": 0.35, "cafe": 0.2}
 CAFE_LOGIN_SHARE = 0.5
@@ -117,6 +122,7 @@ class People:
 
     account: np.ndarray
     archetype: np.ndarray
+    language: np.ndarray  # 0: the world's main language, 1: its second one
     routine: Routine | None = None
     cafe_ip: np.ndarray = field(init=False)  # 0: not a café regular
     cafe_pcs: np.ndarray = field(init=False)
@@ -136,9 +142,10 @@ class People:
 
 def populate_humans(chunk: Chunk, members: dict[str, np.ndarray]) -> None:
     """Profiles and a month of activity for every human of the chunk."""
-    people = People(np.concatenate([members[a] for a in HUMAN_ARCHETYPES]),
-                    np.repeat(np.arange(len(HUMAN_ARCHETYPES)),
-                              [len(members[a]) for a in HUMAN_ARCHETYPES]))
+    account = np.concatenate([members[a] for a in HUMAN_ARCHETYPES])
+    people = People(account, np.repeat(np.arange(len(HUMAN_ARCHETYPES)),
+                                       [len(members[a]) for a in HUMAN_ARCHETYPES]),
+                    languages(chunk, len(account)))
     _own_phones(chunk, people.account)
     _shared_addresses(chunk, people)
     _shared_devices(chunk, people)
@@ -155,7 +162,8 @@ def paid_people(chunk: Chunk, accounts: np.ndarray, cloned_share: float = 0.0) -
     rng = chunk.rng
     lives = np.array([HUMAN_ARCHETYPES.index(a) for a in PAID_LIVES])
     weights = np.array(list(PAID_LIVES.values()))
-    people = People(accounts, rng.choice(lives, len(accounts), p=weights / weights.sum()))
+    people = People(accounts, rng.choice(lives, len(accounts), p=weights / weights.sum()),
+                    languages(chunk, len(accounts)))
     _own_phones(chunk, accounts)
     age = rng.uniform(60, 2000, len(accounts)) * DAY
     chunk.created_at[accounts] = chunk.platform.start - age.astype(np.int64)
@@ -167,21 +175,29 @@ def paid_people(chunk: Chunk, accounts: np.ndarray, cloned_share: float = 0.0) -
     return people.routine.active
 
 
+def languages(chunk: Chunk, n: int) -> np.ndarray:
+    """Which of the world's languages each of n people chats in (1: the second one)."""
+    share = chunk.world.second_language_share
+    if share <= 0:
+        return np.zeros(n, np.int64)
+    return (chunk.text_rng.random(n) < share).astype(np.int64)
+
+
 # --- identities ---------------------------------------------------------------------------
 
 def _own_phones(chunk: Chunk, account: np.ndarray) -> None:
     """An aged account, one phone, a home line (or only mobile) and a mobile address."""
-    rng, n, start = chunk.rng, len(account), chunk.platform.start
-    new = rng.random(n) < NEW_ACCOUNT_SHARE
+    rng, n, start, world = chunk.rng, len(account), chunk.platform.start, chunk.world
+    new = rng.random(n) < world.new_account_share
     age_days = np.where(new, rng.uniform(1, 30, n), rng.uniform(30, 2600, n))
     chunk.created_at[account] = start - (age_days * DAY).astype(np.int64)
     chunk.humanlike[account] = 1.0
-    chunk.home_ip[account] = network.home_or_mobile_ip(rng, n)
-    chunk.mobile_ip[account] = network.home_or_mobile_ip(rng, n, ipv6_share=0.3)
-    cgnat = rng.random(n) < 0.3
+    chunk.home_ip[account] = network.home_or_mobile_ip(rng, n, world.ipv6_share)
+    chunk.mobile_ip[account] = network.home_or_mobile_ip(rng, n, min(1.0, 2 * world.ipv6_share))
+    cgnat = rng.random(n) < world.cgnat_share
     chunk.mobile_ip[account[cgnat]] = network.random_ipv4(rng, int(cgnat.sum()),
-                                                          network.MOBILE_NAT_V4)
-    mobile_only = rng.random(n) < MOBILE_ONLY_SHARE
+                                                          chunk.platform.mobile_nat)
+    mobile_only = rng.random(n) < world.mobile_only_share
     chunk.home_ip[account[mobile_only]] = chunk.mobile_ip[account[mobile_only]]
     chunk.device[account] = chunk.new_devices(n)
     chunk.ua[account] = network.phone_user_agents(rng, n)
@@ -190,7 +206,8 @@ def _own_phones(chunk: Chunk, account: np.ndarray) -> None:
 def _shared_addresses(chunk: Chunk, people: People) -> None:
     """Carrier-NAT and campus users: hundreds behind one public address."""
     rng = chunk.rng
-    for archetype, (low, high) in SHARED_ADDRESS_GROUP.items():
+    groups = {"nat_user": chunk.world.nat_group, "campus_user": chunk.world.campus_group}
+    for archetype, (low, high) in groups.items():
         ranges = network.CAMPUS_V4 if archetype == "campus_user" else network.CARRIER_V4
         for group in partition(rng, rng.permutation(people.account[people.members(archetype)]),
                                low, high):
@@ -213,11 +230,12 @@ def _shared_devices(chunk: Chunk, people: People) -> None:
     kinds = rng.choice(list(SHARED_DEVICE_KINDS), len(rows),
                        p=list(SHARED_DEVICE_KINDS.values()))
     for kind, together in (("household", 0.3), ("alt_accounts", 1.0)):
-        for group in partition(rng, people.account[rows[kinds == kind]], 2, 4):
+        for group in partition(rng, people.account[rows[kinds == kind]],
+                               *chunk.world.household_size):
             _share_identity(chunk, group)
             if rng.random() < together:
                 _register_in_one_week(chunk, group if rng.random() < 0.5 else group[1:])
-    for group in partition(rng, rows[kinds == "cafe"], 30, 90):
+    for group in partition(rng, rows[kinds == "cafe"], *chunk.world.cafe_group):
         pcs = int(rng.integers(3, 11))
         people.cafe_ip[group] = network.random_ipv4(rng, 1)[0]
         people.cafe_pcs[group] = (chunk.new_devices(pcs)[0], pcs)
@@ -283,7 +301,7 @@ def _lives(chunk: Chunk, people: People) -> None:
 def _routines(chunk: Chunk, people: People) -> Routine:
     rhythm = np.array([ROUTINES[a][0] for a in HUMAN_ARCHETYPES])[people.archetype]
     pattern = np.array([ROUTINES[a][1] for a in HUMAN_ARCHETYPES])[people.archetype]
-    return draw_routines(chunk.rng, chunk.platform.start, chunk.platform.days, rhythm, pattern)
+    return draw_routines(chunk.rng, chunk.platform, rhythm, pattern)
 
 
 def _login(chunk: Chunk, people: People, row: np.ndarray, ts: np.ndarray) -> None:
@@ -304,8 +322,7 @@ def _logins(chunk: Chunk, people: People) -> None:
     platform = chunk.platform
     count = chunk.rng.poisson(people.habit("extra_logins") * platform.days / 30)
     row = np.repeat(np.arange(len(people.account)), count)
-    _login(chunk, people, row, times_in_rhythm(chunk.rng, people.routine, row, platform.start,
-                                               platform.days))
+    _login(chunk, people, row, times_in_rhythm(chunk.rng, people.routine, row, platform))
 
 
 def _favourites(chunk: Chunk, people: People) -> np.ndarray:
@@ -460,23 +477,41 @@ def _with_bag_hunts(chunk: Chunk, people: People, row, session, join, seconds):
 
 def _comments(chunk: Chunk, people: People, row, session, join, seconds) -> None:
     """Live chat during visits by the people who chat at all (see LURKER_SHARE), some
-    habitually in long sentences. Superfans mostly repeat their own pet stock phrase."""
-    rng = chunk.rng
+    habitually in long sentences. Superfans mostly repeat their own pet stock phrase. Some
+    chat carries what scripts carry too: @mentions of friends, #hashtags#, reposts, links
+    and emoji; hawkers advertise their own small trade (代购, 兼职) with their own link."""
+    rng, world, vocabulary = chunk.rng, chunk.world, chunk.vocabulary
+    n = len(people.account)
     lurker_share = np.array([LURKER_SHARE[a] for a in HUMAN_ARCHETYPES])[people.archetype]
-    chatty = rng.random(len(people.account)) >= lurker_share
+    chatty = rng.random(n) >= np.minimum(lurker_share * world.lurker_scale, 0.95)
     per_visit = people.habit("comments_per_visit")[row] * chatty[row]
     visit, ts = spread_in(rng, rng.poisson(per_visit), join, seconds)
     writer = row[visit]
-    long_share = np.where(rng.random(len(people.account)) < LONG_WRITER_SHARE, 0.9, 0.15)
-    codes = text.human_chat(rng, len(visit), 0.0, long_share[writer])
-    stock = rng.random(len(visit)) < people.habit("stock_share")[writer]
-    pet_phrase = text.stock_phrases(rng, len(people.account))[writer]
+    lang = people.language[writer]
+    long_share = np.where(rng.random(n) < world.long_writer_share, 0.9, 0.15)
+    codes = vocabulary.human_chat(rng, lang, 0.0, long_share[writer])
+    stock_share = np.minimum(people.habit("stock_share") * world.stock_scale, 1.0)
+    stock = rng.random(len(visit)) < stock_share[writer]
+    pet_phrase = vocabulary.stock(rng, people.language)[writer]
     superfan = people.archetype[writer] == HUMAN_ARCHETYPES.index("superfan")
-    codes[stock] = text.stock_phrases(rng, int(stock.sum()))
+    codes[stock] = vocabulary.stock(rng, lang[stock])
     pet = stock & superfan & (rng.random(len(visit)) < 0.6)
     codes[pet] = pet_phrase[pet]
+    text_rng = chunk.text_rng
+    prefix, suffix = vocabulary.decorate(
+        text_rng, lang, {"mention": world.human_mention_share, "hashtag": world.human_hashtag_share,
+                    "repost": world.human_repost_share},
+        {"link": world.human_link_share, "emoji": world.emoji_share})
+    prefix[stock] = 0
+    suffix[stock & (suffix < vocabulary.code("emoji", lang, 0))] = 0
+    hawker = text_rng.random(n) < world.hawker_share
+    promo = hawker[writer] & (text_rng.random(len(visit)) < 0.3)
+    own_link = text_rng.integers(0, 2**40, n)
+    codes[promo] = vocabulary.any(text_rng, "promo", lang[promo])
+    linked = promo & (text_rng.random(len(visit)) < 0.7)
+    suffix[linked] = vocabulary.code("link", lang[linked], own_link[writer[linked]])
     chunk.comment(people.account[writer], chunk.platform.sessions.streamer[session[visit]], ts,
-                  codes)
+                  codes, prefix, suffix)
 
 
 def _lucky_bags(chunk: Chunk, people: People, row, session, join, seconds,
@@ -493,7 +528,8 @@ def _lucky_bags(chunk: Chunk, people: People, row, session, join, seconds,
     ts = np.maximum(sessions.bag_ts[bag_session] - rng.integers(0, 600, len(enters)),
                     join[enters])
     streamer = sessions.streamer[bag_session]
-    chunk.comment(who, streamer, ts, text.passwords(sessions.bag_password[bag_session]))
+    chunk.comment(who, streamer, ts, chunk.vocabulary.code(
+        "password", 0, sessions.bag_password[bag_session]))
     follows = sessions.bag_needs_follow[bag_session] & ~np.isin(
         row[enters] * platform.n_streamers + streamer, followed)
     chunk.follow(who[follows], streamer[follows], ts[follows] + 5)
@@ -519,8 +555,7 @@ def _orders(chunk: Chunk, people: People, row, session, join, seconds,
     ts = join[visit] + (rng.random(len(visit)) * seconds[visit]).astype(np.int64)
     streamer = platform.sessions.streamer[session[visit]]
     window = rng.random(len(visit)) < SHOP_WINDOW_SHARE
-    ts[window] = times_in_rhythm(rng, people.routine, buyer_row[window], platform.start,
-                                 platform.days)
+    ts[window] = times_in_rhythm(rng, people.routine, buyer_row[window], platform)
     streamer[window] = favourites[buyer_row[window], rng.integers(0, FAVOURITES,
                                                                   int(window.sum()))]
     price = np.floor(rng.lognormal(np.log(59), 0.8, len(visit))) + 0.9

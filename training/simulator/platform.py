@@ -1,17 +1,20 @@
 """The platform every chunk of accounts lives on: streamers, their live sessions (some with
-a lucky bag), the hour-of-day rhythm in China time (UTC+8), and the clips that go viral.
+a lucky bag), the hour-of-day rhythm in the audience's time zone (China time, UTC+8, in the
+fixed world), the clips that go viral, and the world's parameters and comment vocabulary.
 
-All times are int64 epoch seconds in UTC; hours of day are China Standard Time.
+All times are int64 epoch seconds in UTC; hours of day are the audience's local hours.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import text
+from . import network, text
 from .config import SimulationConfig
+from .world import World
 
 DAY = 86_400
 HOUR = 3_600
@@ -36,21 +39,22 @@ SLOTS = (
 EVENING_SLOT = 0
 # Lucky bags (福袋): a share of sessions raffle a prize; viewers enter by posting the bag's
 # password comment, and for some bags by following the streamer.
-LUCKY_BAG_SHARE = 0.35
 FOLLOW_TO_ENTER_SHARE = 0.2
 
 
-def cst_hour(ts: np.ndarray) -> np.ndarray:
-    """Hour of day in China time of UTC epoch seconds."""
-    return ((np.asarray(ts) + CST_OFFSET) // HOUR) % 24
+def local_hours(profile: np.ndarray, world: World) -> np.ndarray:
+    """An hour-of-day shape as a world has it: peaks moved by `hour_shift` hours, sharpened
+    or flattened by `rhythm_contrast`."""
+    return np.roll(np.asarray(profile, float), world.hour_shift) ** world.rhythm_contrast
 
 
 def times_by_hour(rng: np.random.Generator, n: int, hours: np.ndarray, start: int,
-                  days: int) -> np.ndarray:
-    """n instants on uniformly chosen days, with the hour of day drawn from `hours`."""
+                  days: int, offset: int = CST_OFFSET) -> np.ndarray:
+    """n instants on uniformly chosen days, with the local hour of day (UTC + `offset`
+    seconds) drawn from `hours`."""
     day = rng.integers(0, days, n)
     hour = rng.choice(24, n, p=hours / hours.sum())
-    ts = start + day * DAY + hour * HOUR - CST_OFFSET + rng.integers(0, HOUR, n)
+    ts = start + day * DAY + hour * HOUR - offset + rng.integers(0, HOUR, n)
     return np.clip(ts, start, start + days * DAY - 1)
 
 
@@ -88,6 +92,11 @@ class Platform:
     evening_sessions: np.ndarray  # indices of sessions in the evening slot
     viral_streamer: np.ndarray  # one per viral clip
     viral_ts: np.ndarray
+    world: World
+    offset: int  # seconds from UTC to the audience's local time
+    hours: np.ndarray  # relative activity per local hour on the platform
+    vocabulary: text.Vocabulary
+    mobile_nat: tuple[tuple[str, int], ...]  # carrier-NAT pools of mobile subscribers
 
     @property
     def end(self) -> int:
@@ -118,15 +127,17 @@ def _popularity(rng: np.random.Generator, slot: np.ndarray) -> np.ndarray:
     return weights / weights.sum()
 
 
-def _sessions(rng: np.random.Generator, slot: np.ndarray, start: int, days: int) -> Sessions:
+def _sessions(rng: np.random.Generator, slot: np.ndarray, start: int, days: int,
+              world: World) -> Sessions:
     n = len(slot)
-    lo = np.array([s[3] for s in SLOTS])[slot]
-    hi = np.array([s[4] for s in SLOTS])[slot]
+    lo = np.array([s[3] for s in SLOTS])[slot] + world.hour_shift
+    hi = np.array([s[4] for s in SLOTS])[slot] + world.hour_shift
     slot_start = (lo + rng.random(n) * (hi - lo)) * HOUR
     live = rng.random((n, days)) < rng.uniform(0.5, 0.95, n)[:, None]
     live[:, days // 2] = True
     streamer, day = np.nonzero(live)
-    begin = (start + day * DAY + slot_start[streamer].astype(np.int64) - CST_OFFSET
+    begin = (start + day * DAY + slot_start[streamer].astype(np.int64)
+             - world.utc_offset_hours * HOUR
              + rng.integers(-15 * 60, 15 * 60, len(day)))
     length = rng.uniform(2 * HOUR, 4 * HOUR, len(day)).astype(np.int64)
     inside = (begin >= start) & (begin + length < start + days * DAY)
@@ -135,7 +146,7 @@ def _sessions(rng: np.random.Generator, slot: np.ndarray, start: int, days: int)
     first = np.concatenate([[0], np.cumsum(count)[:-1]])
     on_day = np.full((n, days), -1, np.int64)
     on_day[streamer, day] = np.arange(len(streamer))
-    has_bag = rng.random(len(streamer)) < LUCKY_BAG_SHARE
+    has_bag = rng.random(len(streamer)) < world.lucky_bag_share
     bag_ts = np.where(has_bag, begin + (rng.uniform(0.15, 0.8, len(begin)) * length).astype(
         np.int64), -1)
     password = rng.integers(0, text.N_PASSWORDS, len(begin))
@@ -145,19 +156,28 @@ def _sessions(rng: np.random.Generator, slot: np.ndarray, start: int, days: int)
 
 
 def build_platform(config: SimulationConfig, rng: np.random.Generator) -> Platform:
+    world = config.world_parameters
+    offset = world.utc_offset_hours * HOUR
     start = int(np.datetime64(config.start, "s").astype(np.int64))
     n = config.streamer_count
-    shares = np.array([s[1] for s in SLOTS])
+    shares = np.array(world.slot_shares)
     slot = rng.choice(len(SLOTS), n, p=shares / shares.sum())
     slot[: len(SLOTS)] = np.arange(len(SLOTS))  # every slot has a streamer
     popularity = _popularity(rng, slot)
-    sessions = _sessions(rng, slot, start, config.days)
+    sessions = _sessions(rng, slot, start, config.days, world)
     evening = np.flatnonzero(slot[sessions.streamer] == EVENING_SLOT)
     n_viral = max(1, round(config.total_accounts / 40_000))
     by_rank = np.argsort(-popularity)
     viral_streamer = rng.choice(by_rank[n // 10: n // 2 + 1], n_viral)
     viral_day = rng.integers(3, config.days - 5, n_viral)
-    viral_ts = (start + viral_day * DAY + rng.integers(12, 22, n_viral) * HOUR - CST_OFFSET
-                + rng.integers(0, HOUR, n_viral))
+    viral_ts = (start + viral_day * DAY + (rng.integers(12, 22, n_viral) + world.hour_shift)
+                * HOUR - offset + rng.integers(0, HOUR, n_viral))
+    mobile_nat = network.MOBILE_NAT_V4
+    if world.cgnat_pools:
+        pools = network.random_ipv4(rng, world.cgnat_pools) & ~np.int64(0xFF)
+        mobile_nat = tuple((str(ipaddress.IPv4Address(int(p))), 24) for p in pools)
+    languages = ((world.language,) if world.second_language_share <= 0
+                 else (world.language, world.second_language))
     return Platform(start, config.days, popularity, slot, sessions, evening,
-                    viral_streamer, viral_ts)
+                    viral_streamer, viral_ts, world, offset, local_hours(PLATFORM_HOURS, world),
+                    text.vocabulary(languages), mobile_nat)

@@ -19,7 +19,7 @@ def _blend(rng: np.random.Generator, humanlike: np.ndarray, human: np.ndarray,
 
 
 def account_profiles(rng: np.random.Generator, humanlike: np.ndarray,
-                     follows_made: np.ndarray) -> dict[str, pa.Array]:
+                     follows_made: np.ndarray, language: str = "zh") -> dict[str, pa.Array]:
     """Profile columns except id and created_at; `follows_made` counts the account's
     follows in the simulated month, which its following_count includes."""
     n = len(humanlike)
@@ -32,9 +32,9 @@ def account_profiles(rng: np.random.Generator, humanlike: np.ndarray,
                    np.where(rng.random(n) < 0.4, 0, rng.lognormal(np.log(8), 1.2, n)),
                    np.where(rng.random(n) < 0.85, 0, rng.poisson(2.0, n)))
     return {
-        "nickname": text.nicknames(rng, humanlike),
+        "nickname": text.nicknames(rng, humanlike, language),
         "has_avatar": pa.array(has_avatar),
-        "bio": text.bios(rng, has_bio),
+        "bio": text.bios(rng, has_bio, language),
         "followers_count": pa.array(followers.astype(np.int64)),
         "following_count": pa.array(following.astype(np.int64) + follows_made),
         "posts_count": pa.array(posts.astype(np.int64)),
@@ -42,10 +42,10 @@ def account_profiles(rng: np.random.Generator, humanlike: np.ndarray,
 
 
 def streamer_profiles(rng: np.random.Generator, popularity: np.ndarray,
-                      total_accounts: int) -> dict[str, pa.Array]:
+                      total_accounts: int, language: str = "zh") -> dict[str, pa.Array]:
     """Streamers: established accounts with audiences beyond the simulated viewers."""
     n = len(popularity)
-    columns = account_profiles(rng, np.ones(n), np.zeros(n, np.int64))
+    columns = account_profiles(rng, np.ones(n), np.zeros(n, np.int64), language)
     audience = popularity * total_accounts * rng.uniform(3, 10, n) + rng.integers(50, 500, n)
     columns["followers_count"] = pa.array(audience.astype(np.int64))
     columns["posts_count"] = pa.array(rng.integers(50, 2000, n))

@@ -5,16 +5,20 @@ Rhythms are the hour-of-day shapes an analyst sees in real logs: office workers 
 lunch break and after work, students after class and late at night, retirees and parents
 at home in the daytime, night-shift workers, and people who use the app at any hour. Day
 patterns: most people are on the app on a share of days; some only at weekends; some
-binge on a handful of days; some drop in now and then. Hours are China time (UTC+8).
+binge on a handful of days; some drop in now and then. Hours are the audience's local
+time (China time, UTC+8, in the fixed world); a world moves and sharpens the shapes
+(`platform.local_hours`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
-from .platform import CST_OFFSET, DAY, HOUR, NIGHT_SHIFT_HOURS, PLATFORM_HOURS
+from .platform import DAY, HOUR, NIGHT_SHIFT_HOURS, PLATFORM_HOURS, Platform, local_hours
+from .world import World
 
 _H = np.arange(24)
 
@@ -55,22 +59,29 @@ class Routine:
     active: np.ndarray  # (n, days) bool, at least one day each
 
 
-def weekday(start: int, day: np.ndarray) -> np.ndarray:
-    """Weekday (Monday 0) of China-time day `day` of a month starting at epoch `start`."""
-    first = (start + CST_OFFSET) // DAY
+@lru_cache(maxsize=64)
+def rhythm_hours(world: World) -> tuple[np.ndarray, ...]:
+    """Relative activity per local hour of each rhythm (RHYTHM_NAMES order) in a world."""
+    return tuple(local_hours(RHYTHMS[name][0], world) for name in RHYTHM_NAMES)
+
+
+def weekday(start: int, day: np.ndarray, offset: int) -> np.ndarray:
+    """Weekday (Monday 0) of local day `day` of a month starting at epoch `start`."""
+    first = (start + offset) // DAY
     return (first + np.asarray(day) + 3) % 7
 
 
-def draw_routines(rng: np.random.Generator, start: int, days: int, rhythm_mix: np.ndarray,
+def draw_routines(rng: np.random.Generator, platform: Platform, rhythm_mix: np.ndarray,
                   pattern_mix: np.ndarray) -> Routine:
     """Routines for people whose rhythm and day-pattern probabilities are given per person
     ((n, len(RHYTHM_NAMES)) and (n, len(DAY_PATTERNS)))."""
+    start, days = platform.start, platform.days
     rhythm = _draw_rows(rng, rhythm_mix)
     pattern = _draw_rows(rng, pattern_mix)
     n = len(rhythm)
     u = rng.random((n, days))
     daily_share = rng.uniform(0.35, 0.95, n)[:, None]
-    is_weekend = np.isin(weekday(start, np.arange(days)), WEEKEND)[None, :]
+    is_weekend = np.isin(weekday(start, np.arange(days), platform.offset), WEEKEND)[None, :]
     binge_days = rng.integers(2, 7, n)[:, None]
     rank = np.argsort(np.argsort(u, axis=1), axis=1)
     by_pattern = (
@@ -100,15 +111,15 @@ def active_days(rng: np.random.Generator, routine: Routine, person: np.ndarray) 
     return (np.cumsum(active, axis=1) > nth[:, None]).argmax(axis=1)
 
 
-def times_in_rhythm(rng: np.random.Generator, routine: Routine, person: np.ndarray, start: int,
-                    days: int) -> np.ndarray:
+def times_in_rhythm(rng: np.random.Generator, routine: Routine, person: np.ndarray,
+                    platform: Platform) -> np.ndarray:
     """An instant for each given person on one of their active days, at an hour of their rhythm."""
+    start, days = platform.start, platform.days
     day = active_days(rng, routine, person)
     hour = np.zeros(len(person), np.int64)
     rhythm = routine.rhythm[person]
-    for index, name in enumerate(RHYTHM_NAMES):
+    for index, weights in enumerate(rhythm_hours(platform.world)):
         mine = rhythm == index
-        weights = RHYTHMS[name][0]
         hour[mine] = rng.choice(24, int(mine.sum()), p=weights / weights.sum())
-    ts = start + day * DAY + hour * HOUR - CST_OFFSET + rng.integers(0, HOUR, len(person))
+    ts = start + day * DAY + hour * HOUR - platform.offset + rng.integers(0, HOUR, len(person))
     return np.clip(ts, start, start + days * DAY - 1)

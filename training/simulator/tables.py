@@ -9,29 +9,22 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from . import network, text
+from fanaudit.features.contract import ARROW_TYPES, TABLES as CONTRACT
+
+from . import network
 from .chunk import ENGAGEMENT_KINDS, NOT_REFUNDED, Chunk
 
-TS = pa.timestamp("us", tz="UTC")
+TS = ARROW_TYPES["timestamp"]
+# The platform's own profile columns; the contract's other optional account columns are
+# for real-world sets (observed_at, listed_count...) and are not simulated.
+SIMULATED_ACCOUNT_COLUMNS = ("account_id", "created_at", "nickname", "has_avatar", "bio",
+                             "followers_count", "following_count", "posts_count")
+# Every table the simulator writes, typed by the contract (features/contract.py): one schema.
 SCHEMAS: dict[str, pa.Schema] = {
-    "accounts": pa.schema([("account_id", pa.string()), ("created_at", TS),
-                           ("nickname", pa.string()), ("has_avatar", pa.bool_()),
-                           ("bio", pa.string()), ("followers_count", pa.int64()),
-                           ("following_count", pa.int64()), ("posts_count", pa.int64())]),
-    "follows": pa.schema([("follower_id", pa.string()), ("followee_id", pa.string()),
-                          ("ts", TS), ("action", pa.string())]),
-    "logins": pa.schema([("account_id", pa.string()), ("ts", TS), ("ip", pa.string()),
-                         ("device_id", pa.string()), ("user_agent", pa.string())]),
-    "comments": pa.schema([("account_id", pa.string()), ("room_id", pa.string()),
-                           ("ts", TS), ("text", pa.string())]),
-    "engagements": pa.schema([("account_id", pa.string()), ("room_id", pa.string()),
-                              ("ts", TS), ("kind", pa.string()), ("amount", pa.float64())]),
-    "orders": pa.schema([("order_id", pa.string()), ("account_id", pa.string()),
-                         ("room_id", pa.string()), ("ts", TS), ("amount", pa.float64()),
-                         ("refunded_at", TS)]),
-    "labels": pa.schema([("account_id", pa.string()), ("label", pa.string()),
-                         ("bot_kind", pa.string()), ("archetype", pa.string())]),
+    name: CONTRACT[name].arrow_schema(SIMULATED_ACCOUNT_COLUMNS if name == "accounts" else None)
+    for name in ("accounts", "follows", "logins", "comments", "engagements", "orders", "labels")
 }
 TABLES = tuple(SCHEMAS)
 
@@ -66,9 +59,13 @@ def event_tables(chunk: Chunk, account_ids: pa.Array, streamer_ids: pa.Array,
         network.format_devices(g["device"]), network.format_user_agents(g["ua"])],
         schema=SCHEMAS["logins"]), g["account"])
     c = _time_order(chunk.table("comments"))
+    vocabulary = chunk.vocabulary
+    texts = pc.binary_join_element_wise(
+        _lookup(vocabulary.affixes, c["prefix"]), _lookup(vocabulary.texts, c["text"]),
+        _lookup(vocabulary.affixes, c["suffix"]), "")
     out["comments"] = (pa.Table.from_arrays([
         _lookup(account_ids, c["account"]), _lookup(room_ids, c["streamer"]),
-        timestamps(c["ts"]), _lookup(text.COMMENTS, c["text"])],
+        timestamps(c["ts"]), texts],
         schema=SCHEMAS["comments"]), c["account"])
     e = _time_order(chunk.table("engagements"))
     out["engagements"] = (pa.Table.from_arrays([

@@ -54,6 +54,7 @@ class DatasetWriter:
     rows owned by no account (owner -1: streamers) go to both sides."""
 
     def __init__(self, out_dir: Path, fmt: str, split: bool) -> None:
+        self.out_dir = Path(out_dir)
         if split:
             self._folders = {"train": _FolderWriter(out_dir / "train", fmt),
                              "test": _FolderWriter(out_dir / "test", fmt)}
