@@ -7,8 +7,11 @@ module knows about the command line. Options whose values are a fixed set are en
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import sys
+from collections.abc import Callable
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -16,10 +19,109 @@ from typing import Annotated, Literal, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.traceback import Traceback
 
-app = typer.Typer(help="Tell machine fans from real people: simulate, validate, featurise, train, "
+from fanaudit.errors import (EXIT_BUG, EXIT_INTERRUPTED, EXIT_MODEL_STORE, EXIT_PATH, EXIT_USAGE,
+                             FanauditError, os_error_message)
+
+VERBOSE = False  # set by the app's callback (-v): unexpected errors then show their traceback
+# Characters that steer a terminal (C0/C1 controls, DEL, bidirectional overrides).
+CONTROL_CHARS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: object, *, lines: bool = False) -> str:
+    """User-controlled text made inert for the terminal: control characters shown as escapes
+    (``\\x1b``), rich markup escaped. With `lines`, newlines are kept (multi-line messages)."""
+    shown = str(text)
+    if not lines:
+        shown = shown.replace("\n", "\\n")
+    shown = CONTROL_CHARS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), shown)
+    return escape(shown)
+
+
+def failure_exit(exc: BaseException) -> int:
+    """Print an expected failure as one message naming what failed; the exit code for it.
+
+    Exit codes are documented in `fanaudit.errors`. A bug (any other exception) gets a
+    one-line notice, and its traceback only under ``-v``.
+    """
+    if isinstance(exc, KeyboardInterrupt):
+        console.print("[bold red]interrupted[/]")
+        return EXIT_INTERRUPTED
+    if isinstance(exc, FanauditError):
+        return error_line(str(exc), exc.exit_code)
+    if isinstance(exc, OSError):
+        return error_line(os_error_message(exc), EXIT_PATH)
+    if "mlflow" in sys.modules:
+        from mlflow.exceptions import MlflowException
+
+        if isinstance(exc, MlflowException):
+            return error_line(f"model store: {exc.message}", EXIT_MODEL_STORE)
+    if "pydantic" in sys.modules:
+        from pydantic import ValidationError
+
+        if isinstance(exc, ValidationError):
+            return error_line(str(exc), EXIT_USAGE)
+    if VERBOSE:
+        console.print(Traceback.from_exception(type(exc), exc, exc.__traceback__))
+    return error_line(f"unexpected {type(exc).__name__}: {exc} (a bug in fanaudit; "
+                      "run again with -v for the traceback)", EXIT_BUG)
+
+
+def error_line(message: str, code: int) -> int:
+    console.print(f"[bold red]error:[/] {safe(message, lines=True)}", highlight=False,
+                  soft_wrap=True)
+    return code
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    raise typer.Exit(error_line(message, code))
+
+
+@contextmanager
+def clear_errors():
+    """Kept where commands group their work: every error is mapped by `guarded`."""
+    yield
+
+
+def guarded(command: Callable) -> Callable:
+    """`command` with every exception turned into a message and an exit code."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click_exceptions()):
+            raise
+        except (Exception, KeyboardInterrupt) as exc:
+            raise typer.Exit(failure_exit(exc)) from None
+
+    return run
+
+
+def click_exceptions() -> type[BaseException]:
+    from click.exceptions import ClickException
+
+    return ClickException
+
+
+class App(typer.Typer):
+    """A Typer app whose commands all go through `guarded`."""
+
+    def command(self, *args, **kwargs):
+        register = super().command(*args, **kwargs)
+
+        def decorator(function: Callable) -> Callable:
+            register(guarded(function))
+            return function
+
+        return decorator
+
+
+app = App(help="Tell machine fans from real people: simulate, validate, featurise, train, "
                        "score, explain and report.", no_args_is_help=True, add_completion=True,
                   pretty_exceptions_show_locals=False)
 console = Console(stderr=True, soft_wrap=True)
@@ -75,6 +177,8 @@ def main(
     from fanaudit import logs, runtime
 
     os.environ.setdefault("MPLBACKEND", "Agg")  # charts go to files, never to windows
+    global VERBOSE
+    VERBOSE = verbose > 0  # tracebacks of unexpected errors
     logs.setup(-1 if quiet else verbose, console)
     runtime.prepare()  # before any command loads LightGBM or talks to MLflow
 
@@ -92,30 +196,6 @@ OptionalDataOpt = Annotated[Optional[Path], typer.Option(
     "--data", help="Dataset folder (see docs/dataset.md); optional with --features.")]
 AllowUnknownOpt = Annotated[bool, typer.Option(
     "--allow-unknown", help="Add accounts that only appear in event tables, with empty profiles.")]
-
-
-def fail(message: str, code: int = 2) -> None:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def clear_errors():
-    """Turn the library's expected errors into a one-message, non-zero exit."""
-    from fanaudit.features.cache import CacheError
-    from fanaudit.features.feature_table import FeatureTableError
-    from fanaudit.features.loading import ContractError
-    from fanaudit.models.artifact import ModelArtifactError
-    from fanaudit.models.scoring import RequestError
-    from fanaudit.training.train import TrainingDataError
-
-    try:
-        yield
-    except ContractError as exc:
-        fail(str(exc))
-    except (RequestError, TrainingDataError, ModelArtifactError, FeatureTableError, CacheError,
-            ValueError) as exc:
-        fail(str(exc))
 
 
 def stage_progress():
@@ -302,6 +382,8 @@ def score(
     lang: LangOpt = Lang.en,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
+    allow_registry_mismatch: Annotated[bool, typer.Option(
+        "--allow-registry-mismatch", help="Use a model built with another feature registry version.")] = False,
     engine: Annotated[EngineChoice, typer.Option(
         help="spark writes a Parquet folder.")] = EngineChoice.duckdb,
     spark_master: Annotated[Optional[str], typer.Option(
@@ -322,7 +404,7 @@ def score(
             data_dir, out_file, model_uri=model, streamer=streamer, accounts_file=accounts_file,
             skip_unknown=skip_unknown, explain_which=Explain(explain_which).value,
             lang=check_lang(lang),
-            tracking_uri=tracking_uri, allow_unknown=allow_unknown, progress=status,
+            tracking_uri=tracking_uri, allow_unknown=allow_unknown, allow_registry_mismatch=allow_registry_mismatch, progress=status,
             advance=lambda done, total: bar.update(task, completed=done, total=total),
             engine=EngineChoice(engine).value, spark_master=spark_master,
             features_file=features_file)
@@ -354,6 +436,8 @@ def explain(
     waterfall: Annotated[Optional[Path], typer.Option(help="Save a SHAP waterfall plot (PNG).")] = None,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
+    allow_registry_mismatch: Annotated[bool, typer.Option(
+        "--allow-registry-mismatch", help="Use a model built with another feature registry version.")] = False,
     data_dir: OptionalDataOpt = None,
     features_file: FeaturesOpt = None,
 ) -> None:
@@ -364,6 +448,7 @@ def explain(
         result, loaded, row = explain_account(data_dir, account, model_uri=model, top=top,
                                               lang=check_lang(lang), tracking_uri=tracking_uri,
                                               allow_unknown=allow_unknown,
+                                              allow_registry_mismatch=allow_registry_mismatch,
                                               features_file=features_file)
     out.print(f"account {result.account_id}: [bold]{result.verdict}[/] "
               f"(bot probability {result.probability:.3f}; model version {result.model_version}; "
@@ -393,6 +478,8 @@ def report(
     lang: LangOpt = Lang.en,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
+    allow_registry_mismatch: Annotated[bool, typer.Option(
+        "--allow-registry-mismatch", help="Use a model built with another feature registry version.")] = False,
     features_file: FeaturesOpt = None,
 ) -> None:
     """Write a streamer's audience audit page (self-contained HTML)."""
@@ -401,6 +488,7 @@ def report(
     with clear_errors():
         result = report_streamer(data_dir, streamer, out_file, model_uri=model, lang=check_lang(lang),
                                  tracking_uri=tracking_uri, allow_unknown=allow_unknown,
+                                 allow_registry_mismatch=allow_registry_mismatch,
                                  progress=status, features_file=features_file)
     out.print(f"wrote {result.out}: {result.followers:,} followers; "
               + ", ".join(f"{k} {v:,}" for k, v in sorted(result.verdicts.items())))
@@ -441,13 +529,15 @@ def runs(
     from fanaudit.models.history import recent_runs
     from fanaudit.models.store import use_tracking
 
-    table = Table("run id", "started", "version", "ROC-AUC", "PR-AUC", "recall@FPR", "Brier", "champion")
+    table = Table("run id", "started", "status", "version", "ROC-AUC", "PR-AUC", "recall@FPR",
+                  "Brier", "champion")
     try:
         found = recent_runs(experiment, limit, tracking_uri)
     except MlflowException as exc:
         fail(f"cannot list runs from {use_tracking(tracking_uri)}: {exc.message.splitlines()[0]}")
     for run in found:
-        table.add_row(run.run_id[:12], run.started, run.version, f"{run.roc_auc:.4f}",
+        status = f"[red]{run.status}[/]" if run.status in ("DIED", "FAILED", "KILLED") else run.status
+        table.add_row(run.run_id[:12], run.started, status, safe(run.version), f"{run.roc_auc:.4f}",
                       f"{run.pr_auc:.4f}", f"{run.recall_at_fpr:.3f}", f"{run.brier:.4f}",
                       "yes" if run.champion else "")
     out.print(table)

@@ -69,7 +69,7 @@ def stage(world: World) -> list[Row]:
 def floor_sql(staged) -> str:
     """One plain grouped pass over every staged event file: events per account."""
     parts = [f"SELECT {'follower_id' if name == 'follows' else 'account_id'} AS account_id "
-             f"FROM read_parquet('{staged.parquet_glob(name)}')"
+             f"FROM {staged.source_sql(name)}"
              for name in EVENT_TABLES if staged.has(name)]
     return f"SELECT account_id, count(*) AS n FROM ({' UNION ALL '.join(parts)}) GROUP BY 1"
 
@@ -81,7 +81,7 @@ def read_floor_sqls(con, staged) -> list[str]:
     for name in EVENT_TABLES:
         if not staged.has(name):
             continue
-        source = f"read_parquet('{staged.parquet_glob(name)}')"
+        source = staged.source_sql(name)
         key = "follower_id" if name == "follows" else "account_id"
         columns = [c for c in con.sql(f"SELECT * FROM {source} LIMIT 0").columns
                    if c not in (key, "_row")]

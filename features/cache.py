@@ -38,6 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from fanaudit.errors import ConfigError
 from fanaudit.features.contract import TABLES
 from fanaudit.features.feature_table import (FeatureTableError, read_feature_table,
                                              write_feature_table)
@@ -57,7 +58,7 @@ MANIFEST = "manifest.json"
 RACY_NS = 2_000_000_000
 
 
-class CacheError(RuntimeError):
+class CacheError(ConfigError):
     """The cache's setting is unusable."""
 
 

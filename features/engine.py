@@ -24,6 +24,7 @@ from typing import Literal
 
 import ibis
 
+from fanaudit.errors import UsageError
 from fanaudit.settings import current
 
 Engine = Literal["duckdb", "spark"]
@@ -45,7 +46,7 @@ def connect(engine: Engine = "duckdb", *, spark_master: str | None = None,
         return con
     if engine == "spark":
         return spark_backend(spark_session(spark_master))
-    raise ValueError(f"unknown engine {engine!r}: use 'duckdb' or 'spark'")
+    raise UsageError(f"unknown engine {engine!r}: use 'duckdb' or 'spark'")
 
 
 def spark_backend(session):

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from fanaudit.errors import DataError
 from fanaudit.features.io import atomic_target
 from fanaudit.features.pipeline import ID
 from fanaudit.features.registry import FEATURES, registry_version
@@ -28,7 +29,7 @@ ACCOUNTS_KEY = b"fanaudit.accounts"
 ROW_GROUP = 32_768
 
 
-class FeatureTableError(ValueError):
+class FeatureTableError(DataError):
     """A feature table that cannot be used: not one, another registry, other data."""
 
 

@@ -1,25 +1,37 @@
-"""Writing outputs safely: Parquet or CSV by extension, CSV-injection safe, and atomic.
+"""Writing outputs safely: Parquet or CSV by extension, CSV that round-trips, and atomic.
 
-Every output goes to a temporary name beside its target and is renamed onto it only when
-complete (after an fsync), so a reader never sees a half-written file, even after a crash
-or a SIGKILL. A writer holds an advisory lock (flock) on its temporary file or folder for
-as long as it lives; a lock the kernel has released marks the leftover of a killed run,
-which the next run removes (`remove_abandoned`).
+This is fanaudit's one atomic writer. Every output goes to a temporary name beside its
+target and is renamed onto it only when complete (after an fsync), so a reader never sees
+a half-written file, even after a crash or a SIGKILL. A writer holds an advisory lock
+(flock) on its temporary file or folder for as long as it lives; a lock the kernel has
+released marks the leftover of a killed run, which the next run removes
+(`remove_abandoned`). Outputs get the permissions the umask gives a new file (0644 under
+the usual umask 022); only secrets are written 0600.
+
+CSV written by fanaudit quotes every text value, so any id (with commas, quotes, bare
+carriage returns or newlines) reads back as itself. Text a spreadsheet would run as a
+formula (it starts with ``= + - @``, a tab or a carriage return) gets a leading ``'``; so
+does text that already starts with ``'``, so the guard never makes two values equal:
+`unescape_cell` (and `read_csv_output`) undo it exactly. Failures to write are a
+`PathError` naming the file (no space left, no permission, a directory in the way).
 """
 
 from __future__ import annotations
 
+import csv
 import glob
 import os
 import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+
+from fanaudit.errors import InputOverwriteError, PathError, UsageError, path_error
 
 try:
     import fcntl
@@ -27,15 +39,24 @@ except ImportError:  # pragma: no cover - not POSIX: no locks, so leftovers are 
     fcntl = None
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE = "'"
 TEMP_SUFFIX = ".part"
 LOCK_FILE = ".lock"
 LOCKLESS_GRACE_SECONDS = 60
 
 
 def neutralise_formula(text: object) -> object:
-    """Prefix text a spreadsheet would run as a formula with a quote (OWASP CSV injection)."""
-    if isinstance(text, str) and text.startswith(FORMULA_PREFIXES):
-        return "'" + text
+    """Prefix text a spreadsheet would run as a formula, or that starts with the escape
+    character itself, with ``'`` (OWASP CSV injection; reversible by `unescape_cell`)."""
+    if isinstance(text, str) and text.startswith(FORMULA_PREFIXES + (ESCAPE,)):
+        return ESCAPE + text
+    return text
+
+
+def unescape_cell(text: object) -> object:
+    """The value `neutralise_formula` was given: one leading ``'`` removed."""
+    if isinstance(text, str) and text.startswith(ESCAPE):
+        return text[1:]
     return text
 
 
@@ -47,13 +68,55 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
+def frame_to_csv(frame: pd.DataFrame, target, *, header: bool = True, **options) -> str | None:
+    """Write `frame` as fanaudit's CSV: formulas guarded, every text value quoted."""
+    return csv_safe(frame).to_csv(target, index=False, header=header,
+                                  quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n", **options)
+
+
+def read_csv_output(path: Path, **options) -> pd.DataFrame:
+    """Read a CSV fanaudit wrote: text exactly as it was before the formula guard."""
+    frame = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=str, **options)
+    return frame.apply(lambda column: column.map(unescape_cell))
+
+
 def output_format(path: Path) -> str:
     name = path.name.lower()
     if name.endswith(".parquet"):
         return "parquet"
     if name.endswith(".csv") or name.endswith(".csv.gz"):
         return "csv"
-    raise ValueError(f"{path}: output must end in .parquet, .csv or .csv.gz")
+    raise UsageError(f"{path}: output must end in .parquet, .csv or .csv.gz")
+
+
+def same_or_inside(path: Path, other: Path) -> bool:
+    """Whether `path` is `other` or lies inside it (symbolic links resolved)."""
+    path, other = Path(os.path.realpath(path)), Path(os.path.realpath(other))
+    return path == other or other in path.parents
+
+
+def check_output(out: Path, reads: Iterable[Path] = (), *, folder: bool = False) -> None:
+    """Refuse, before any work, an output that would overwrite what the command reads.
+
+    `reads` are the files and folders the command reads: `out` may not be one of them,
+    lie inside one of them, or contain one (replacing a folder would delete it). A file
+    output may not be an existing directory, nor sit under a path that is not a folder.
+    """
+    out = Path(out)
+    if not folder:
+        output_format(out)
+        if out.is_dir():
+            raise PathError(out, "is a directory; give the output a file name")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise PathError(parent, "is not a folder")
+            break
+    for read in reads:
+        read = Path(read)
+        if same_or_inside(out, read) or (out.exists() and same_or_inside(read, out)):
+            raise InputOverwriteError(f"{out}: refusing to write onto {read}, which this "
+                                      "command reads; choose another output")
 
 
 # --------------------------------------------------------------------------- locks
@@ -139,35 +202,136 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux allows."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    mask = os.umask(0o022)  # pragma: no cover
+    os.umask(mask)  # pragma: no cover
+    return mask  # pragma: no cover
+
+
+def new_file_mode(private: bool = False) -> int:
+    """The mode a new output gets: what open(2) gives under the umask, 0600 when private."""
+    return 0o600 if private else 0o666 & ~current_umask()
+
+
+def anonymous_file(folder: Path) -> int | None:
+    """A nameless file in `folder` (Linux O_TMPFILE), or None where unsupported."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None:
+        return None
+    try:
+        return os.open(folder, flag | os.O_RDWR, 0o600)
+    except OSError:  # a filesystem without O_TMPFILE
+        return None
+
+
+def link_under_fresh_name(fd: int, path: Path) -> Path:
+    """Give the anonymous file `fd` a new hidden name beside `path` (never an existing one)."""
+    descriptors = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        while True:
+            name = path.with_name(f".{path.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
+            try:  # linkat(..., AT_SYMLINK_FOLLOW): the way open(2) documents for O_TMPFILE
+                os.link(str(fd), name, src_dir_fd=descriptors, follow_symlinks=True)
+                return name
+            except FileExistsError:
+                continue
+    finally:
+        os.close(descriptors)
+
+
+class AtomicFile:
+    """A locked temporary file beside `path`, moved onto `path` by `commit()`.
+
+    `discard()` (or leaving without `commit()`) removes it and leaves `path` as it was;
+    after a SIGKILL the next writer of the same `path` removes it. With `anonymous` (for
+    writers that only use `fd`) the file has no name at all until commit where Linux
+    allows it (O_TMPFILE), so even a SIGKILL leaves nothing behind. Errors are PathErrors.
+    """
+
+    def __init__(self, path: Path, *, private: bool = False, anonymous: bool = False):
+        self.path = Path(path)
+        self.done = False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            remove_abandoned(self.path.parent, f".{glob.escape(self.path.name)}.*{TEMP_SUFFIX}")
+            self.fd = anonymous_file(self.path.parent) if anonymous else None
+            if self.fd is not None:
+                self.tmp: Path | None = None
+                os.fchmod(self.fd, new_file_mode(private))
+                return
+            self.fd, claimed = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".new",
+                                                dir=self.path.parent)
+        except OSError as exc:
+            raise path_error(exc, self.path, "write") from exc
+        self.tmp = Path(claimed).with_suffix(TEMP_SUFFIX)
+        try:
+            try_lock(self.fd)  # locked before it is renamed to a name remove_abandoned sees
+            os.fchmod(self.fd, new_file_mode(private))
+            os.replace(claimed, self.tmp)
+        except BaseException:
+            os.close(self.fd)
+            Path(claimed).unlink(missing_ok=True)
+            raise
+
+    def commit(self) -> Path:
+        try:
+            if self.tmp is None:  # anonymous: give it a hidden name only now
+                os.fsync(self.fd)
+                self.tmp = link_under_fresh_name(self.fd, self.path)
+            else:
+                fsync_path(self.tmp)  # the caller may have written it through another handle
+            os.replace(self.tmp, self.path)
+            fsync_path(self.path.parent)
+        except OSError as exc:
+            self.discard()
+            raise path_error(exc, self.path, "write") from exc
+        self._close()
+        return self.path
+
+    def discard(self) -> None:
+        if self.tmp is not None:
+            self.tmp.unlink(missing_ok=True)
+        self._close()
+
+    def _close(self) -> None:
+        if not self.done:
+            self.done = True
+            os.close(self.fd)
+
+    def __enter__(self) -> "AtomicFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if not self.done:
+            self.discard()
+
+
 @contextmanager
-def atomic_target(path: Path) -> Iterator[Path]:
+def atomic_target(path: Path, *, private: bool = False) -> Iterator[Path]:
     """A locked temporary path beside `path`, renamed onto `path` when the block succeeds.
 
-    On an exception the temporary file is removed and `path` is left as it was; after a
-    SIGKILL the next `atomic_target` of the same `path` removes it.
+    On an exception the temporary file is removed and `path` is left as it was; an
+    operating-system error while writing (disk full, permission) becomes a PathError.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_abandoned(path.parent, f".{glob.escape(path.name)}.*{TEMP_SUFFIX}")
-    fd, claimed = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
-    tmp = Path(claimed).with_suffix(TEMP_SUFFIX)
-    try:
-        try_lock(fd)  # locked before it is renamed to a name `remove_abandoned` looks at
-        os.replace(claimed, tmp)
-        yield tmp
-        fsync_path(tmp)
-        os.replace(tmp, path)
-        fsync_path(path.parent)
-    except BaseException:
-        Path(claimed).unlink(missing_ok=True)
-        tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        os.close(fd)
+    with AtomicFile(path, private=private) as target:
+        try:
+            yield target.tmp
+        except OSError as exc:
+            if isinstance(exc, PathError):
+                raise
+            raise path_error(exc, path, "write") from exc
+        target.commit()
 
 
 def write_frame_atomic(frame: pd.DataFrame, path: Path) -> None:
-    """Write Parquet or CSV (formulas neutralised) to a temporary file, then rename."""
+    """Write Parquet or CSV (formulas guarded, text quoted) to a temporary file, then rename."""
     path = Path(path)
     fmt = output_format(path)
     with atomic_target(path) as tmp:
@@ -175,7 +339,7 @@ def write_frame_atomic(frame: pd.DataFrame, path: Path) -> None:
             frame.to_parquet(tmp, index=False)
         else:
             compression = "gzip" if path.name.endswith(".gz") else None
-            csv_safe(frame).to_csv(tmp, index=False, compression=compression)
+            frame_to_csv(frame, tmp, compression=compression)
 
 
 def write_text_atomic(text: str, path: Path) -> None:
@@ -184,7 +348,37 @@ def write_text_atomic(text: str, path: Path) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-# --------------------------------------------------------------------------- scratch folders
+def write_bytes_atomic(data: bytes, path: Path, *, private: bool = False) -> None:
+    with atomic_target(Path(path), private=private) as tmp:
+        tmp.write_bytes(data)
+
+
+def create_file_once(data: bytes, path: Path, *, private: bool = True) -> bool:
+    """Create `path` holding `data` unless it exists: written under a temporary name and
+    hard-linked into place, so a reader never sees it half-written and of two concurrent
+    creators exactly one wins. Whether this call created it."""
+    with AtomicFile(path, private=private) as target:
+        os.write(target.fd, data)
+        os.fsync(target.fd)
+        try:
+            os.link(target.tmp, path)
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            raise path_error(exc, path, "write") from exc
+        return True
+
+
+# --------------------------------------------------------------------------- folders
+
+
+def locked_folder(parent: Path, prefix: str) -> tuple[Path, int]:
+    """A fresh private folder in `parent` named `prefix*`, and the fd of its held lock."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    fd = os.open(folder / f"{LOCK_FILE}.new", os.O_RDWR | os.O_CREAT, 0o600)
+    try_lock(fd)  # locked before it gets the name `remove_abandoned` looks for
+    os.replace(folder / f"{LOCK_FILE}.new", folder / LOCK_FILE)
+    return folder, fd
 
 
 @contextmanager
@@ -195,21 +389,49 @@ def scratch_folder(prefix: str, parent: Path | None = None) -> Iterator[Path]:
     """
     parent = Path(parent or tempfile.gettempdir())
     remove_abandoned(parent, f"{glob.escape(prefix)}*", lock_inside=True)
-    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-    fd = os.open(folder / f"{LOCK_FILE}.new", os.O_RDWR | os.O_CREAT, 0o600)
+    folder, fd = locked_folder(parent, prefix)
     try:
-        try_lock(fd)  # locked before it gets the name `remove_abandoned` looks for
-        os.replace(folder / f"{LOCK_FILE}.new", folder / LOCK_FILE)
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         os.close(fd)
 
 
+@contextmanager
+def atomic_folder(out: Path) -> Iterator[Path]:
+    """A locked temporary folder beside `out`, published onto `out` when the block succeeds.
+
+    Whatever was at `out` is replaced in one rename; on an exception (or a kill) `out` is
+    left as it was, and the temporary folder is removed (by the next writer after a kill).
+    The folder gets the permissions the umask gives a new folder.
+    """
+    out = Path(out)
+    prefix = f".{out.name}.partial-"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        remove_abandoned(out.parent, f"{glob.escape(prefix)}*", lock_inside=True)
+        tmp, fd = locked_folder(out.parent, prefix)
+    except OSError as exc:
+        raise path_error(exc, out, "write") from exc
+    try:
+        os.chmod(tmp, 0o777 & ~current_umask())
+        yield tmp
+        (tmp / LOCK_FILE).unlink()
+        publish_folder(tmp, out)
+        fsync_path(out.parent)
+    except OSError as exc:
+        if isinstance(exc, PathError):
+            raise
+        raise path_error(exc, out, "write") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.close(fd)
+
+
 def check_parquet_folder(out: Path, what: str) -> None:
     """Spark writes a folder of Parquet parts: insist on a name that says so."""
     if not out.name.lower().endswith(".parquet"):
-        raise ValueError(f"{out}: {what} writes a Parquet folder; give the output a name ending "
+        raise UsageError(f"{out}: {what} writes a Parquet folder; give the output a name ending "
                          "in .parquet")
 
 

@@ -13,12 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fanaudit.errors import ReconcileError, UsageError
 from fanaudit.features.engine import Engine
-from fanaudit.features.io import (check_parquet_folder, output_format, publish_folder,
+from fanaudit.features.io import (check_output, check_parquet_folder, publish_folder,
                                   unpublished_folder, write_frame_atomic)
 from fanaudit.features.dataset import Dataset, DataSource, opened
 from fanaudit.features.feature_table import write_feature_table
-from fanaudit.features.loading import StagedDataset
+from fanaudit.features.loading import StagedDataset, dataset_inputs
+from fanaudit.features.privacy import home_state
 from fanaudit.features.pipeline import ID, feature_dataframe
 
 Progress = Callable[[str], None]
@@ -31,7 +33,7 @@ class FeatureSummary:
     features: int
 
 
-class FeatureCountError(RuntimeError):
+class FeatureCountError(ReconcileError):
     """The feature table does not hold exactly one row per account."""
 
 
@@ -83,11 +85,11 @@ def write_features(data_dir: DataSource, out: Path, *, engine: Engine = "duckdb"
     and write them to `out`."""
     out = Path(out)
     if engine not in ("duckdb", "spark"):
-        raise ValueError(f"engine must be duckdb or spark, not {engine!r}")
+        raise UsageError(f"engine must be duckdb or spark, not {engine!r}")
     if engine == "spark":
         check_parquet_folder(out, "the Spark engine")
-    else:
-        output_format(out)
+    folder = data_dir.path if isinstance(data_dir, Dataset) else Path(data_dir)
+    check_output(out, [*dataset_inputs(folder), *home_state()], folder=engine == "spark")
     with opened(data_dir, allow_unknown=allow_unknown, progress=progress) as data:
         if engine == "spark":
             return write_features_on_spark(data.staged, out, spark_master)

@@ -13,7 +13,17 @@ What is accepted, and what is not:
   neutralised where fanaudit writes CSV (`features.io`), not refused here;
 - NaN and infinite numbers, and timestamps before 2000 or in the future, are errors; so
   is a timestamp column that mixes zone-naive values with values carrying an offset
-  (different explicit offsets are fine: every value is converted to UTC).
+  (different explicit offsets are fine: every value is converted to UTC);
+- ids follow one rule in every source and every follower list (`normalise_id`): leading
+  and trailing ASCII whitespace (space, tab, CR, LF, FF, VT) is removed, nothing else; an
+  id column of integers is read as their decimal text; one of floats or decimals only when
+  every value is a whole number of at most 2^53 (exact), else each other value is an error;
+- events dated before their own account's registration are counted and reported as a
+  warning (the features count ages and delays from zero, never below);
+- a table file that is a folder, a dangling symbolic link, a link loop or unreadable is an
+  error naming it (never silently skipped);
+- memory is bounded by the record size, not the input: a CSV line or record longer than
+  `MAX_RECORD_BYTES` (also inside a .gz) is refused with its row.
 
 Nothing is half-written: tables are staged into a temporary folder that is renamed into
 place only when the whole dataset is valid, and removed otherwise.
@@ -22,11 +32,12 @@ place only when the whole dataset is valid, and removed otherwise.
 from __future__ import annotations
 
 import csv
+import decimal
 import gzip
 import hashlib
 import io
 import os
-import shutil
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -40,9 +51,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from fanaudit.errors import DataError, UsageError
 from fanaudit.features.contract import (ARROW_TYPES, EVENT_TABLES, FILE_SUFFIXES, TABLES, Column,
                                         Table)
-from fanaudit.features.io import scratch_folder
+from fanaudit.features.io import atomic_folder, scratch_folder
 from fanaudit.features.privacy import PERSONAL_COLUMNS, Pseudonymiser, load_or_create_secret, parse_ip
 
 BATCH_ROWS = 500_000
@@ -50,7 +62,9 @@ CSV_BLOCK_BYTES = 1 << 22  # the CSV reader reads up to 32 blocks ahead: 128 MiB
 MAX_HEADER_BYTES = 1 << 20
 MAX_TEXT_CHARS = 10_000  # free text: comments, bios, user agents
 MAX_ID_CHARS = 512  # ids, addresses, short strings
-MAX_LOCATED_FIELD_BYTES = 1 << 26  # the error path reads at most this much of one value
+MAX_RECORD_BYTES = CSV_BLOCK_BYTES  # the CSV reader refuses a record longer than a block
+ID_WHITESPACE = " \t\r\n\f\v"  # stripped from both ends of every id
+EXACT_FLOAT_LIMIT = 1 << 53  # integers above this are not all exact as float64
 EARLIEST_TIMESTAMP = datetime(2000, 1, 1, tzinfo=timezone.utc)
 FUTURE_TOLERANCE = timedelta(days=1)
 LAST_EPOCH_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z
@@ -82,11 +96,14 @@ class Problem:
         return f"{', '.join(where)}: {self.message}"
 
 
-class ContractError(ValueError):
+class ContractError(DataError):
     """A dataset folder breaks the contract; `problems` says where."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
+        if len(problems) == 1:  # one problem: one line naming file, row and column
+            super().__init__(str(problems[0]))
+            return
         shown = "\n".join(f"  - {p}" for p in problems[:MAX_PROBLEMS])
         more = len(problems) - MAX_PROBLEMS
         tail = f"\n  ... and {more} more" if more > 0 else ""
@@ -125,6 +142,10 @@ class StagedDataset:
     def parquet_glob(self, name: str) -> str:
         return str(self.tables[name].staged / "*.parquet")
 
+    def source_sql(self, name: str) -> str:
+        """`read_parquet('...')` of a staged table for DuckDB SQL, its path quoted."""
+        return parquet_source(self.tables[name].staged)
+
     def rows(self) -> dict[str, int]:
         return {name: t.rows for name, t in self.tables.items()}
 
@@ -132,14 +153,42 @@ class StagedDataset:
 # --------------------------------------------------------------------------- files
 
 
+def unreadable_reason(path: Path) -> str | None:
+    """Why an existing table path cannot be read as a file, or None when it can."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return "is a symbolic link to a missing file"
+    except OSError as exc:
+        return f"cannot be opened ({exc.strerror or exc})"
+    if stat.S_ISDIR(info.st_mode):
+        return "is a folder, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file"
+    if not os.access(path, os.R_OK):
+        return "cannot be read (permission denied)"
+    return None
+
+
 def find_table_file(folder: Path, name: str) -> Path | None:
-    """The file holding table `name` in `folder`, or None; two candidates are an error."""
+    """The file holding table `name` in `folder`, or None; two candidates are an error, and
+    so is a candidate that exists but cannot be read as a file."""
     found = [folder / f"{name}{suffix}" for suffix in FILE_SUFFIXES]
-    found = [p for p in found if p.is_file()]
+    found = [p for p in found if os.path.lexists(p)]
+    for path in found:
+        reason = unreadable_reason(path)
+        if reason:
+            raise contract_error(path, f"table '{name}' {reason}")
     if len(found) > 1:
         raise contract_error(folder, f"table '{name}' is given twice: "
                              + ", ".join(p.name for p in found))
     return found[0] if found else None
+
+
+def dataset_inputs(folder: Path) -> list[Path]:
+    """Every path a dataset folder's tables may have (present or not): no output may take
+    one, or the folder would change under the next run."""
+    return [Path(folder) / f"{name}{suffix}" for name in TABLES for suffix in FILE_SUFFIXES]
 
 
 def ignored_files(folder: Path) -> list[str]:
@@ -211,15 +260,59 @@ def field_problems(path: Path, row: int, names: list[str], fields: list[str]) ->
     return problems
 
 
+class LineTooLong(Exception):
+    """A physical line longer than `MAX_RECORD_BYTES`; `prefix` is its start."""
+
+    def __init__(self, prefix: bytes):
+        super().__init__()
+        self.prefix = prefix
+
+
+def bounded_lines(raw: io.BufferedIOBase) -> Iterator[str]:
+    """Decoded lines of `raw`, each read with a bounded buffer (never a whole huge line)."""
+    first = True
+    while True:
+        line = raw.readline(MAX_RECORD_BYTES + 1)
+        if not line:
+            return
+        if len(line) > MAX_RECORD_BYTES:
+            raise LineTooLong(line[:MAX_RECORD_BYTES] if first else line)
+        text = line.decode("utf-8", errors="surrogateescape")
+        yield text.removeprefix("\ufeff") if first else text
+        first = False
+
+
+def long_line_problem(path: Path, row: int, names: list[str], prefix: bytes,
+                      fallback: str) -> Problem:
+    """The problem of a too-long line, naming the column whose value runs past the limit."""
+    text = prefix.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    limit = csv.field_size_limit(len(text) + 1)
+    try:
+        fields = next(csv.reader([text]), [])
+    except csv.Error:
+        fields = []
+    finally:
+        csv.field_size_limit(limit)
+    if not fields or len(fields) > len(names):
+        return Problem(str(path), row, None, fallback)
+    return Problem(str(path), row, names[len(fields) - 1],
+                   f"value is longer than {MAX_TEXT_CHARS:,} characters (the line is longer "
+                   f"than {MAX_RECORD_BYTES:,} bytes)")
+
+
 def locate_csv_problems(path: Path, names: list[str], error: Exception) -> list[Problem]:
-    """Re-read a CSV the parser rejected, record by record, to say where it breaks."""
+    """Re-read a CSV the parser rejected, record by record, to say where it breaks.
+
+    Memory stays bounded: lines are read at most `MAX_RECORD_BYTES` at a time and a field
+    may not grow beyond that either (an unclosed quote ends at the limit)."""
     problems: list[Problem] = []
     row = 0
-    limit = csv.field_size_limit(MAX_LOCATED_FIELD_BYTES)
+    limit = csv.field_size_limit(MAX_RECORD_BYTES)
+    too_long = f"record is longer than {MAX_RECORD_BYTES:,} bytes (a line or quoted value " \
+               "that never ends?)"
     try:
         with open_binary(path) as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
-            reader = csv.reader(text)
+            reader = csv.reader(bounded_lines(raw))
             next(reader, None)
             for fields in reader:
                 if not fields:
@@ -228,13 +321,18 @@ def locate_csv_problems(path: Path, names: list[str], error: Exception) -> list[
                 problems += field_problems(path, row, names, fields)
                 if len(problems) >= MAX_PROBLEMS:
                     break
+    except LineTooLong as exc:
+        problems.append(long_line_problem(path, row + 1, names, exc.prefix, too_long))
     except csv.Error as exc:
-        problems.append(Problem(str(path), row + 1, None, f"CSV cannot be parsed ({exc})"))
+        message = too_long if "field limit" in str(exc) else f"CSV cannot be parsed ({exc})"
+        problems.append(Problem(str(path), row + 1, None, message))
     except (OSError, EOFError) as exc:
         problems.append(Problem(str(path), None, None,
                                 f"file cannot be read to the end after row {row} ({exc})"))
     finally:
         csv.field_size_limit(limit)
+    if not problems and "straddl" in str(error):
+        return [Problem(str(path), None, None, f"a {too_long}")]
     return problems or [Problem(str(path), None, None, f"CSV cannot be parsed: {error}")]
 
 
@@ -330,11 +428,53 @@ def iter_source_batches(path: Path) -> Iterator[pa.RecordBatch]:
     return iter_csv_batches(path, read_csv_header(path))
 
 
+def read_id_column(path: Path, column: str = "account_id") -> list[str]:
+    """The ids in `column` of a CSV or Parquet list (e.g. accounts to score), by the same
+    rule as the tables (`normalise_id`; number columns only when exact integers); an
+    empty id or a bad value is a ContractError naming file, row and column."""
+    path = Path(path)
+    reason = unreadable_reason(path) if os.path.lexists(path) else "does not exist"
+    if reason:
+        raise contract_error(path, f"id list {reason}")
+    schema = source_schema(path)
+    if column not in schema.names:
+        raise contract_error(path, f"no '{column}' column (columns: {', '.join(schema.names)})")
+    col = Column(column, "id", required=True)
+    stager = _TableStager(Table("ids", (col,)), path, Pseudonymiser(b""), datetime.now(timezone.utc),
+                          duckdb_connection())
+    ids: list[str] = []
+    try:
+        for batch in iter_source_batches(path):
+            typed = stager.type_batch(batch, [col])
+            if stager.full:
+                break
+            ids += typed.column(column).to_pylist()
+    finally:
+        stager.con.close()
+    if stager.problems:
+        raise ContractError(stager.problems)
+    return ids
+
+
 # --------------------------------------------------------------------------- typing
 
 
 def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def normalise_id(text: str) -> str:
+    """The one id rule: leading and trailing ASCII whitespace removed."""
+    return text.strip(ID_WHITESPACE)
+
+
+def trimmed_sql(expression: str) -> str:
+    """`expression` as text with `normalise_id` applied, in DuckDB. Trimming a character set
+    is slow, so it runs only when the first or last character is a control or a space."""
+    text = f"{expression}::VARCHAR"
+    characters = " || ".join(f"chr({ord(c)})" for c in ID_WHITESPACE)
+    return (f"CASE WHEN ascii({text}) > 32 AND ascii(right({text}, 1)) > 32 THEN {text} "
+            f"ELSE trim({text}, {characters}) END")
 
 
 def quoted(name: str) -> str:
@@ -360,7 +500,7 @@ def parsed_timestamp_sql(column: str, arrow_type: pa.DataType) -> tuple[str, str
         return epoch_sql(f"TRY_CAST({raw} AS DOUBLE)"), "NULL"
     if pa.types.is_date(arrow_type):
         return f"{raw}::TIMESTAMPTZ", "NULL"
-    text = f"trim({raw}::VARCHAR)"
+    text = trimmed_sql(raw)
     integer = f"regexp_full_match({text}, '-?[0-9]+')"
     value = (f"CASE WHEN {integer} THEN {epoch_sql(f'TRY_CAST({text} AS BIGINT)')} "
              f"ELSE TRY_CAST({text} AS TIMESTAMPTZ) END")
@@ -372,7 +512,10 @@ def parsed_value_sql(col: Column, arrow_type: pa.DataType) -> tuple[str, str | N
     """SQL for a column's parsed value (NULL if unparseable) and a condition on it, `{v}`,
     that makes a parsed value invalid (or None)."""
     raw = quoted(col.name)
-    text = f"trim({raw}::VARCHAR)"
+    text = trimmed_sql(raw)
+    if col.kind == "id" and (pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type)):
+        exact = f"{raw} = trunc({raw}) AND abs({raw}) <= {EXACT_FLOAT_LIMIT}"
+        return f"CASE WHEN {exact} THEN CAST(CAST({raw} AS HUGEINT) AS VARCHAR) END", None
     if col.kind in ("id", "string", "ip"):
         return f"NULLIF({text}, '')", f"length({{v}}) > {MAX_ID_CHARS}"
     if col.kind == "text":
@@ -403,7 +546,7 @@ def blank_sql(col: Column) -> str:
     raw = quoted(col.name)
     if col.kind == "text":
         return f"({raw} IS NULL OR {raw}::VARCHAR = '')"
-    return f"({raw} IS NULL OR trim({raw}::VARCHAR) = '')"
+    return f"({raw} IS NULL OR {trimmed_sql(raw)} = '')"
 
 
 def problem_sql(col: Column, value: str, invalid: str | None, blank: str, latest: datetime) -> str:
@@ -423,6 +566,11 @@ ACCEPTED_SOURCE_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.
                          pa.types.is_large_binary, pa.types.is_integer, pa.types.is_floating,
                          pa.types.is_boolean, pa.types.is_timestamp, pa.types.is_date,
                          pa.types.is_decimal, pa.types.is_null)
+
+
+ID_SOURCE_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
+                   pa.types.is_large_binary, pa.types.is_integer, pa.types.is_floating,
+                   pa.types.is_decimal, pa.types.is_null)
 
 
 def staged_schema(table: Table) -> pa.Schema:
@@ -485,11 +633,16 @@ class _TableStager:
             kind = schema.field(col.name).type
             if pa.types.is_dictionary(kind):
                 kind = kind.value_type
-            if not any(accepts(kind) for accepts in ACCEPTED_SOURCE_TYPES):
+            accepted = ID_SOURCE_TYPES if col.kind == "id" else ACCEPTED_SOURCE_TYPES
+            if not any(accepts(kind) for accepts in accepted):
                 self.problem(None, col.name, f"has type {kind}, which cannot hold {col.kind} values")
         return present
 
     def stage_batch(self, batch: pa.RecordBatch, present: list[Column]) -> pa.Table:
+        return self.finish_columns(self.type_batch(batch, present), present)
+
+    def type_batch(self, batch: pa.RecordBatch, present: list[Column]) -> pa.Table:
+        """The batch's present columns typed and checked (NULL where a problem was noted)."""
         first_row = self.rows + 1
         self.rows += batch.num_rows
         batch = batch.select([c.name for c in present])  # other columns never reach DuckDB
@@ -507,7 +660,7 @@ class _TableStager:
         for col in present:
             if col.kind == "timestamp":
                 self.track_zone_style(typed, col)
-        return self.finish_columns(typed, present)
+        return typed
 
     def report_problems(self, typed: pa.Table, present: list[Column], source: pa.RecordBatch,
                         first_row: int) -> None:
@@ -525,6 +678,9 @@ class _TableStager:
         """The message for a problem code; personal values are never repeated."""
         if code == "empty":
             return "required value is empty"
+        if col.kind == "id" and isinstance(raw, (float, decimal.Decimal)):
+            return (f"{raw} is not a whole number of at most 2^53 (ids given as numbers must "
+                    "be exact integers)")
         if col.name in PERSONAL_COLUMNS:
             return f"value is not a valid {col.kind} (longer than {MAX_ID_CHARS} characters)"
         shown = repr(raw if len(raw) < 60 else raw[:57] + "...") if isinstance(raw, str) else str(raw)
@@ -758,6 +914,10 @@ def stage_tables(files: dict[str, Path], work: Path, pseudonymiser: Pseudonymise
         except ContractError as exc:
             problems += exc.problems
             continue
+        except OSError as exc:  # a file that vanished or became unreadable meanwhile
+            problems.append(Problem(str(path), None, None,
+                                    f"file cannot be read ({exc.strerror or exc})"))
+            continue
         problems += table_problems
         staged[name] = StagedTable(name, path, work / name, rows)
     if "accounts" in staged and staged["accounts"].rows == 0 and not problems:
@@ -782,13 +942,31 @@ def validate_staged(con, staged: dict[str, StagedTable], allow_unknown: bool) ->
     return warnings
 
 
-def prepare_out_root(out_root: Path) -> None:
-    """`out_root` must be absent or an empty folder; leftovers of a killed run are removed."""
+def early_event_warnings(con, staged: dict[str, StagedTable]) -> list[str]:
+    """Per event table, how many events are dated before their own account's registration."""
+    if "accounts" not in staged:
+        return []
+    accounts = parquet_source(staged["accounts"].staged)
+    warnings = []
+    for name, info in staged.items():
+        actor = next((c.name for c in TABLES[name].columns if c.references_account), None)
+        if name not in EVENT_TABLES or actor is None:
+            continue
+        count, first = con.execute(
+            f"SELECT count(*), min(e.{ROW_COLUMN}) FROM {parquet_source(info.staged)} e "
+            f"JOIN {accounts} a ON e.{quoted(actor)} = a.account_id "
+            "WHERE e.ts < a.created_at").fetchall()[0]
+        if count:
+            warnings.append(f"{info.source}: {count:,} event(s) dated before their account's "
+                            f"registration (first at row {first}); ages and delays of those "
+                            "accounts count from 0")
+    return warnings
+
+
+def check_out_root(out_root: Path) -> None:
+    """`out_root` must be absent or an empty folder."""
     if out_root.exists() and (not out_root.is_dir() or any(out_root.iterdir())):
-        raise FileExistsError(f"{out_root}: staging folder exists and is not empty")
-    out_root.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in out_root.parent.glob(f".{out_root.name}.partial-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+        raise UsageError(f"{out_root}: staging folder exists and is not empty")
 
 
 def stage_dataset(folder: Path, out_root: Path, *, allow_unknown: bool = False,
@@ -809,23 +987,20 @@ def stage_dataset(folder: Path, out_root: Path, *, allow_unknown: bool = False,
     if "accounts" not in files:
         raise contract_error(folder / "accounts.csv", "required table 'accounts' is missing "
                              "(accounts.parquet, accounts.csv or accounts.csv.gz)")
-    prepare_out_root(out_root)
-    work = out_root.parent / f".{out_root.name}.partial-{os.getpid()}"
+    check_out_root(out_root)
     con = duckdb_connection()
     try:
-        staged, problems = stage_tables(files, work, pseudonymiser, latest, con, progress)
-        if problems:
-            raise ContractError(problems)
-        warnings = validate_staged(con, staged, allow_unknown)
-        accounts = con.execute(f"SELECT count(*) FROM {parquet_source(staged['accounts'].staged)}"
-                               ).fetchall()[0][0]
-        first, last = event_time_span(con, staged)
+        with atomic_folder(out_root) as work:
+            staged, problems = stage_tables(files, work, pseudonymiser, latest, con, progress)
+            if problems:
+                raise ContractError(problems)
+            warnings = validate_staged(con, staged, allow_unknown)
+            warnings += early_event_warnings(con, staged)
+            accounts = con.execute(
+                f"SELECT count(*) FROM {parquet_source(staged['accounts'].staged)}").fetchall()[0][0]
+            first, last = event_time_span(con, staged)
+    finally:
         con.close()
-        work.replace(out_root)
-    except BaseException:
-        con.close()
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     warnings += [f"ignored {name}: not a table of the contract" for name in ignored_files(folder)]
     tables = {name: replace(info, staged=out_root / name) for name, info in staged.items()}
     return StagedDataset(folder, out_root, tables, accounts, first, last,

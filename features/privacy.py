@@ -21,10 +21,10 @@ import ipaddress
 import os
 import secrets
 import stat
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from fanaudit.errors import ConfigError
 from fanaudit.settings import current
 
 SECRET_ENV = "FANAUDIT_SECRET"
@@ -36,7 +36,7 @@ MEMO_LIMIT = 200_000  # distinct values remembered before the memo starts afresh
 PERSONAL_COLUMNS = ("ip", "device_id")  # never echoed in messages, never staged raw
 
 
-class SecretError(ValueError):
+class SecretError(ConfigError):
     """The pseudonymisation secret is missing, too short or readable by others."""
 
 
@@ -47,23 +47,21 @@ def fanaudit_home() -> Path:
     return home
 
 
-def create_secret_file(path: Path) -> None:
-    """Write a fresh random secret to `path` (0600) unless another process already has.
+STORE_ENTRIES = ("mlflow.db", "mlartifacts")  # the embedded model store (models.store)
 
-    The secret is written to a temporary file and hard-linked into place, so a concurrent
-    reader never sees a half-written secret and two first runs agree on one secret.
-    """
-    fd, tmp = tempfile.mkstemp(prefix=".secret.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        os.unlink(tmp)
+
+def home_state() -> list[Path]:
+    """What in fanaudit's home no output may replace: the secret and the embedded store."""
+    home = fanaudit_home()
+    return [home / SECRET_FILE, *(home / entry for entry in STORE_ENTRIES)]
+
+
+def create_secret_file(path: Path) -> None:
+    """Write a fresh random secret to `path` (0600) unless another process already has
+    (`features.io.create_file_once`: never half-written, two first runs agree on one)."""
+    from fanaudit.features.io import create_file_once
+
+    create_file_once(secrets.token_hex(32).encode("ascii"), path, private=True)
 
 
 def read_secret_file(path: Path) -> bytes:

@@ -1,11 +1,14 @@
 """The fanaudit model artifact: a LightGBM booster in its native text format plus JSON
 metadata (feature list, calibration map, thresholds). Loading never unpickles anything.
 
-The metadata records the SHA-256 of the booster text, and loading checks it before the
-text reaches LightGBM: LightGBM's parser aborts the whole process (it cannot be caught)
-on some truncated model files, so a corrupt artifact must be refused first. Every other
-defect (a missing file, broken JSON, a missing field, thresholds out of range, a feature
-list the booster disagrees with) is a `ModelArtifactError` that names the file.
+The metadata records the SHA-256 of every other file of the folder (``files``), and
+loading checks each one before anything parses it: LightGBM's parser aborts the whole
+process (it cannot be caught) on some truncated or edited model files, so a corrupt
+artifact must be refused first. A model without checksums (format 1) is refused. Every
+other defect (a missing file, broken or absurdly nested JSON, a missing field, thresholds
+out of range, a feature list the booster disagrees with) is a `ModelArtifactError` that
+names the file. Other code reading a file of the folder takes its bytes from
+`read_verified`, never from the disk unchecked.
 
 The checksum detects corruption, not tampering: whoever can write the model store can
 write a matching checksum. The store is trusted for integrity; what loading guarantees is
@@ -27,16 +30,20 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from fanaudit.errors import ModelStoreError
+
 MODEL_FILE = "model.txt"
 METADATA_FILE = "metadata.json"
-FORMAT_VERSION = 2  # 2: metadata holds model_sha256; 1 (still read): no checksum
+FORMAT_VERSION = 3  # 3: `files` maps every file to its SHA-256; 2 (read): model_sha256 only
+OLDEST_FORMAT = 2  # 1 had no checksum: refused
 VERDICTS = ("human", "uncertain", "bot")
 CALIBRATION_METHODS = ("isotonic", "sigmoid")
 BOOSTER_SECTIONS = ("end of trees", "end of parameters")  # a complete model text has both
 MAX_METADATA_BYTES = 10 << 20
+MAX_FILE_BYTES = 1 << 30
 
 
-class ModelArtifactError(RuntimeError):
+class ModelArtifactError(ModelStoreError):
     """A model folder is missing, incomplete or corrupt."""
 
 
@@ -109,21 +116,71 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of `path`, refused beyond `limit`; any failure a ModelArtifactError."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise ModelArtifactError(f"model file {path} cannot be read ({exc.strerror or exc})") from exc
+    if len(data) > limit:
+        raise ModelArtifactError(f"model file {path} is larger than {limit:,} bytes")
+    return data
+
+
 def read_metadata(path: Path) -> dict:
     """The metadata JSON object of a model folder, or a ModelArtifactError naming the file."""
-    if path.stat().st_size > MAX_METADATA_BYTES:
-        raise ModelArtifactError(f"model metadata {path} is larger than {MAX_METADATA_BYTES:,} bytes")
+    data = read_limited(path, MAX_METADATA_BYTES)
     try:
-        metadata = json.loads(path.read_text(encoding="utf-8"))
+        metadata = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelArtifactError(f"model metadata {path} is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise ModelArtifactError(f"model metadata {path} is nested too deeply to be metadata") from exc
     if not isinstance(metadata, dict):
         raise ModelArtifactError(f"model metadata {path} is not a JSON object")
     version = metadata.get("format_version", 1)
-    if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
+    if version == 1:
+        raise ModelArtifactError(f"model metadata {path} is in format 1, which has no checksum "
+                                 "of the model file; retrain the model with this fanaudit")
+    if not isinstance(version, int) or not OLDEST_FORMAT <= version <= FORMAT_VERSION:
         raise ModelArtifactError(f"model metadata {path} has format_version {version!r}; this "
-                                 f"fanaudit reads versions 1 to {FORMAT_VERSION} (upgrade fanaudit?)")
+                                 f"fanaudit reads versions {OLDEST_FORMAT} to {FORMAT_VERSION} "
+                                 "(upgrade fanaudit?)")
     return metadata
+
+
+def file_checksums(metadata: dict, meta_path: Path) -> dict[str, str]:
+    """File name -> SHA-256 from metadata (format 2: the model file only)."""
+    if metadata["format_version"] == 2:
+        files = {MODEL_FILE: metadata.get("model_sha256")}
+    else:
+        files = metadata.get("files")
+    if not isinstance(files, dict) or not files:
+        raise ModelArtifactError(f"model metadata {meta_path} lacks the checksums of its files")
+    for name, digest in files.items():
+        if (not isinstance(name, str) or not isinstance(digest, str) or name != Path(name).name
+                or name in ("", ".", "..", METADATA_FILE)):
+            raise ModelArtifactError(f"model metadata {meta_path} lists a bad file entry {name!r}")
+    if MODEL_FILE not in files:
+        raise ModelArtifactError(f"model metadata {meta_path} lacks the checksum of {MODEL_FILE}")
+    return files
+
+
+def read_verified(folder: Path, name: str, metadata: dict) -> bytes:
+    """The bytes of file `name` of a model folder, checked against its recorded SHA-256."""
+    folder = Path(folder)
+    files = file_checksums(metadata, folder / METADATA_FILE)
+    if name not in files:
+        raise ModelArtifactError(f"model file {folder / name} has no checksum in {METADATA_FILE}")
+    path = folder / name
+    if not path.is_file():
+        raise ModelArtifactError(f"model artifact is incomplete: {path} is missing")
+    data = read_limited(path, MAX_FILE_BYTES)
+    if sha256_hex(data) != files[name]:
+        raise ModelArtifactError(f"model file {path} is corrupt: its SHA-256 does not match "
+                                 f"{METADATA_FILE} (truncated or modified)")
+    return data
 
 
 def parse_metadata(metadata: dict, path: Path) -> tuple[tuple[str, ...], Calibration, Thresholds]:
@@ -144,15 +201,9 @@ def parse_metadata(metadata: dict, path: Path) -> tuple[tuple[str, ...], Calibra
     return features, calibration, thresholds
 
 
-def read_booster_text(path: Path, metadata: dict, meta_path: Path) -> str:
+def read_booster_text(path: Path, metadata: dict) -> str:
     """The booster text, checked against the metadata's checksum and for completeness."""
-    data = path.read_bytes()
-    expected = metadata.get("model_sha256")
-    if metadata.get("format_version", 1) >= 2 and not isinstance(expected, str):
-        raise ModelArtifactError(f"model metadata {meta_path} lacks the model_sha256 of {path.name}")
-    if expected is not None and sha256_hex(data) != expected:
-        raise ModelArtifactError(f"model file {path} is corrupt: its SHA-256 does not match "
-                                 f"{meta_path.name} (truncated or modified)")
+    data = read_verified(path.parent, path.name, metadata)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -189,16 +240,20 @@ class FanauditModel:
         return np.clip(self.calibration.apply(self.raw_score(frame)), 0.0, 1.0)
 
     def save(self, folder: Path) -> Path:
-        """Write model.txt and metadata.json (with the text's SHA-256) into `folder`."""
+        """Write model.txt and metadata.json into `folder`; the metadata holds the SHA-256 of
+        every file then in the folder (files of other parts are written before this)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         text = self.booster.model_to_string().encode("utf-8")
         (folder / MODEL_FILE).write_bytes(text)
         kinds = {} if self.kind_model is None else {"kind_model": dict(
             self.metadata.get("kind_model") or {}) | {"sha256": self.kind_model.save(folder)}}
+        files = {path.name: sha256_hex(path.read_bytes()) for path in sorted(folder.iterdir())
+                 if path.is_file() and path.name != METADATA_FILE}
         metadata = self.metadata | kinds | {
             "format_version": FORMAT_VERSION,
-            "model_sha256": sha256_hex(text),
+            "files": files,  # every other file of the folder, written before save()
+            "model_sha256": files[MODEL_FILE],
             "feature_names": list(self.feature_names),
             "calibration": self.calibration.to_dict(),
             "thresholds": {"bot": self.thresholds.bot, "human": self.thresholds.human},
@@ -219,7 +274,9 @@ class FanauditModel:
                 raise ModelArtifactError(f"model artifact is incomplete: {path} is missing")
         metadata = read_metadata(meta_path)
         features, calibration, thresholds = parse_metadata(metadata, meta_path)
-        text = read_booster_text(model_path, metadata, meta_path)
+        for name in file_checksums(metadata, meta_path):  # every file, before anything parses
+            read_verified(folder, name, metadata)
+        text = read_booster_text(model_path, metadata)
         try:
             booster = lgb.Booster(model_str=text)
         except lgb.basic.LightGBMError as exc:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from mlflow import MlflowClient
 
-from fanaudit.models.store import CHAMPION, use_tracking
+from fanaudit.models.store import CHAMPION, run_status, use_tracking
 from fanaudit.settings import current
 
 
@@ -25,6 +25,7 @@ class RunRow:
     brier: float
     champion: bool
     model: str = ""  # the registered model's name
+    status: str = "FINISHED"  # MLflow's status; DIED for a RUNNING run whose process is gone
 
     @property
     def model_uri(self) -> str | None:
@@ -63,5 +64,6 @@ def recent_runs(experiment: str | None = None, limit: int = 10, tracking_uri: st
             m.get("recall_at_fpr", math.nan), m.get("brier", math.nan),
             version is not None
             and aliases[version.name].get(CHAMPION) == str(version.version),
-            version.name if version else ""))
+            version.name if version else "",
+            run_status(run.info.status, run.data.tags)))
     return rows

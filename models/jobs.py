@@ -14,12 +14,15 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from fanaudit.errors import PathError
+
 from fanaudit.features.feature import Language
 from fanaudit.features.engine import Engine, connect
-from fanaudit.features.io import output_format, write_text_atomic
+from fanaudit.features.io import check_output, write_text_atomic
 from fanaudit.features.cache import data_fingerprint
 from fanaudit.features.dataset import Dataset, DataSource, opened
 from fanaudit.features.feature_table import check_table, read_feature_table, table_info
+from fanaudit.features.loading import dataset_inputs
 from fanaudit.features.pipeline import ID
 from fanaudit.features.tables import open_tables
 from fanaudit.models.audience import (current_followers, follow_events, follow_times,
@@ -31,7 +34,17 @@ from fanaudit.models.scoring import (OUTPUT_SCHEMA, ExplainWhich, RequestError, 
                             score_in_chunks, verdicts_of)
 from fanaudit.models.quantify import METHOD_NAMES, QuantificationUnavailable, ShareEstimate, estimate_bot_share
 from fanaudit.models.store import LoadedModel, load_model, use_tracking
+from fanaudit.features.privacy import home_state
 from fanaudit.features.registry import reason_for
+
+
+def model_inputs(model_uri: str | None) -> list[Path]:
+    """What a job reads of the model store: a model folder, and the secret and embedded
+    store in fanaudit's home; no output may replace them."""
+    reads = home_state()
+    if model_uri and Path(model_uri).exists():
+        reads.append(Path(model_uri))
+    return reads
 
 
 @dataclass(frozen=True)
@@ -109,7 +122,8 @@ def score_folder(data_dir: DataSource | None, out: Path, *, model_uri: str | Non
                  progress: Callable[[str], None] | None = None,
                  advance: Callable[[int, int], None] | None = None,
                  engine: Engine = "duckdb", spark_master: str | None = None,
-                 features_file: Path | None = None) -> ScoreSummary:
+                 features_file: Path | None = None,
+                 allow_registry_mismatch: bool = False) -> ScoreSummary:
     """Score the requested accounts of `data_dir` chunk by chunk into `out`, atomically.
 
     With `features_file` (a feature table) the features are read from it; without
@@ -121,13 +135,17 @@ def score_folder(data_dir: DataSource | None, out: Path, *, model_uri: str | Non
     is a dataset folder or a loaded `Dataset` (reused, not staged again).
     """
     started = time.perf_counter()
-    output_format(Path(out))  # fail on a bad extension before any work
-    if features_file is not None:
-        check_table(table_info(Path(features_file)))  # and on an unusable feature table
     if data_dir is None and features_file is None:
         raise RequestError("give a dataset folder or a feature table to score")
+    folder = None if data_dir is None else (
+        data_dir.path if isinstance(data_dir, Dataset) else Path(data_dir))
+    reads = [*(dataset_inputs(folder) if folder else []), *([accounts_file] if accounts_file else []),
+             *([Path(features_file)] if features_file else []), *model_inputs(model_uri)]
+    check_output(Path(out), reads, folder=engine == "spark")  # before any work
+    if features_file is not None:
+        check_table(table_info(Path(features_file)))  # and on an unusable feature table
     use_tracking(tracking_uri)
-    loaded = load_model(model_uri)
+    loaded = load_model(model_uri, allow_registry_mismatch=allow_registry_mismatch)
     if engine == "spark":
         if features_file is not None or data_dir is None:
             raise RequestError("scoring on Spark computes its features from the dataset folder; "
@@ -278,7 +296,7 @@ def kind_line(model, row: pd.DataFrame, verdict: str, chosen: list[tuple[str, fl
 def explain_account(data_dir: DataSource | None, account_id: str, *,
                     model_uri: str | None = None, top: int = 5, lang: Language = "en",
                     tracking_uri: str | None = None, allow_unknown: bool = False,
-                    features_file: Path | None = None,
+                    features_file: Path | None = None, allow_registry_mismatch: bool = False,
                     ) -> tuple[AccountExplanation, LoadedModel, pd.DataFrame]:
     """Verdict, probability and the top SHAP reasons of one account.
 
@@ -299,7 +317,7 @@ def explain_account(data_dir: DataSource | None, account_id: str, *,
     if row.empty:
         raise RequestError(f"account {account_id!r} is not in {source}")
     use_tracking(tracking_uri)
-    loaded = load_model(model_uri)
+    loaded = load_model(model_uri, allow_registry_mismatch=allow_registry_mismatch)
     model = loaded.model
     probability = float(model.predict_proba(row)[0])
     verdict = str(model.thresholds.verdicts(np.array([probability]))[0])
@@ -341,15 +359,20 @@ class ReportResult:
 
 def report_streamer(data_dir: DataSource, streamer: str, out: Path, *, model_uri: str | None = None,
                     lang: Language = "en", tracking_uri: str | None = None,
-                    allow_unknown: bool = False,
+                    allow_unknown: bool = False, allow_registry_mismatch: bool = False,
                     progress: Callable[[str], None] | None = None,
                     features_file: Path | None = None) -> ReportResult:
     """Score a streamer's followers (and everyone active in its live room) and write the
     audience audit page to `out`, atomically."""
+    folder = data_dir.path if isinstance(data_dir, Dataset) else Path(data_dir)
+    check_output(Path(out), [*dataset_inputs(folder), *model_inputs(model_uri)],
+                 folder=True)  # HTML: any name, but never onto an input
     from fanaudit.models.report import audit_facts, render_report, verdict_sentence  # charts: slow
 
+    if Path(out).is_dir():
+        raise PathError(Path(out), "is a directory; give the report a file name")
     use_tracking(tracking_uri)
-    loaded = load_model(model_uri)
+    loaded = load_model(model_uri, allow_registry_mismatch=allow_registry_mismatch)
     with opened(data_dir, allow_unknown=allow_unknown, progress=progress) as data:
         features = features_for(data, features_file, progress)
         all_ids = pd.Index(features[ID])

@@ -20,6 +20,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from fanaudit.errors import ModelStoreError
 from fanaudit.features.feature import Language
 
 KINDS_MODEL_FILE = "kinds.txt"
@@ -45,7 +46,7 @@ def kind_title(kind: str, lang: Language = "en") -> str:
     return text[1] if lang == "zh" else text[0]
 
 
-class KindModelError(RuntimeError):
+class KindModelError(ModelStoreError):
     """The kind model files of a model folder are corrupt."""
 
 

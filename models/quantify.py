@@ -35,6 +35,7 @@ from typing import Literal
 import numpy as np
 from sklearn.metrics import roc_curve
 
+from fanaudit.errors import ModelStoreError
 from fanaudit.models.artifact import FanauditModel
 
 Method = Literal["acc", "em"]
@@ -48,7 +49,7 @@ EM_ITERATIONS = 1000
 EM_TOLERANCE = 1e-8
 
 
-class QuantificationUnavailable(ValueError):
+class QuantificationUnavailable(ModelStoreError):
     """The model carries no held-out rates (trained before they were recorded)."""
 
 

@@ -11,10 +11,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from fanaudit.errors import DataError
 from fanaudit.features.feature import Language
-from fanaudit.features.loading import StagedDataset, duckdb_connection
+from fanaudit.features.loading import StagedDataset, duckdb_connection, read_id_column
 from fanaudit.features.pipeline import ID
 from fanaudit.models.artifact import FanauditModel
 from fanaudit.models.kinds import kind_columns
@@ -31,7 +31,7 @@ OUTPUT_SCHEMA = pa.schema([("account_id", pa.string()), ("bot_probability", pa.f
                            ("kind_scores", pa.string())])
 
 
-class RequestError(ValueError):
+class RequestError(DataError):
     """The requested accounts cannot be scored as asked (unknown ids, unknown streamer...)."""
 
 
@@ -46,22 +46,9 @@ class Request:
 
 
 def read_account_list(path: Path) -> pd.Series:
-    """The `account_id` column of a CSV or Parquet file, as strings."""
-    path = Path(path)
-    if not path.is_file():
-        raise RequestError(f"{path}: account list not found")
-    if path.suffix == ".parquet":
-        table = pq.read_table(path)
-        if "account_id" not in table.column_names:
-            raise RequestError(f"{path}: no 'account_id' column (columns: {table.column_names})")
-        return table.column("account_id").to_pandas().astype(str)
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    if "account_id" not in frame.columns:
-        raise RequestError(f"{path}: no 'account_id' column (columns: {list(frame.columns)})")
-    empty = frame.index[frame["account_id"].str.strip() == ""]
-    if len(empty):
-        raise RequestError(f"{path}, row {empty[0] + 1}, column 'account_id': empty id")
-    return frame["account_id"].str.strip()
+    """The `account_id` column of a CSV or Parquet file, by the tables' id rule
+    (`features.loading.read_id_column`)."""
+    return pd.Series(read_id_column(Path(path)), dtype=object)
 
 
 def followers_of(staged: StagedDataset, streamer: str) -> pd.Series:
@@ -69,7 +56,7 @@ def followers_of(staged: StagedDataset, streamer: str) -> pd.Series:
     if not staged.has("follows"):
         raise RequestError(f"{staged.source}: no follows table, so no followers of {streamer!r}")
     sql = f"""
-        SELECT follower_id FROM read_parquet('{staged.parquet_glob('follows')}')
+        SELECT follower_id FROM {staged.source_sql('follows')}
         WHERE followee_id = $streamer
         QUALIFY row_number() OVER (PARTITION BY follower_id ORDER BY ts DESC NULLS FIRST, _row DESC) = 1
             AND action = 'follow'

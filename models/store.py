@@ -13,22 +13,27 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+import os
+import socket
 
 import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from fanaudit.features.privacy import fanaudit_home
+from fanaudit.errors import ModelStoreError
+from fanaudit.features.privacy import STORE_ENTRIES, fanaudit_home
+from fanaudit.features.registry import registry_version
 from fanaudit.models.artifact import FanauditModel, ModelArtifactError
 from fanaudit.logs import tame_mlflow
 from fanaudit.settings import current
 
 CHAMPION = "champion"
 ARTIFACT_KEY = "fanaudit"  # the model's artifacts/<key>/ holds model.txt + metadata.json
+PROCESS_TAG = "fanaudit.process"  # host:pid:start-time of the process a run belongs to
 
 
 def default_tracking_uri() -> str:
-    return f"sqlite:///{fanaudit_home() / 'mlflow.db'}"
+    return f"sqlite:///{fanaudit_home() / STORE_ENTRIES[0]}"
 
 
 def model_name(name: str | None = None) -> str:
@@ -37,7 +42,7 @@ def model_name(name: str | None = None) -> str:
 
 
 def default_artifact_root() -> str:
-    return (fanaudit_home() / "mlartifacts").as_uri()
+    return (fanaudit_home() / STORE_ENTRIES[1]).as_uri()
 
 
 def use_tracking(uri: str | None = None) -> str:
@@ -104,14 +109,36 @@ def registered_version(uri: str) -> str:
     return number
 
 
-def load_model(uri: str | None = None) -> LoadedModel:
+class RegistryMismatchError(ModelStoreError):
+    """The model was built with another version of the feature registry."""
+
+
+def check_registry(model: FanauditModel, uri: str) -> None:
+    built, ours = model.metadata.get("registry_version"), registry_version()
+    if built != ours:
+        raise RegistryMismatchError(
+            f"model {uri} was built with feature registry {built or 'unknown'}, this fanaudit "
+            f"has {ours}: its features or reasons may differ; retrain, or allow the "
+            "mismatch explicitly")
+
+
+def load_model(uri: str | None = None, *, allow_registry_mismatch: bool = False) -> LoadedModel:
     """Download a logged fanaudit model (registry alias, version, runs:/ or a folder) and
-    load it; default: the settings' model name at alias `champion`."""
+    load it; default: the settings' model name at alias `champion`. A model built with
+    another feature registry is refused unless allowed."""
     uri = uri or champion_uri()
     local = Path(uri)
     if local.is_dir():
         folder = local / "artifacts" / ARTIFACT_KEY if (local / "artifacts").is_dir() else local
-        return LoadedModel(FanauditModel.load(folder), uri, "unregistered")
+        loaded = LoadedModel(FanauditModel.load(folder), uri, "unregistered")
+    else:
+        loaded = download_model(uri)
+    if not allow_registry_mismatch:
+        check_registry(loaded.model, uri)
+    return loaded
+
+
+def download_model(uri: str) -> LoadedModel:
     with tempfile.TemporaryDirectory(prefix="fanaudit-model-") as target:
         try:
             version = registered_version(uri)
@@ -119,7 +146,7 @@ def load_model(uri: str | None = None) -> LoadedModel:
         except MlflowException as exc:
             raise ModelArtifactError(
                 f"cannot load model {uri!r} from {mlflow.get_tracking_uri()}: {exc.message}. "
-                "Train a model first, or name another model URI or folder.") from exc
+                + missing_champion_hint(uri)) from exc
         model = FanauditModel.load(Path(path) / "artifacts" / ARTIFACT_KEY)  # read into memory
     return LoadedModel(model, uri, version)
 
@@ -134,3 +161,54 @@ def has_champion(name: str | None = None) -> bool:
         return True
     except MlflowException:
         return False
+
+
+def missing_champion_hint(uri: str) -> str:
+    """What to do when a model cannot be found: train, or promote an orphaned version."""
+    name = uri[len("models:/"):].partition("@")[0] if uri.startswith("models:/") else None
+    try:
+        versions = MlflowClient().search_model_versions(f"name = {mlflow_string(name)}") if name else []
+    except MlflowException:
+        versions = []
+    if versions:
+        return (f"Model {name!r} has {len(versions)} version(s) but no {CHAMPION!r} (a training "
+                "was interrupted?): promote one, or train again (the next training becomes "
+                "champion).")
+    return "Train a model first, or name another model URI or folder."
+
+
+def mlflow_string(text: str) -> str:
+    """A quoted string literal for an MLflow search filter."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def needs_champion(name: str | None = None) -> bool:
+    """Whether the model has no champion (never had one, or its first registration was
+    interrupted before the alias was set): then the next trained version becomes it."""
+    return not has_champion(name)
+
+
+def process_identity(pid: int | None = None) -> str:
+    """host:pid:start-time of a process (the start time tells a reused pid apart)."""
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}:{pid}:{process_start(pid)}"
+
+
+def process_start(pid: int) -> str:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return "?"
+    return stat.rpartition(")")[2].split()[19]  # field 22, starttime in clock ticks
+
+
+def run_status(status: str, tags: dict[str, str]) -> str:
+    """A run's status, with RUNNING runs whose process is gone on this host shown as DIED."""
+    if status != "RUNNING":
+        return status
+    host, _, rest = tags.get(PROCESS_TAG, "").partition(":")
+    pid, _, started = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return status  # another machine's (or an untagged) run: cannot tell
+    alive = Path(f"/proc/{pid}").exists() and process_start(int(pid)) == started
+    return status if alive else "DIED"

@@ -70,24 +70,19 @@ class GroupSummary:
         return {f"groups_{k}": v for k, v in asdict(self).items()}
 
 
-def _parquet(staged: StagedDataset, table: str) -> str:
-    glob = staged.parquet_glob(table).replace("'", "''")
-    return f"read_parquet('{glob}')"
-
-
 def link_sql(staged: StagedDataset, key_cap: int) -> list[str]:
     """SQL queries yielding (account_id, key) edges; accounts sharing a key are linked. A key
     shared by more than `key_cap` accounts links nobody (a NAT address, a viral moment)."""
     queries = []
     if staged.has("logins"):
-        logins = _parquet(staged, "logins")
+        logins = staged.source_sql("logins")
         for prefix, column in (("ip", "ip"), ("dev", "device_id")):
             queries.append(
                 f"SELECT DISTINCT account_id, '{prefix}:' || {column} AS key FROM {logins} "
                 f"WHERE {column} IS NOT NULL AND {column} IN (SELECT {column} FROM {logins} "
                 f"GROUP BY 1 HAVING count(DISTINCT account_id) <= {int(key_cap)})")
     if staged.has("follows"):
-        follows = _parquet(staged, "follows")
+        follows = staged.source_sql("follows")
         cell = f"followee_id || ':' || CAST(floor(epoch(ts) / {FOLLOW_CELL_SECONDS}) AS BIGINT)"
         timed = f"ts IS NOT NULL AND action = 'follow'"
         queries.append(

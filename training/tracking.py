@@ -19,7 +19,8 @@ from fanaudit.models import pyfunc_model
 from fanaudit import __version__
 from fanaudit.features.registry import FEATURE_NAMES, registry_version
 from fanaudit.models.explain import explain
-from fanaudit.models.store import ARTIFACT_KEY, ensure_experiment, set_champion
+from fanaudit.models.store import (ARTIFACT_KEY, PROCESS_TAG, ensure_experiment, needs_champion,
+                                   process_identity, set_champion)
 from fanaudit.training import plots
 from fanaudit.training.config import TrainConfig
 from fanaudit.training.groups import GroupSummary
@@ -137,7 +138,7 @@ def log_model(outcome: TrainOutcome, data: TrainingData, config: TrainConfig):
 def start_training_run(config: TrainConfig):
     """Open the run a training logs into (tuning trials nest inside it)."""
     mlflow.set_experiment(experiment_id=ensure_experiment(config.experiment))
-    return mlflow.start_run()
+    return mlflow.start_run(tags={PROCESS_TAG: process_identity()})  # tells a killed run apart
 
 
 def log_training_run(data: TrainingData, outcome: TrainOutcome, config: TrainConfig,
@@ -161,7 +162,9 @@ def log_training_run(data: TrainingData, outcome: TrainOutcome, config: TrainCon
         log_plots(data, outcome, Path(folder), config.seed)
     info = log_model(outcome, data, config)
     version = str(info.registered_model_version)
-    champion = promote or (first_is_champion and version == "1")
+    # The first version becomes champion; so does the next one after a training killed
+    # between registering its version and setting the alias (the store heals itself).
+    champion = promote or (first_is_champion and needs_champion(config.model_name))
     if champion:
         set_champion(version, config.model_name)
     summary = data.group_summary

@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from sklearn.model_selection import StratifiedGroupKFold
 
+from fanaudit.errors import DataError
 from fanaudit.features.loading import StagedDataset, duckdb_connection
 from fanaudit.features.pipeline import compute_features
 from fanaudit.features.registry import FEATURE_NAMES, registry_version
@@ -29,7 +30,7 @@ Progress = Callable[[str], None]
 NEVER_HELD_OUT = -1
 
 
-class TrainingDataError(ValueError):
+class TrainingDataError(DataError):
     """The dataset cannot be trained on (no labels, one class only...)."""
 
 
@@ -61,10 +62,10 @@ def read_labels(staged: StagedDataset) -> pd.DataFrame:
 
 def first_event_seconds(staged: StagedDataset, account_ids: pd.Series) -> np.ndarray:
     """Each account's first event time (epoch seconds), or its creation time without events."""
-    parts = [f"SELECT {col} AS account_id, min(ts) AS ts FROM read_parquet('{staged.parquet_glob(t)}') GROUP BY 1"
+    parts = [f"SELECT {col} AS account_id, min(ts) AS ts FROM {staged.source_sql(t)} GROUP BY 1"
              for t, col in (("follows", "follower_id"), ("logins", "account_id"), ("comments", "account_id"),
                             ("engagements", "account_id"), ("orders", "account_id")) if staged.has(t)]
-    parts.append(f"SELECT account_id, min(created_at) AS ts FROM read_parquet('{staged.parquet_glob('accounts')}') GROUP BY 1")
+    parts.append(f"SELECT account_id, min(created_at) AS ts FROM {staged.source_sql('accounts')} GROUP BY 1")
     sql = f"SELECT account_id, epoch(min(ts)) AS s FROM ({' UNION ALL '.join(parts)}) GROUP BY 1"
     seen = duckdb_connection().sql(sql).df().set_index("account_id")["s"]
     return seen.reindex(account_ids.astype(str)).fillna(0).to_numpy(dtype=float)

@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from fanaudit.errors import DataError
 from fanaudit.features.contract import ACCOUNTS, LABELS, Table
 from fanaudit.features.loading import STAGED_TYPES
 
 
-class SourceError(ValueError):
+class SourceError(DataError):
     """A published file is not what its adapter expects; the message says where."""
 
 

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from fanaudit.errors import PathError, UsageError
 from fanaudit.features.adapters import cresci2015, cresci2017, instafake, social_honeypot
 from fanaudit.features.adapters.base import Adapter, accounts_table, labels_table
 from fanaudit.features.contract import FILE_SUFFIXES, TABLES
-from fanaudit.features.io import write_text_atomic
+from fanaudit.features.io import atomic_target, write_text_atomic
 
 ADAPTERS: dict[str, Adapter] = {
     a.ADAPTER.name: a.ADAPTER for a in (cresci2015, cresci2017, instafake, social_honeypot)}
@@ -24,7 +25,7 @@ WRITTEN = ("accounts.parquet", "labels.parquet")
 
 def get_adapter(name: str) -> Adapter:
     if name not in ADAPTERS:
-        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(ADAPTERS)}")
+        raise UsageError(f"unknown dataset {name!r}; known: {', '.join(ADAPTERS)}")
     return ADAPTERS[name]
 
 
@@ -45,9 +46,8 @@ def other_tables(out: Path) -> list[str]:
 
 
 def write_parquet_atomic(table, path: Path) -> None:
-    partial = path.with_name(f".{path.name}.part")
-    pq.write_table(table, partial)
-    partial.replace(path)
+    with atomic_target(path) as tmp:
+        pq.write_table(table, tmp)
 
 
 def import_set(name: str, src: Path, out: Path) -> ImportSummary:
@@ -55,10 +55,10 @@ def import_set(name: str, src: Path, out: Path) -> ImportSummary:
     adapter = get_adapter(name)
     src, out = Path(src), Path(out)
     if not src.is_dir():
-        raise ValueError(f"{src}: source folder does not exist (expected ../shared/datasets/{adapter.folder})")
+        raise PathError(src, f"source folder does not exist (expected ../shared/datasets/{adapter.folder})")
     clashing = other_tables(out) if out.is_dir() else []
     if clashing:
-        raise ValueError(f"{out} already holds dataset tables ({', '.join(clashing)}); "
+        raise UsageError(f"{out} already holds dataset tables ({', '.join(clashing)}); "
                          "import into an empty folder")
     mapped = adapter.read(src)
     out.mkdir(parents=True, exist_ok=True)

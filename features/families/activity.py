@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ibis
 
-from fanaudit.features.families.common import china_hour, china_second_of_day, epoch, share
+from fanaudit.features.families.common import (china_hour, china_second_of_day, epoch, exact_sum,
+                                               share, std_from_sums)
 from fanaudit.features.feature import Feature
 from fanaudit.features.tables import Tables
 
@@ -77,7 +78,7 @@ def hourly_partials(events: ibis.Table) -> ibis.Table:
     exactly when its gap reaches back past that day's midnight, and the gaps within one
     day add up to the day's span from its first to its last event."""
     g = with_gaps(events)
-    gap = g.gap.cast("float64")
+    gap = g.gap.cast("int64")  # integer seconds: sums (and sums of squares) are exact
     new_day = g.gap.isnull() | (g.gap > china_second_of_day(g.t))
     in_session = g.gap <= SESSION_GAP_SECONDS
     return g.group_by(["account_key", china_hour(g.t).name("hour")]).aggregate(
@@ -95,9 +96,8 @@ def gap_cv(gaps: ibis.IntegerValue, total: ibis.FloatingValue,
            squares: ibis.FloatingValue) -> ibis.FloatingValue:
     """Population std / mean of gaps from their count, sum and sum of squares; null with
     fewer than two gaps or a zero mean (as `coefficient_of_variation`)."""
-    mean = total / gaps.cast("float64")
-    variance = ibis.greatest(squares / gaps.cast("float64") - mean * mean, 0.0)
-    return ibis.ifelse((gaps >= 2) & (mean > 0), variance.sqrt() / mean, None)
+    mean, std = std_from_sums(gaps, total, squares)
+    return ibis.ifelse((gaps >= 2) & (mean > 0), std / mean, None)
 
 
 def hour_entropy(hours: ibis.IntegerValue, total: ibis.IntegerValue,
@@ -118,7 +118,7 @@ def compute(tables: Tables) -> ibis.Table | None:
     n = h.n.cast("float64")
     agg = h.group_by("account_key").aggregate(
         events=h.n.sum(), hours=h.count(), night=h.n.sum(where=night),
-        n_log_n=(n * n.log2()).sum(),
+        n_log_n=exact_sum(n * n.log2()),
         active_days=h.new_days.sum(), span_seconds=h.span_seconds.sum(),
         gap_sum=h.gap_sum.sum(), gap_squares=h.gap_squares.sum(),
         session_seconds=h.session_seconds.sum(), sessions=h.sessions.sum(),

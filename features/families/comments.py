@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import ibis
 
-from fanaudit.features.families.common import coefficient_of_variation, entropy_bits, epoch, share
+from fanaudit.features.families.common import (coefficient_of_variation, entropy_bits, epoch,
+                                               exact_sum, share)
 from fanaudit.features.feature import Feature
 from fanaudit.features.tables import Tables
 
@@ -83,7 +84,7 @@ def text_features(per_text: ibis.Table) -> ibis.Table:
         texts=per_text.count(),
         copied=per_text.n.sum(where=copied),
         stock=per_text.n.sum(where=per_text.stock),
-        breadth=breadth.sum(where=~per_text.stock),
+        breadth=exact_sum(breadth, where=~per_text.stock),
         unstocked=per_text.n.sum(where=~per_text.stock),
     )
     features = agg.select(
@@ -102,7 +103,7 @@ def interval_features(tables: Tables) -> ibis.Table:
     comments = tables.comments
     c = tables.keyed(comments.select("account_id", t=epoch(comments.ts)))
     previous = c.t.lag().over(group_by=c.account_key, order_by=c.t)
-    gaps = c.select("account_key", gap=(c.t - previous).cast("float64"))
+    gaps = c.select("account_key", gap=c.t - previous)  # integer seconds: exact sums
     cv = gaps.group_by("account_key").aggregate(
         comment_interval_cv=coefficient_of_variation(gaps.gap))
     return tables.unkeyed(cv)

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import ibis
 
-from fanaudit.features.families.common import DAY_SECONDS, china_day, created_epoch, epoch, share
+from fanaudit.features.families.common import (DAY_SECONDS, china_day, created_epoch, epoch,
+                                               exact_mean, share, std_from_sums)
 from fanaudit.features.feature import Feature
 from fanaudit.features.tables import Tables
 
 FAMILY = "follow_bursts"
 BUCKET_SECONDS = 600
+SPREAD_ORIGIN = 1_420_070_400  # 2015-01-01: registration minutes from here square into int64
 MIN_BASELINE_BUCKETS = DAY_SECONDS // BUCKET_SECONDS
 BURST_RATE_FACTOR = 5.0
 
@@ -93,10 +95,12 @@ def follows_with_creation(f: ibis.Table, accounts: ibis.Table) -> ibis.Table:
 
 def burst_cells(f: ibis.Table) -> ibis.Table:
     """Per (target, bucket): follows, ratio to the usual rate, burst flag, creation spread."""
+    minutes = (f.created - SPREAD_ORIGIN) // 60  # whole minutes: exact integer sums
     cells = f.group_by(["target", "bucket"]).aggregate(
-        cell_follows=f.count(),
-        created_spread_days=f.created.std(how="pop") / DAY_SECONDS,
-    )
+        cell_follows=f.count(), known=minutes.count(), total=minutes.sum(),
+        squares=(minutes * minutes).sum())
+    cells = cells.mutate(created_spread_days=std_from_sums(cells.known, cells.total,
+                                                           cells.squares)[1] * 60 / DAY_SECONDS)
     cells = cells.join(target_baselines(f), "target")
     ratio = cells.cell_follows.cast("float64") / (cells.usual_rate + 1.0)
     is_burst = ratio >= BURST_RATE_FACTOR
@@ -119,7 +123,7 @@ def burst_features(f: ibis.Table, accounts: ibis.Table) -> ibis.Table:
     agg = per_follow.group_by("account_id").aggregate(
         timed_follows=per_follow.count(),
         bursts=per_follow.in_burst.sum(),
-        follow_rate_excess_log2=per_follow.log_ratio.mean(),
+        follow_rate_excess_log2=exact_mean(per_follow.log_ratio),
         burst_cohort_created_spread_days=ibis.ifelse(  # median() ignores the nulls
             per_follow.in_burst == 1, per_follow.created_spread_days, None).median(),
         burst_same_day_peers=ibis.ifelse(  # null only when its registration day is unknown
@@ -133,7 +137,8 @@ def burst_features(f: ibis.Table, accounts: ibis.Table) -> ibis.Table:
         "burst_same_day_peers",
         follow_burst_share=share(agg.bursts, agg.timed_follows),
         follows_per_active_day=share(agg.timed_follows, agg.active_days),
-        first_follow_delay_days=(agg.first_follow - agg.created).cast("float64") / DAY_SECONDS,
+        first_follow_delay_days=(  # never negative, even for follows dated before registering
+            (agg.first_follow - agg.created).clip(lower=0).cast("float64") / DAY_SECONDS),
     )
 
 

@@ -72,7 +72,8 @@ def address_users(tuples: ibis.Table, created: ibis.Table, as_of, key: str) -> i
     pairs = pairs.filter(pairs.address.notnull())
     joined = pairs.left_join(created, "account_id").drop("account_id_right")
     return joined.mutate(week=joined.created // WEEK_SECONDS,
-                         age_days=(epoch(as_of) - joined.created).cast("float64") / DAY_SECONDS)
+                         age_days=(epoch(as_of) - joined.created).clip(lower=0).cast("float64")
+                         / DAY_SECONDS)
 
 
 def busiest_address(users: ibis.Table, stats: ibis.Table) -> ibis.Table:

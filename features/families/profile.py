@@ -47,7 +47,7 @@ def compute(tables: Tables) -> ibis.Table:
     nick_digits = ibis.coalesce(digit_count(a.nickname), a.nickname_digits)
     return a.select(
         "account_id",
-        account_age_days=(age_seconds / 86400.0),
+        account_age_days=(age_seconds.clip(lower=0) / 86400.0),  # never negative
         nickname_digit_share=ibis.ifelse(nick_len > 0, nick_digits / nick_len.cast("float64"), None),
         nickname_length=nick_len.cast("float64"),
         has_avatar=a.has_avatar.cast("float64"),

@@ -174,7 +174,7 @@ def test_broken_input_fails_with_file_row_and_column_and_writes_nothing(case, tm
     out = tmp_path / "out" / "features.csv"
     result = run_features(data, out)
     message = one_line(result.output)
-    assert result.exit_code == 2, message
+    assert result.exit_code == 3, message
     assert "error:" in message and case.says in message
     where = [str(data / case.file)] if case.file else [str(data)]
     if case.row is not None:
@@ -186,10 +186,10 @@ def test_broken_input_fails_with_file_row_and_column_and_writes_nothing(case, tm
     assert list(private_tmp.iterdir()) == [], "a staged folder was left behind"
 
 
-def test_validate_exits_2_as_a_real_process(tmp_path):
+def test_validate_exits_3_as_a_real_process(tmp_path):
     data = write_folder(tmp_path / "data", {"engagements.csv": ENGAGEMENTS + "a1,r1,2024-02-01T10:00:00Z,gift,nan\n"})
     result = subprocess.run(["fanaudit", "validate", str(data)], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 2
+    assert result.returncode == 3
     assert f"{data / 'engagements.csv'}, row 3, column 'amount'" in one_line(result.stderr)
 
 
@@ -197,7 +197,7 @@ def test_an_invalid_ip_is_never_repeated_in_the_error(tmp_path, private_tmp):
     secret_looking = "10.0.0.300"
     data = write_folder(tmp_path / "data", {"logins.csv": LOGINS + f"a1,2024-02-01T10:00:00Z,{secret_looking},d\n"})
     result = run_features(data, tmp_path / "f.csv")
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert secret_looking not in result.output
 
 
@@ -206,7 +206,7 @@ def test_problems_are_capped_and_reading_stops(tmp_path, private_tmp):
     data = write_folder(tmp_path / "data", {"engagements.csv": ENGAGEMENTS + rows})
     result = run_features(data, tmp_path / "f.csv")
     message = one_line(result.output)
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert "50 problem(s)" in message and "row 3, column 'amount'" in message
 
 

@@ -244,7 +244,7 @@ def test_a_corrupt_model_folder_is_a_clear_error(name, trained, model_folder, tm
     out = tmp_path / "scores.csv"
     result = score_with_model(trained, model, out)
     message = " ".join(result.output.split())
-    assert result.exit_code == 2, message
+    assert result.exit_code == 4, message
     assert says in message and str(model) in message
     assert not out.exists()
 
@@ -257,11 +257,11 @@ def test_a_truncated_model_never_reaches_lightgbm_in_a_real_process(trained, mod
     result = subprocess.run(["fanaudit", "score", "--data", str(trained.world.path), "--out",
                              str(tmp_path / "s.csv"), "--model", str(model)],
                             capture_output=True, text=True, timeout=300)
-    assert result.returncode == 2, result.stderr
+    assert result.returncode == 4, result.stderr
     assert "SHA-256 does not match" in " ".join(result.stderr.split())
 
 
 def test_a_missing_model_folder_is_a_clear_error(trained, tmp_path):
     result = score_with_model(trained, tmp_path / "no-such-model", tmp_path / "s.csv")
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 4, result.output
     assert "no-such-model" in result.output

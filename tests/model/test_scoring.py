@@ -71,7 +71,7 @@ def test_unknown_ids_are_an_error_that_names_them_and_writes_nothing(tiny, model
     out.write_text("old complete file\n")
     ids = request_file(tmp_path / "ids.csv", ["u1", "ghost-7", "u2", "ghost-9"])
     result = score(tiny, out, "--accounts", ids, *model_args)
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert "2 requested account(s) are not in the dataset" in result.output
     assert "'ghost-7'" in result.output and "'ghost-9'" in result.output
     assert out.read_text() == "old complete file\n"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from scipy.stats import beta
 
+from fanaudit.errors import ConfigError
 if TYPE_CHECKING:
     from .world import World
 
@@ -97,24 +98,24 @@ class SimulationConfig:
 
     def __post_init__(self) -> None:
         if self.scale <= 0:
-            raise ValueError("scale must be positive")
+            raise ConfigError("scale must be positive")
         if not 0 <= self.bot_share < 1:
-            raise ValueError("bot_share must be in [0, 1)")
+            raise ConfigError("bot_share must be in [0, 1)")
         if self.fmt not in ("parquet", "csv"):
-            raise ValueError("fmt must be 'parquet' or 'csv'")
+            raise ConfigError("fmt must be 'parquet' or 'csv'")
         if not 0 <= self.label_noise <= 0.5:
-            raise ValueError("label_noise must be in [0, 0.5]")
+            raise ConfigError("label_noise must be in [0, 0.5]")
         if not 0 < self.test_fraction < 1:
-            raise ValueError("test_fraction must be in (0, 1)")
+            raise ConfigError("test_fraction must be in (0, 1)")
         if self.days < 7:
-            raise ValueError("days must be at least 7")
+            raise ConfigError("days must be at least 7")
         if self.chunk_accounts < 1_000:
-            raise ValueError("chunk_accounts must be at least 1000")
+            raise ConfigError("chunk_accounts must be at least 1000")
         for kind, value in (("difficulty", self.difficulty), *self.kind_difficulty):
             if kind != "difficulty" and kind not in BOT_KINDS:
-                raise ValueError(f"unknown bot kind {kind!r} in kind_difficulty")
+                raise ConfigError(f"unknown bot kind {kind!r} in kind_difficulty")
             if not 0 <= value <= 1:
-                raise ValueError(f"difficulty of {kind} must be in [0, 1]")
+                raise ConfigError(f"difficulty of {kind} must be in [0, 1]")
 
     @property
     def world_parameters(self) -> World:

@@ -1,8 +1,13 @@
 """Writing tables to one dataset folder, or to train/ and test/ folders, in parquet or
-CSV, a chunk at a time so memory stays bounded at any scale."""
+CSV, a chunk at a time so memory stays bounded at any scale.
+
+The world is written into a locked temporary folder beside the output and renamed onto it
+only when complete (`features.io.atomic_folder`): a killed simulation leaves no folder
+that validates, and an earlier world at the same place stays whole until then."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +16,24 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from fanaudit.errors import UsageError
+from fanaudit.features.io import atomic_folder
+
 from .tables import SCHEMAS, TABLES
+
+WORLD_ENTRIES = {f"{name}.{fmt}" for name in TABLES for fmt in ("parquet", "csv")} | {
+    "train", "test", "worlds.json"}
+
+
+def check_replaceable(out_dir: Path) -> None:
+    """A world replaces only an absent or empty folder, or an earlier world."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir}: exists and is not a folder")
+    if out_dir.is_dir():
+        others = sorted(p.name for p in out_dir.iterdir() if p.name not in WORLD_ENTRIES)
+        if others:
+            raise UsageError(f"{out_dir}: holds files that are not a simulated world "
+                             f"({', '.join(others[:5])}); choose an empty or new folder")
 
 
 def _csv_ready(table: pa.Table) -> pa.Table:
@@ -55,11 +77,14 @@ class DatasetWriter:
 
     def __init__(self, out_dir: Path, fmt: str, split: bool) -> None:
         self.out_dir = Path(out_dir)
+        check_replaceable(Path(out_dir))
+        self._publish = ExitStack()
+        root = self._publish.enter_context(atomic_folder(Path(out_dir)))
         if split:
-            self._folders = {"train": _FolderWriter(out_dir / "train", fmt),
-                             "test": _FolderWriter(out_dir / "test", fmt)}
+            self._folders = {"train": _FolderWriter(root / "train", fmt),
+                             "test": _FolderWriter(root / "test", fmt)}
         else:
-            self._folders = {"all": _FolderWriter(out_dir, fmt)}
+            self._folders = {"all": _FolderWriter(root, fmt)}
 
     def write(self, name: str, table: pa.Table, owner: np.ndarray,
               in_test: np.ndarray | None) -> None:
@@ -72,5 +97,11 @@ class DatasetWriter:
         self._folders["train"].write(name, table.filter(pa.array(~test)))
 
     def close(self) -> None:
+        """Finish every table and publish the world onto the output folder."""
         for folder in self._folders.values():
             folder.close()
+        self._publish.close()
+
+    def discard(self) -> None:
+        """Drop the unpublished world; the output folder is left as it was."""
+        self._publish.__exit__(RuntimeError, RuntimeError("discarded"), None)
