@@ -15,8 +15,8 @@ from pathlib import Path
 
 from fanaudit.errors import ReconcileError, UsageError
 from fanaudit.features.engine import Engine
-from fanaudit.features.io import (check_output, check_parquet_folder, publish_folder,
-                                  unpublished_folder, write_frame_atomic)
+from fanaudit.features.io import (check_output, check_parquet_folder, output_format,
+                                  publish_folder, unpublished_folder, write_frame_atomic)
 from fanaudit.features.dataset import Dataset, DataSource, opened
 from fanaudit.features.feature_table import write_feature_table
 from fanaudit.features.loading import StagedDataset, dataset_inputs
