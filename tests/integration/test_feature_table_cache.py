@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 import fanaudit.features.cache as cache
 from fanaudit.cli import app
+from fanaudit.errors import EXIT_DATA, EXIT_USAGE
 from fanaudit.features.feature_table import (FINGERPRINT_KEY, REGISTRY_KEY, FeatureTableError,
                                              read_feature_table, table_info)
 from fanaudit.features.jobs import write_features
@@ -86,7 +87,8 @@ def test_a_table_of_another_registry_version_or_other_data_is_refused(small_worl
         read_feature_table(out, fingerprint=cache.data_fingerprint(other), data_name=str(other))
     result = runner.invoke(app, ["explain", "--features", str(out), "--data", str(other),
                                  "--account", "u1"])
-    assert result.exit_code == 2 and "fingerprint" in result.output and str(other) in result.output
+    assert result.exit_code == EXIT_DATA and "fingerprint" in result.output
+    assert str(other) in result.output
     bare = tmp_path / "bare.parquet"
     pq.write_table(table.replace_schema_metadata({}), bare)
     with pytest.raises(FeatureTableError, match="no registry version or data fingerprint"):
@@ -94,7 +96,7 @@ def test_a_table_of_another_registry_version_or_other_data_is_refused(small_worl
     csv = tmp_path / "features.csv"
     table.to_pandas().to_csv(csv, index=False)
     result = runner.invoke(app, ["score", "--features", str(csv), "--out", str(tmp_path / "s.csv")])
-    assert result.exit_code == 2 and "not a Parquet feature table" in result.output
+    assert result.exit_code == EXIT_DATA and "not a Parquet feature table" in result.output
 
 
 def test_a_second_job_on_the_same_data_stages_nothing(small_world, home, tmp_path, stagings):
@@ -173,7 +175,7 @@ def test_with_the_cache_off_nothing_is_kept(small_world, home, tmp_path, monkeyp
     monkeypatch.setenv("FANAUDIT_CACHE_MAX_GB", "lots")
     result = runner.invoke(app, ["features", "--data", str(small_world.path),
                                  "--out", str(tmp_path / "b.parquet")])
-    assert result.exit_code == 2 and "FANAUDIT_CACHE_MAX_GB" in result.output
+    assert result.exit_code == EXIT_USAGE and "FANAUDIT_CACHE_MAX_GB" in result.output
 
 
 def test_the_fingerprint_memo_notices_a_changed_file(small_world, home, tmp_path):
