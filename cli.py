@@ -189,6 +189,11 @@ ModelOpt = Annotated[Optional[str], typer.Option(
     "--model", help="Model URI (default: models:/MODEL_NAME@champion, the model name from the "
                     "settings), runs:/ URI or model folder.")]
 LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of reasons.")]
+FeaturesOpt = Annotated[Optional[Path], typer.Option(
+    "--features", help="Feature table written by `fanaudit features` (.parquet); checked against "
+                       "the feature registry and, with --data, the data's fingerprint.")]
+OptionalDataOpt = Annotated[Optional[Path], typer.Option(
+    "--data", help="Dataset folder (see docs/dataset.md); optional with --features.")]
 AllowUnknownOpt = Annotated[bool, typer.Option(
     "--allow-unknown", help="Add accounts that only appear in event tables, with empty profiles.")]
 
@@ -367,7 +372,6 @@ def train(
 
 @app.command()
 def score(
-    data_dir: DataOpt,
     out_file: Annotated[Path, typer.Option("--out", help="Scores (.parquet or .csv).")],
     streamer: Annotated[Optional[str], typer.Option("--followers-of", help="Score this account's followers.")] = None,
     accounts_file: Annotated[Optional[Path], typer.Option("--accounts", help="CSV/Parquet with account_id.")] = None,
@@ -384,6 +388,8 @@ def score(
         help="spark writes a Parquet folder.")] = EngineChoice.duckdb,
     spark_master: Annotated[Optional[str], typer.Option(
         help="Spark master URL (default $SPARK_MASTER or local[*]).")] = None,
+    data_dir: OptionalDataOpt = None,
+    features_file: FeaturesOpt = None,
     summary_file: Annotated[Optional[Path], typer.Option(
         "--summary", help="Also write the reconciliation counts and the estimated bot share as JSON.")] = None,
 ) -> None:
@@ -400,7 +406,8 @@ def score(
             lang=check_lang(lang),
             tracking_uri=tracking_uri, allow_unknown=allow_unknown, allow_registry_mismatch=allow_registry_mismatch, progress=status,
             advance=lambda done, total: bar.update(task, completed=done, total=total),
-            engine=EngineChoice(engine).value, spark_master=spark_master)
+            engine=EngineChoice(engine).value, spark_master=spark_master,
+            features_file=features_file)
     if summary.unknown:
         console.print(f"[yellow]skipped {len(summary.unknown)} unknown id(s):[/] "
                       + ", ".join(summary.unknown[:20]))
@@ -422,7 +429,6 @@ def score(
 
 @app.command()
 def explain(
-    data_dir: DataOpt,
     account: Annotated[str, typer.Option("--account", help="Account id to explain.")],
     model: ModelOpt = None,
     top: Annotated[int, typer.Option(help="Number of reasons.")] = 5,
@@ -432,6 +438,8 @@ def explain(
     allow_unknown: AllowUnknownOpt = False,
     allow_registry_mismatch: Annotated[bool, typer.Option(
         "--allow-registry-mismatch", help="Use a model built with another feature registry version.")] = False,
+    data_dir: OptionalDataOpt = None,
+    features_file: FeaturesOpt = None,
 ) -> None:
     """Print an account's verdict, probability and top reasons with their SHAP contributions."""
     from fanaudit.models.jobs import explain_account
@@ -439,7 +447,9 @@ def explain(
     with clear_errors():
         result, loaded, row = explain_account(data_dir, account, model_uri=model, top=top,
                                               lang=check_lang(lang), tracking_uri=tracking_uri,
-                                              allow_unknown=allow_unknown, allow_registry_mismatch=allow_registry_mismatch)
+                                              allow_unknown=allow_unknown,
+                                              allow_registry_mismatch=allow_registry_mismatch,
+                                              features_file=features_file)
     out.print(f"account {result.account_id}: [bold]{result.verdict}[/] "
               f"(bot probability {result.probability:.3f}; model version {result.model_version}; "
               f"thresholds human < {result.thresholds[0]:.3f}, bot ≥ {result.thresholds[1]:.3f})")
@@ -470,13 +480,16 @@ def report(
     allow_unknown: AllowUnknownOpt = False,
     allow_registry_mismatch: Annotated[bool, typer.Option(
         "--allow-registry-mismatch", help="Use a model built with another feature registry version.")] = False,
+    features_file: FeaturesOpt = None,
 ) -> None:
     """Write a streamer's audience audit page (self-contained HTML)."""
     from fanaudit.models.jobs import report_streamer
 
     with clear_errors():
         result = report_streamer(data_dir, streamer, out_file, model_uri=model, lang=check_lang(lang),
-                                 tracking_uri=tracking_uri, allow_unknown=allow_unknown, allow_registry_mismatch=allow_registry_mismatch, progress=status)
+                                 tracking_uri=tracking_uri, allow_unknown=allow_unknown,
+                                 allow_registry_mismatch=allow_registry_mismatch,
+                                 progress=status, features_file=features_file)
     out.print(f"wrote {result.out}: {result.followers:,} followers; "
               + ", ".join(f"{k} {v:,}" for k, v in sorted(result.verdicts.items())))
     out.print(result.sentence)
@@ -528,6 +541,71 @@ def runs(
                       f"{run.pr_auc:.4f}", f"{run.recall_at_fpr:.3f}", f"{run.brier:.4f}",
                       "yes" if run.champion else "")
     out.print(table)
+
+
+@app.command()
+def serve(
+    features_file: FeaturesOpt = None,
+    data_dir: OptionalDataOpt = None,
+    model: ModelOpt = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    tracking_uri: TrackingOpt = None,
+    allow_unknown: AllowUnknownOpt = False,
+) -> None:
+    """Serve look-ups and scores over HTTP (FastAPI): GET /accounts/ID, POST /accounts,
+    POST /score, GET /health; API documentation at /docs."""
+    from fanaudit.models.service import load_state, run_server
+
+    with clear_errors():
+        state = load_state(features_file=features_file, data_dir=data_dir, model_uri=model,
+                           tracking_uri=tracking_uri, allow_unknown=allow_unknown,
+                           progress=status)
+    console.print(f"serving {len(state.ids):,} accounts with model {state.model_uri} (version "
+                  f"{state.model_version}) on http://{host}:{port} (API docs: /docs)",
+                  highlight=False)
+    run_server(state, host, port)
+
+
+cache_app = typer.Typer(help="The staging and feature cache in fanaudit's home folder.",
+                        no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("list")
+def cache_list() -> None:
+    """List cached staged tables and feature tables, least recently used first."""
+    from datetime import datetime
+
+    from fanaudit.features.cache import cache_root, entries, limit_bytes
+
+    with clear_errors():
+        found, limit = entries(), limit_bytes()
+    table = Table("kind", "key", "accounts", "MiB", "last used", "fingerprint", "data")
+    for entry in found:
+        table.add_row(entry.kind, entry.key[:12], f"{entry.accounts:,}",
+                      f"{entry.bytes / 2**20:,.1f}",
+                      datetime.fromtimestamp(entry.last_used).strftime("%Y-%m-%d %H:%M"),
+                      entry.fingerprint[:12], entry.source)
+    out.print(table)
+    total = sum(e.bytes for e in found)
+    out.print(f"{len(found)} entries, {total / 2**20:,.1f} MiB of {limit / 2**30:g} GiB "
+              f"(FANAUDIT_CACHE_MAX_GB) in {cache_root()}")
+
+
+@cache_app.command("clear")
+def cache_clear(
+    kind: Annotated[Optional[str], typer.Option(
+        help="Only 'staged' or 'features' entries.")] = None,
+) -> None:
+    """Remove cached entries (those another process is using are kept)."""
+    from fanaudit.features.cache import clear
+
+    if kind not in (None, "staged", "features"):
+        fail("--kind must be staged or features")
+    with clear_errors():
+        removed, freed = clear(kind)
+    out.print(f"removed {removed} entries, {freed / 2**20:,.1f} MiB")
 
 
 @app.command()

@@ -5,7 +5,10 @@ the floor: one plain DuckDB grouped pass over the same staged event files.
     python benchmarks/run.py --scales 1 10 50 --stages simulate stage features train score explain
 
 Writes benchmarks/results.md too. Stages: simulate, stage, features, train, score,
-explain (score with reasons for flagged accounts), spark-features, spark-score. Each
+explain (score with reasons for flagged accounts), spark-features, spark-score,
+explain-one (`fanaudit explain` of one account from the feature table), reasons
+(LightGBM's pred_contrib against SHAP's TreeExplainer on every flagged account) and serve
+(`fanaudit serve` under benchmarks/serve_load.py). Each
 stage needs the cached output of the ones before it (simulate -> stage -> features ->
 score); score and explain use the model trained on the largest world at or below their
 scale. Peak memory is the stage process's peak resident set (with its children, e.g.
@@ -32,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
 DEFAULT_STAGES = ("simulate", "stage", "features", "train", "score", "explain")
 FLOOR_STAGES = {"stage", "features", "spark-features", "read-floor"}
-MODEL_STAGES = {"train", "score", "explain", "spark-score"}
+MODEL_STAGES = {"train", "score", "explain", "spark-score", "explain-one", "reasons", "serve"}
 
 
 def child_environment(cache: Path) -> dict[str, str]:

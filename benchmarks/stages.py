@@ -240,6 +240,139 @@ def spark_score(world: World, config_file: Path | None = None) -> list[Row]:
                 f"model of scale {model_scale:g}; {session.sparkContext.master}")]
 
 
+def feature_table(world: World) -> Path:
+    """The world's features as a reusable feature table (registry version and fingerprint
+    in its metadata), made once from the cached feature Parquet."""
+    import pandas as pd
+
+    from fanaudit.features.feature_table import (FeatureTableError, read_feature_table,
+                                                 write_feature_table)
+
+    path = world.folder / "feature-table.parquet"
+    try:
+        read_feature_table(path, fingerprint=world.staged().fingerprint, accounts=[])
+    except FeatureTableError:
+        write_feature_table(pd.read_parquet(world.features_file), path, world.staged().fingerprint)
+    return path
+
+
+def model_folder_for(world: World, config_file: Path | None = None) -> tuple[Path, float]:
+    _, scale = model_for(world, config_file)
+    return World(scale, world.seed, world.cache).model_folder(config_file), scale
+
+
+def explain_one(world: World, config_file: Path | None = None) -> list[Row]:
+    """`fanaudit explain` of one account from the feature table: the whole command (a fresh
+    interpreter, imports, model, the account's row, TreeSHAP) and the library call alone."""
+    import statistics
+    import subprocess
+    import sys
+
+    import pyarrow.parquet as pq
+
+    table = feature_table(world)
+    folder, model_scale = model_folder_for(world, config_file)
+    ids = pq.read_table(table, columns=["account_id"]).column(0).to_pylist()
+    account = ids[len(ids) // 2]
+    command = [sys.executable, "-m", "fanaudit", "explain", "--features", str(table),
+               "--account", account, "--model", str(folder)]
+    walls = []
+    for _ in range(3):
+        _, seconds = timed(lambda: subprocess.run(command, check=True, capture_output=True))
+        walls.append(seconds)
+    _, import_seconds = timed(lambda: __import__("fanaudit.models.jobs"))
+    from fanaudit.models.jobs import explain_account
+
+    calls = []
+    for _ in range(3):
+        _, seconds = timed(lambda: explain_account(None, account, features_file=table,
+                                                   model_uri=str(folder)))
+        calls.append(seconds)
+    note = f"model of scale {model_scale:g}; median of 3"
+    return [Row("explain one account (command, from feature table)", world.scale, len(ids),
+                world.events(), statistics.median(walls), "accounts",
+                f"{note}; imports {import_seconds:.1f} s of it"),
+            Row("explain one account (library call, from feature table)", world.scale, len(ids),
+                world.events(), statistics.median(calls), "accounts", note)]
+
+
+def reasons(world: World, config_file: Path | None = None) -> list[Row]:
+    """Reasons for every flagged account: LightGBM's own TreeSHAP (pred_contrib, what
+    fanaudit uses) against SHAP's TreeExplainer on the same rows, and the whole of scoring
+    with reasons (contributions, top reasons, sentences)."""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from fanaudit.models.explain import explain as contributions_of
+    from fanaudit.models.scoring import score_in_chunks
+
+    frame = pd.read_parquet(world.features_file)
+    model, model_scale = model_for(world, config_file)
+    scored, score_seconds = timed(lambda: score_in_chunks(frame, model, "benchmark", which="none"))
+    flagged = frame[(scored["verdict"] != "human").to_numpy()].reset_index(drop=True)
+    own, own_seconds = timed(lambda: contributions_of(model, flagged))
+
+    def with_shap():
+        import shap
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            explainer = shap.TreeExplainer(model.booster)
+            values = np.asarray(explainer.shap_values(model.feature_matrix(flagged),
+                                                      check_additivity=False))
+        return values[..., -1] if values.ndim == 3 else values
+
+    theirs, shap_seconds = timed(with_shap)
+    difference = float(np.abs(own.contributions - theirs).max()) if len(flagged) else 0.0
+    _, full_seconds = timed(lambda: score_in_chunks(frame, model, "benchmark", which="flagged"))
+    shape = f"model of scale {model_scale:g}; {len(flagged):,} flagged"
+    return [
+        Row("reasons: LightGBM pred_contrib (flagged)", world.scale, len(flagged), 0, own_seconds,
+            "accounts", f"{shape}; max |difference| to SHAP {difference:.1e}"),
+        Row("reasons: SHAP TreeExplainer (flagged)", world.scale, len(flagged), 0, shap_seconds,
+            "accounts", f"{shape}; with importing SHAP and building the explainer"),
+        Row("score + reasons (flagged), as fanaudit score", world.scale, len(frame), world.events(),
+            full_seconds, "accounts",
+            f"{shape}; probabilities alone {score_seconds:.1f} s"),
+    ]
+
+
+def serve(world: World, config_file: Path | None = None) -> list[Row]:
+    """`fanaudit serve` on the world's feature table, driven by benchmarks/serve_load.py:
+    single look-ups at 100 requests/s (open loop) and batch look-ups of 1,000 ids."""
+    import serve_load
+
+    table = feature_table(world)
+    folder, model_scale = model_folder_for(world, config_file)
+    process, url, startup = serve_load.start_server(table, str(folder), None)
+    try:
+        import pyarrow.parquet as pq
+
+        ids = pq.read_table(table, columns=["account_id"]).column(0).to_pylist()
+        for account in ids[:50]:
+            serve_load.get_status(url, f"/accounts/{account}")
+        single = serve_load.single_lookups(url, ids, 100.0, 20.0)
+        batch = serve_load.batch_lookups(url, ids, 1000, 10.0, top=3)
+        bare = serve_load.batch_lookups(url, ids, 1000, 10.0, top=0)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    note = f"model of scale {model_scale:g}; server up in {startup:.1f} s"
+    return [
+        Row("serve: GET /accounts/ID at 100 req/s (top 3 reasons)", world.scale, single["requests"],
+            0, single["requests"] / single["achieved"], "accounts",
+            f"p50 {single['p50']:.1f} ms, p90 {single['p90']:.1f} ms, p99 {single['p99']:.1f} ms, "
+            f"max {single['max']:.0f} ms; {single['achieved']:.1f} req/s achieved; "
+            f"{single['errors']} errors; {note}"),
+        Row("serve: POST /accounts, 1,000 ids (top 3 reasons)", world.scale, batch["accounts"], 0,
+            batch["seconds"], "accounts", f"{batch['ms_per_request']:.0f} ms per request"),
+        Row("serve: POST /accounts, 1,000 ids (no reasons)", world.scale, bare["accounts"], 0,
+            bare["seconds"], "accounts", f"{bare['ms_per_request']:.0f} ms per request"),
+    ]
+
+
 STAGES: dict[str, Callable[..., list[Row]]] = {  # (world) or (world, train config)
     "simulate": simulate,
     "stage": stage,
@@ -251,4 +384,7 @@ STAGES: dict[str, Callable[..., list[Row]]] = {  # (world) or (world, train conf
     "explain": explain,
     "spark-features": lambda world: features(world, "spark"),
     "spark-score": spark_score,
+    "explain-one": explain_one,
+    "reasons": reasons,
+    "serve": serve,
 }

@@ -21,8 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from fanaudit.features.io import scratch_folder
-from fanaudit.features.loading import StagedDataset, stage_dataset
+from fanaudit.features.loading import StagedDataset
 
 Progress = Callable[[str], None]
 
@@ -48,9 +47,10 @@ class Dataset:
         column. With `allow_unknown`, accounts seen only in event tables are added."""
         stack = ExitStack()
         try:
-            root = stack.enter_context(scratch_folder("fanaudit-staged-"))
-            staged = stage_dataset(Path(folder), root / "tables", allow_unknown=allow_unknown,
-                                   progress=progress)
+            from fanaudit.features.cache import staged as cached_staged  # the staging cache
+
+            staged = stack.enter_context(cached_staged(Path(folder), allow_unknown=allow_unknown,
+                                                       progress=progress))
         except BaseException:
             stack.close()
             raise
@@ -90,10 +90,10 @@ class Dataset:
     def features(self, progress: Progress | None = None) -> pd.DataFrame:
         """`account_id` and every registry feature, one row per account (computed once)."""
         if self._features is None:
-            from fanaudit.features.pipeline import compute_features
+            from fanaudit.features.cache import features_of  # computed once per data
 
             self._check_open()
-            self._features = compute_features(self.staged, progress=progress)
+            self._features = features_of(self.staged, progress=progress)
         return self._features
 
     def labels(self) -> pd.DataFrame | None:

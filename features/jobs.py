@@ -15,9 +15,10 @@ from pathlib import Path
 
 from fanaudit.errors import ReconcileError, UsageError
 from fanaudit.features.engine import Engine
-from fanaudit.features.io import (check_output, check_parquet_folder, publish_folder,
-                                  unpublished_folder, write_frame_atomic)
+from fanaudit.features.io import (check_output, check_parquet_folder, output_format,
+                                  publish_folder, unpublished_folder, write_frame_atomic)
 from fanaudit.features.dataset import Dataset, DataSource, opened
+from fanaudit.features.feature_table import write_feature_table
 from fanaudit.features.loading import StagedDataset, dataset_inputs
 from fanaudit.features.privacy import home_state
 from fanaudit.features.pipeline import ID, feature_dataframe
@@ -45,9 +46,14 @@ def reconcile(accounts: int, rows: int, distinct: int) -> None:
 
 
 def write_features_on_duckdb(data: Dataset, out: Path, progress: Progress | None) -> FeatureSummary:
+    """A Parquet `out` is a reusable feature table: it carries the feature registry's
+    version and the data's fingerprint (`features.feature_table`); CSV is for reading."""
     frame = data.features(progress)
     reconcile(data.accounts, len(frame), frame[ID].nunique())
-    write_frame_atomic(frame, out)
+    if output_format(out) == "parquet":
+        write_feature_table(frame, out, data.fingerprint)
+    else:
+        write_frame_atomic(frame, out)
     return FeatureSummary(out, len(frame), frame.shape[1] - 1)
 
 

@@ -1,21 +1,21 @@
-"""SHAP explanations: TreeExplainer contributions per feature, turned into plain-language
+"""SHAP explanations: TreeSHAP contributions per feature, turned into plain-language
 reasons from the feature registry.
 
 Contributions are in the model's raw (log-odds) space: base value + sum of contributions
-= LightGBM's raw score for the row. Explaining is the slow step, so callers pass only the
-rows that need reasons.
+= LightGBM's raw score for the row. They are LightGBM's own TreeSHAP (`pred_contrib`):
+for a LightGBM model `shap.TreeExplainer` runs that same routine and returns the same
+numbers bit for bit (`benchmarks/explain_cost.py` checks it), so calling it directly spares
+importing SHAP and building an explainer, seconds that matter when explaining one
+account. Explaining is the slow step, so callers pass only the rows that need reasons.
 """
 
 from __future__ import annotations
 
 import json
-import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-import shap
 
 from fanaudit.features.feature import Language
 from fanaudit.features.registry import FEATURES_BY_NAME, family_title, reason_for
@@ -23,6 +23,7 @@ from fanaudit.models.artifact import FanauditModel
 
 TOP_REASONS = 3
 EXPLAIN_BATCH = 20_000
+SMALL_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -32,28 +33,22 @@ class Explanation:
     feature_names: tuple[str, ...]
 
 
-@lru_cache(maxsize=4)
-def _explainer(model: FanauditModel) -> shap.TreeExplainer:
-    return shap.TreeExplainer(model.booster)
+def explain_matrix(model: FanauditModel, X: np.ndarray) -> Explanation:
+    """SHAP contributions of every feature for every row of a feature matrix, in batches."""
+    width = len(model.feature_names)
+    threads = {"num_threads": 1} if len(X) < SMALL_BATCH else {}  # no thread wake-ups for a few
+    parts = [model.booster.predict(X[start:start + EXPLAIN_BATCH], pred_contrib=True, **threads)
+             for start in range(0, len(X), EXPLAIN_BATCH)]
+    if not parts:  # the base value alone: LightGBM's contribution of an all-missing row
+        base = model.booster.predict(np.full((1, width), np.nan), pred_contrib=True)[0, -1]
+        return Explanation(np.empty((0, width)), float(base), model.feature_names)
+    values = np.vstack(parts)
+    return Explanation(values[:, :width], float(values[0, width]), model.feature_names)
 
 
 def explain(model: FanauditModel, frame: pd.DataFrame) -> Explanation:
     """SHAP contributions of every feature for every row of `frame`, in batches."""
-    X = model.feature_matrix(frame)
-    explainer = _explainer(model)
-    # SHAP notes its LightGBM output format changed; handled below
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="LightGBM binary classifier",
-                                category=UserWarning)
-        parts = [np.asarray(explainer.shap_values(X[start:start + EXPLAIN_BATCH],
-                                                  check_additivity=False))
-                 for start in range(0, len(X), EXPLAIN_BATCH)]
-    parts = parts or [np.empty((0, len(model.feature_names)))]
-    values = np.vstack(parts)
-    if values.ndim == 3:  # some SHAP versions return one slice per class
-        values = values[..., -1]
-    base = np.ravel(explainer.expected_value)[-1]
-    return Explanation(values, float(base), model.feature_names)
+    return explain_matrix(model, model.feature_matrix(frame))
 
 
 def as_shap(model: FanauditModel, frame: pd.DataFrame) -> shap.Explanation:

@@ -19,7 +19,9 @@ from fanaudit.errors import PathError
 from fanaudit.features.feature import Language
 from fanaudit.features.engine import Engine, connect
 from fanaudit.features.io import check_output, write_text_atomic
+from fanaudit.features.cache import data_fingerprint
 from fanaudit.features.dataset import Dataset, DataSource, opened
+from fanaudit.features.feature_table import check_table, read_feature_table, table_info
 from fanaudit.features.loading import dataset_inputs
 from fanaudit.features.pipeline import ID
 from fanaudit.features.tables import open_tables
@@ -27,7 +29,6 @@ from fanaudit.models.audience import (current_followers, follow_events, follow_t
                                       headline_share, peer_comparison, room_events)
 from fanaudit.models.explain import explain, top_contributions
 from fanaudit.models.output import AtomicChunkWriter
-from fanaudit.models.report import audit_facts, render_report, verdict_sentence
 from fanaudit.models.scoring import (OUTPUT_SCHEMA, ExplainWhich, RequestError, build_request,
                             iter_scored_chunks, needs_reasons, reconcile, request_rows,
                             score_in_chunks, verdicts_of)
@@ -90,7 +91,30 @@ def share_of(probability: np.ndarray, model) -> tuple[ShareEstimate | None, str 
         return None, str(exc)
 
 
-def score_folder(data_dir: DataSource, out: Path, *, model_uri: str | None = None,
+def features_for(data: Dataset, features_file: Path | None,
+                 progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """The feature table of the data: from `features_file` (checked against the data's
+    fingerprint and the feature registry) or computed once (and cached)."""
+    if features_file is None:
+        return data.features(progress)
+    frame, _ = read_feature_table(Path(features_file), fingerprint=data.fingerprint,
+                                  data_name=str(data.path))
+    return frame
+
+
+def fingerprint_of(data: DataSource | None) -> str | None:
+    if data is None:
+        return None
+    return data.fingerprint if isinstance(data, Dataset) else data_fingerprint(Path(data))
+
+
+def no_followers_without_data(streamer: str | None) -> None:
+    if streamer is not None:
+        raise RequestError(f"the followers of {streamer!r} come from the dataset's follows table: "
+                           "give the dataset folder as well as the feature table")
+
+
+def score_folder(data_dir: DataSource | None, out: Path, *, model_uri: str | None = None,
                  streamer: str | None = None, accounts_file: Path | None = None,
                  skip_unknown: bool = False, explain_which: ExplainWhich = "flagged",
                  lang: Language = "en", tracking_uri: str | None = None,
@@ -98,8 +122,12 @@ def score_folder(data_dir: DataSource, out: Path, *, model_uri: str | None = Non
                  progress: Callable[[str], None] | None = None,
                  advance: Callable[[int, int], None] | None = None,
                  engine: Engine = "duckdb", spark_master: str | None = None,
+                 features_file: Path | None = None,
                  allow_registry_mismatch: bool = False) -> ScoreSummary:
     """Score the requested accounts of `data_dir` chunk by chunk into `out`, atomically.
+
+    With `features_file` (a feature table) the features are read from it; without
+    `data_dir` it is the only input (no followers lookup then).
 
     The file appears only once every chunk is written and the accounts written reconcile
     with the accounts requested; any failure leaves `out` as it was. With engine="spark"
@@ -107,22 +135,39 @@ def score_folder(data_dir: DataSource, out: Path, *, model_uri: str | None = Non
     is a dataset folder or a loaded `Dataset` (reused, not staged again).
     """
     started = time.perf_counter()
-    folder = data_dir.path if isinstance(data_dir, Dataset) else Path(data_dir)
-    reads = [*dataset_inputs(folder), *([accounts_file] if accounts_file else []),
-             *model_inputs(model_uri)]
+    if data_dir is None and features_file is None:
+        raise RequestError("give a dataset folder or a feature table to score")
+    folder = None if data_dir is None else (
+        data_dir.path if isinstance(data_dir, Dataset) else Path(data_dir))
+    reads = [*(dataset_inputs(folder) if folder else []), *([accounts_file] if accounts_file else []),
+             *([Path(features_file)] if features_file else []), *model_inputs(model_uri)]
     check_output(Path(out), reads, folder=engine == "spark")  # before any work
+    if features_file is not None:
+        check_table(table_info(Path(features_file)))  # and on an unusable feature table
     use_tracking(tracking_uri)
     loaded = load_model(model_uri, allow_registry_mismatch=allow_registry_mismatch)
     if engine == "spark":
+        if features_file is not None or data_dir is None:
+            raise RequestError("scoring on Spark computes its features from the dataset folder; "
+                               "a feature table is scored on DuckDB")
         return score_folder_on_spark(data_dir, out, loaded, started, spark_master=spark_master,
                                      allow_unknown=allow_unknown, progress=progress,
                                      streamer=streamer, accounts_file=accounts_file,
                                      skip_unknown=skip_unknown, which=explain_which, lang=lang)
-    with opened(data_dir, allow_unknown=allow_unknown, progress=progress) as data:
-        features = data.features(progress)
+    if data_dir is None or (features_file is not None and streamer is None):
+        no_followers_without_data(streamer)
+        # a feature table needs no staging: the data, if given, is only fingerprinted
+        features, _ = read_feature_table(Path(features_file), fingerprint=fingerprint_of(data_dir),
+                                         data_name=str(data_dir))
         all_ids = pd.Index(features[ID])
-        request = build_request(data.staged, all_ids, streamer=streamer,
-                                accounts_file=accounts_file, skip_unknown=skip_unknown)
+        request = build_request(None, all_ids, accounts_file=accounts_file,
+                                skip_unknown=skip_unknown)
+    else:
+        with opened(data_dir, allow_unknown=allow_unknown, progress=progress) as data:
+            features = features_for(data, features_file, progress)
+            all_ids = pd.Index(features[ID])
+            request = build_request(data.staged, all_ids, streamer=streamer,
+                                    accounts_file=accounts_file, skip_unknown=skip_unknown)
     rows = request_rows(all_ids, request)
     ids: list[np.ndarray] = []
     probabilities: list[np.ndarray] = []
@@ -248,19 +293,31 @@ def kind_line(model, row: pd.DataFrame, verdict: str, chosen: list[tuple[str, fl
         f"; strongest signal family: {family_title(family, lang)}" if family else "")
 
 
-def explain_account(data_dir: DataSource, account_id: str, *, model_uri: str | None = None,
-                    top: int = 5, lang: Language = "en", tracking_uri: str | None = None,
-                    allow_unknown: bool = False, allow_registry_mismatch: bool = False,
+def explain_account(data_dir: DataSource | None, account_id: str, *,
+                    model_uri: str | None = None, top: int = 5, lang: Language = "en",
+                    tracking_uri: str | None = None, allow_unknown: bool = False,
+                    features_file: Path | None = None, allow_registry_mismatch: bool = False,
                     ) -> tuple[AccountExplanation, LoadedModel, pd.DataFrame]:
-    """Verdict, probability and the top SHAP reasons of one account."""
-    use_tracking(tracking_uri)
-    loaded = load_model(model_uri, allow_registry_mismatch=allow_registry_mismatch)
-    with opened(data_dir, allow_unknown=allow_unknown) as data:
-        features = data.features()
-        source = data.path
-    row = features[features[ID] == str(account_id)]
+    """Verdict, probability and the top SHAP reasons of one account.
+
+    From a feature table (`features_file`) only the account's row is read, and it is
+    checked against the fingerprint of `data_dir` when that is given too.
+    """
+    if data_dir is None and features_file is None:
+        raise RequestError("give a dataset folder or a feature table to explain from")
+    if features_file is not None:
+        row, _ = read_feature_table(Path(features_file), fingerprint=fingerprint_of(data_dir),
+                                    data_name=str(data_dir), accounts=[str(account_id)])
+        source = features_file
+    else:
+        with opened(data_dir, allow_unknown=allow_unknown) as data:
+            features = data.features()
+            source = data.path
+        row = features[features[ID] == str(account_id)]
     if row.empty:
         raise RequestError(f"account {account_id!r} is not in {source}")
+    use_tracking(tracking_uri)
+    loaded = load_model(model_uri, allow_registry_mismatch=allow_registry_mismatch)
     model = loaded.model
     probability = float(model.predict_proba(row)[0])
     verdict = str(model.thresholds.verdicts(np.array([probability]))[0])
@@ -303,18 +360,21 @@ class ReportResult:
 def report_streamer(data_dir: DataSource, streamer: str, out: Path, *, model_uri: str | None = None,
                     lang: Language = "en", tracking_uri: str | None = None,
                     allow_unknown: bool = False, allow_registry_mismatch: bool = False,
-                    progress: Callable[[str], None] | None = None) -> ReportResult:
+                    progress: Callable[[str], None] | None = None,
+                    features_file: Path | None = None) -> ReportResult:
     """Score a streamer's followers (and everyone active in its live room) and write the
     audience audit page to `out`, atomically."""
     folder = data_dir.path if isinstance(data_dir, Dataset) else Path(data_dir)
     check_output(Path(out), [*dataset_inputs(folder), *model_inputs(model_uri)],
                  folder=True)  # HTML: any name, but never onto an input
+    from fanaudit.models.report import audit_facts, render_report, verdict_sentence  # charts: slow
+
     if Path(out).is_dir():
         raise PathError(Path(out), "is a directory; give the report a file name")
     use_tracking(tracking_uri)
     loaded = load_model(model_uri, allow_registry_mismatch=allow_registry_mismatch)
     with opened(data_dir, allow_unknown=allow_unknown, progress=progress) as data:
-        features = data.features(progress)
+        features = features_for(data, features_file, progress)
         all_ids = pd.Index(features[ID])
         request = build_request(data.staged, all_ids, streamer=streamer)
         if progress:

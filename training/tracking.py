@@ -121,8 +121,7 @@ def log_plots(data: TrainingData, outcome: TrainOutcome, folder: Path, seed: int
 
 def log_model(outcome: TrainOutcome, data: TrainingData, config: TrainConfig):
     example = data.features.loc[:, list(FEATURE_NAMES)].head(5)
-    predicted = pd.DataFrame({"bot_probability": outcome.model.predict_proba(example)})
-    signature = infer_signature(example, predicted)
+    signature = infer_signature(example, pyfunc_model.predictions(outcome.model, example))
     with tempfile.TemporaryDirectory(prefix="fanaudit-train-") as folder:
         model_dir = outcome.model.save(Path(folder) / ARTIFACT_KEY)
         return mlflow.pyfunc.log_model(

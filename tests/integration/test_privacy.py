@@ -173,6 +173,8 @@ def test_the_runs_wrote_what_the_audit_searches(audit):
             "mlflow.db", "model.txt", "metadata.json", "MLmodel"} <= names
     assert any(p.name.endswith(".parquet") and "logins" in p.parts for p in written_files(audit)), \
         "the killed run's staged logins are searched too"
+    assert any("cache" in p.parts and "logins" in p.parts for p in written_files(audit)), \
+        "the staged tables cached in the home folder are searched too"
     assert len(audit.raw_ips) > 100 and len(audit.raw_devices) > 100
     assert set(INJECTED_IPS) <= audit.raw_ips and set(INJECTED_DEVICES) <= audit.raw_devices
 
