@@ -22,9 +22,15 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 # public name -> module that defines it
 _EXPORTS = {
-    "load": "fanaudit.api", "simulate": "fanaudit.api", "feature_table": "fanaudit.api",
-    "train": "fanaudit.api", "score": "fanaudit.api", "explain": "fanaudit.api",
-    "report": "fanaudit.api", "load_model": "fanaudit.api", "runs": "fanaudit.api",
+    "load": "fanaudit.api",
+    "simulate": "fanaudit.api",
+    "feature_table": "fanaudit.api",
+    "train": "fanaudit.api",
+    "score": "fanaudit.api",
+    "explain": "fanaudit.api",
+    "report": "fanaudit.api",
+    "load_model": "fanaudit.api",
+    "runs": "fanaudit.api",
     "promote": "fanaudit.api",
     "Dataset": "fanaudit.features.dataset",
     "Settings": "fanaudit.settings",
@@ -40,18 +46,40 @@ _EXPORTS = {
     "FanauditModel": "fanaudit.models.artifact",
     "FanauditClassifier": "fanaudit.training.estimator",
 }
-_LIGHT = {"fanaudit.api", "fanaudit.features.dataset", "fanaudit.settings",
-          "fanaudit.features.loading"}
+_LIGHT = {
+    "fanaudit.api",
+    "fanaudit.features.dataset",
+    "fanaudit.settings",
+    "fanaudit.features.loading",
+}
 
 __all__ = [
     "__version__",
     # functions
-    "load", "simulate", "feature_table", "train", "score", "explain", "report", "load_model",
-    "runs", "promote",
+    "load",
+    "simulate",
+    "feature_table",
+    "train",
+    "score",
+    "explain",
+    "report",
+    "load_model",
+    "runs",
+    "promote",
     # objects and typed results
-    "Dataset", "Settings", "TrainConfig", "SimulationConfig", "FanauditClassifier",
-    "FanauditModel", "SimulationSummary", "RunResult", "Scores", "ReportResult", "RunRow",
-    "LoadedModel", "ContractError",
+    "Dataset",
+    "Settings",
+    "TrainConfig",
+    "SimulationConfig",
+    "FanauditClassifier",
+    "FanauditModel",
+    "SimulationSummary",
+    "RunResult",
+    "Scores",
+    "ReportResult",
+    "RunRow",
+    "LoadedModel",
+    "ContractError",
 ]
 
 if TYPE_CHECKING:  # the names as type checkers and IDEs see them (`X as X`: re-exported)

@@ -43,8 +43,9 @@ if TYPE_CHECKING:
 Progress = Callable[[str], None]
 
 
-def load(path: str | Path, *, allow_unknown: bool = False,
-         progress: Progress | None = None) -> Dataset:
+def load(
+    path: str | Path, *, allow_unknown: bool = False, progress: Progress | None = None
+) -> Dataset:
     """Validate and stage a dataset folder (docs/dataset.md) once, for reuse by every step.
 
     A `ContractError` lists each problem's file, row and column. With `allow_unknown`,
@@ -54,9 +55,13 @@ def load(path: str | Path, *, allow_unknown: bool = False,
     return Dataset.load(path, allow_unknown=allow_unknown, progress=progress)
 
 
-def simulate(out: str | Path, config: SimulationConfig | None = None, *,
-             progress: Callable[[int, int], None] | None = None,
-             **options: Any) -> SimulationSummary:
+def simulate(
+    out: str | Path,
+    config: SimulationConfig | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    **options: Any,
+) -> SimulationSummary:
     """Write a labelled simulated platform to `out` (see `SimulationConfig` for `options`:
     seed, scale, bot_share, difficulty, kind_difficulty, label_noise, days, split, fmt...)."""
     prepare()
@@ -74,8 +79,13 @@ def simulate(out: str | Path, config: SimulationConfig | None = None, *,
     return run(config, Path(out), progress=progress)
 
 
-def feature_table(data: DataSource, *, out: str | Path | None = None, allow_unknown: bool = False,
-             progress: Progress | None = None) -> pd.DataFrame:
+def feature_table(
+    data: DataSource,
+    *,
+    out: str | Path | None = None,
+    allow_unknown: bool = False,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
     """The per-account feature table (`account_id` + every registry feature), exactly one
     row per account; with `out` (.parquet or .csv) also written atomically. The frame of a
     `Dataset` is computed once and shared: treat it as read-only.
@@ -95,10 +105,17 @@ def feature_table(data: DataSource, *, out: str | Path | None = None, allow_unkn
     return frame
 
 
-def train(data: DataSource, config: TrainConfig | str | Path | None = None, *,
-          promote: bool = False, tracking_uri: str | None = None, tune_trials: int = 0,
-          allow_unknown: bool = False, progress: Progress | None = None,
-          **overrides: Any) -> RunResult:
+def train(
+    data: DataSource,
+    config: TrainConfig | str | Path | None = None,
+    *,
+    promote: bool = False,
+    tracking_uri: str | None = None,
+    tune_trials: int = 0,
+    allow_unknown: bool = False,
+    progress: Progress | None = None,
+    **overrides: Any,
+) -> RunResult:
     """Train on a labelled dataset: grouped cross-validation, calibration, thresholds, one
     MLflow run and a new registered version (`champion` when promoted, or the first).
 
@@ -116,15 +133,30 @@ def train(data: DataSource, config: TrainConfig | str | Path | None = None, *,
     elif overrides:
         config = config.model_copy(update=overrides)
         config = TrainConfig.model_validate(config.model_dump())
-    return train_from_folder(data, config, promote=promote, tracking_uri=tracking_uri,
-                             allow_unknown=allow_unknown, tune_trials=tune_trials,
-                             progress=progress)
+    return train_from_folder(
+        data,
+        config,
+        promote=promote,
+        tracking_uri=tracking_uri,
+        allow_unknown=allow_unknown,
+        tune_trials=tune_trials,
+        progress=progress,
+    )
 
 
-def score(data: DataSource, *, model: str | None = None, followers_of: str | None = None,
-          accounts: Iterable[str] | None = None, skip_unknown: bool = False,
-          explain: str = "flagged", lang: str = "en", tracking_uri: str | None = None,
-          allow_unknown: bool = False, progress: Progress | None = None) -> Scores:
+def score(
+    data: DataSource,
+    *,
+    model: str | None = None,
+    followers_of: str | None = None,
+    accounts: Iterable[str] | None = None,
+    skip_unknown: bool = False,
+    explain: str = "flagged",
+    lang: str = "en",
+    tracking_uri: str | None = None,
+    allow_unknown: bool = False,
+    progress: Progress | None = None,
+) -> Scores:
     """Score a streamer's followers, the given account ids, or (neither) every account:
     probability, verdict and, for `explain` = "flagged" (bot and uncertain), "all" or
     "none", plain-language reasons in `lang` ("en" or "zh"). Every requested account comes
@@ -136,15 +168,28 @@ def score(data: DataSource, *, model: str | None = None, followers_of: str | Non
     prepare()
     from fanaudit.models.jobs import score_accounts
 
-    return score_accounts(data, model_uri=model, streamer=followers_of, account_ids=accounts,
-                          skip_unknown=skip_unknown, explain_which=_choice(
-                              explain, ("flagged", "all", "none"), "explain"),
-                          lang=_language(lang), tracking_uri=tracking_uri,
-                          allow_unknown=allow_unknown, progress=progress)
+    return score_accounts(
+        data,
+        model_uri=model,
+        streamer=followers_of,
+        account_ids=accounts,
+        skip_unknown=skip_unknown,
+        explain_which=_choice(explain, ("flagged", "all", "none"), "explain"),
+        lang=_language(lang),
+        tracking_uri=tracking_uri,
+        allow_unknown=allow_unknown,
+        progress=progress,
+    )
 
 
-def explain(data: DataSource, accounts: str | Iterable[str], *, model: str | None = None,
-            tracking_uri: str | None = None, allow_unknown: bool = False) -> shap.Explanation:
+def explain(
+    data: DataSource,
+    accounts: str | Iterable[str],
+    *,
+    model: str | None = None,
+    tracking_uri: str | None = None,
+    allow_unknown: bool = False,
+) -> shap.Explanation:
     """SHAP contributions of the given accounts (rows in the order given), in the model's
     log-odds: base value + contributions = raw score. A `shap.Explanation`, so
     `shap.plots.waterfall(e[0])` or `shap.plots.beeswarm(e)` draw it."""
@@ -166,21 +211,37 @@ def explain(data: DataSource, accounts: str | Iterable[str], *, model: str | Non
     rows = pd.Index(frame[ID]).get_indexer(wanted)
     if (rows < 0).any():
         missing = [w for w, r in zip(wanted, rows, strict=True) if r < 0]
-        raise RequestError(f"{len(missing)} account(s) are not in {source}: "
-                           + ", ".join(map(repr, missing[:10])))
+        raise RequestError(
+            f"{len(missing)} account(s) are not in {source}: " + ", ".join(map(repr, missing[:10]))
+        )
     return as_shap(loaded.model, frame.iloc[rows])
 
 
-def report(data: DataSource, streamer: str, out: str | Path, *, model: str | None = None,
-           lang: str = "en", tracking_uri: str | None = None, allow_unknown: bool = False,
-           progress: Progress | None = None) -> ReportResult:
+def report(
+    data: DataSource,
+    streamer: str,
+    out: str | Path,
+    *,
+    model: str | None = None,
+    lang: str = "en",
+    tracking_uri: str | None = None,
+    allow_unknown: bool = False,
+    progress: Progress | None = None,
+) -> ReportResult:
     """Write `streamer`'s audience audit page (self-contained HTML) to `out`, atomically."""
     prepare()
     from fanaudit.models.jobs import report_streamer
 
-    return report_streamer(data, streamer, Path(out), model_uri=model, lang=_language(lang),
-                           tracking_uri=tracking_uri, allow_unknown=allow_unknown,
-                           progress=progress)
+    return report_streamer(
+        data,
+        streamer,
+        Path(out),
+        model_uri=model,
+        lang=_language(lang),
+        tracking_uri=tracking_uri,
+        allow_unknown=allow_unknown,
+        progress=progress,
+    )
 
 
 def load_model(model: str | None = None, *, tracking_uri: str | None = None) -> LoadedModel:
@@ -194,8 +255,13 @@ def load_model(model: str | None = None, *, tracking_uri: str | None = None) -> 
     return load(model)
 
 
-def runs(limit: int = 10, *, experiment: str | None = None, model_name: str | None = None,
-         tracking_uri: str | None = None) -> list[RunRow]:
+def runs(
+    limit: int = 10,
+    *,
+    experiment: str | None = None,
+    model_name: str | None = None,
+    tracking_uri: str | None = None,
+) -> list[RunRow]:
     """The latest training runs, newest first, with headline metrics and versions."""
     prepare()
     from fanaudit.models.history import recent_runs
@@ -203,8 +269,9 @@ def runs(limit: int = 10, *, experiment: str | None = None, model_name: str | No
     return recent_runs(experiment, limit, tracking_uri, model_name)
 
 
-def promote(version: str | int, *, model_name: str | None = None,
-            tracking_uri: str | None = None) -> None:
+def promote(
+    version: str | int, *, model_name: str | None = None, tracking_uri: str | None = None
+) -> None:
     """Move the `champion` alias of `model_name` (default: the settings') to `version`."""
     prepare()
     from fanaudit.models.store import set_champion, use_tracking

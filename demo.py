@@ -48,28 +48,61 @@ class DemoResult:
     champion: bool = False  # whether the demo moved its model's champion alias
 
 
-def run_demo(out_dir: Path, *, scale: float = 0.5, seed: int = 7, tracking_uri: str | None = None,
-             progress: Callable[[str], None] | None = None) -> DemoResult:
+def run_demo(
+    out_dir: Path,
+    *,
+    scale: float = 0.5,
+    seed: int = 7,
+    tracking_uri: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DemoResult:
     out_dir = Path(out_dir)
     say = progress or (lambda message: None)
     say(f"simulating {TRAINING_WORLDS} randomised worlds to train on")
-    family = write_training_worlds(out_dir / "training", seed=seed, worlds=TRAINING_WORLDS,
-                                   scale=scale * TRAINING_SHARE)
+    family = write_training_worlds(
+        out_dir / "training", seed=seed, worlds=TRAINING_WORLDS, scale=scale * TRAINING_SHARE
+    )
     say("simulating the platform to audit")
     world = simulate(randomised_configs(seed + 1, scale=scale)[0], out_dir / "dataset")
     say("training")
     own_store = not store_exists(use_tracking(tracking_uri))  # created by this demo
-    run = train_from_folder(family.out_dir, TrainConfig(seed=seed, model_name=DEMO_MODEL_NAME),
-                            promote=own_store, first_is_champion=own_store,
-                            tracking_uri=tracking_uri, progress=progress)
+    run = train_from_folder(
+        family.out_dir,
+        TrainConfig(seed=seed, model_name=DEMO_MODEL_NAME),
+        promote=own_store,
+        first_is_champion=own_store,
+        tracking_uri=tracking_uri,
+        progress=progress,
+    )
     model_uri = version_uri(run.version, DEMO_MODEL_NAME)
     streamer = world.streamers[0]
     say(f"scoring the followers of {streamer}")
-    scores = score_folder(world.out_dir, out_dir / "scores.csv", model_uri=model_uri,
-                          streamer=streamer, tracking_uri=tracking_uri)
+    scores = score_folder(
+        world.out_dir,
+        out_dir / "scores.csv",
+        model_uri=model_uri,
+        streamer=streamer,
+        tracking_uri=tracking_uri,
+    )
     say("writing the report")
-    report = report_streamer(world.out_dir, streamer, out_dir / "report.html", model_uri=model_uri,
-                             tracking_uri=tracking_uri)
-    return DemoResult(world.out_dir, family.out_dir, run.run_id, run.version, run.metrics,
-                      streamer, scores.scored, scores.out, report.out, run.tracking_uri,
-                      DEMO_MODEL_NAME, run.champion)
+    report = report_streamer(
+        world.out_dir,
+        streamer,
+        out_dir / "report.html",
+        model_uri=model_uri,
+        tracking_uri=tracking_uri,
+    )
+    return DemoResult(
+        world.out_dir,
+        family.out_dir,
+        run.run_id,
+        run.version,
+        run.metrics,
+        streamer,
+        scores.scored,
+        scores.out,
+        report.out,
+        run.tracking_uri,
+        DEMO_MODEL_NAME,
+        run.champion,
+    )

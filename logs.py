@@ -36,19 +36,28 @@ def setup(level: int, console: Console | None = None) -> None:
     """Set the process's verbosity and configure logging for it (idempotent)."""
     global _verbosity, _handler
     _verbosity = max(QUIET, min(DEBUG, level))
-    ours = {QUIET: logging.WARNING, NORMAL: logging.INFO, VERBOSE: logging.INFO,
-            DEBUG: logging.DEBUG}[_verbosity]
+    ours = {
+        QUIET: logging.WARNING,
+        NORMAL: logging.INFO,
+        VERBOSE: logging.INFO,
+        DEBUG: logging.DEBUG,
+    }[_verbosity]
     theirs = logging.WARNING if _verbosity <= NORMAL else ours
-    handler = RichHandler(console=console or Console(stderr=True), show_path=False,
-                          show_time=_verbosity >= VERBOSE, rich_tracebacks=True)
+    handler = RichHandler(
+        console=console or Console(stderr=True),
+        show_path=False,
+        show_time=_verbosity >= VERBOSE,
+        rich_tracebacks=True,
+    )
     _handler = handler
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(theirs)
     logging.getLogger("fanaudit").setLevel(ours)
     for name in CHATTY_LIBRARIES:
-        logging.getLogger(name).setLevel(logging.ERROR if _verbosity <= NORMAL and name == "urllib3"
-                                         else theirs)
+        logging.getLogger(name).setLevel(
+            logging.ERROR if _verbosity <= NORMAL and name == "urllib3" else theirs
+        )
     # MLflow installs its own handler at INFO when imported; it reads this variable then.
     os.environ["MLFLOW_LOGGING_LEVEL"] = logging.getLevelName(theirs)
     tame_mlflow()

@@ -56,8 +56,10 @@ def prepare(settings: Settings | None = None) -> Settings:
     wanted = {k: v for k, v in environment(settings).items() if not _set_by_user(k)}
     policy = wanted.get("OMP_WAIT_POLICY")
     if policy and "lightgbm" in sys.modules and os.environ.get("OMP_WAIT_POLICY") != policy:
-        log.debug("LightGBM is already loaded: OMP_WAIT_POLICY=%s takes effect in new processes "
-                  "only", policy)
+        log.debug(
+            "LightGBM is already loaded: OMP_WAIT_POLICY=%s takes effect in new processes only",
+            policy,
+        )
     os.environ.update(wanted)
     _applied.update(wanted)
     return settings

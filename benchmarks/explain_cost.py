@@ -57,7 +57,9 @@ def world_features(folder: Path, scale: float, seed: int) -> tuple[Path, pd.Data
     return data, pd.read_parquet(features_file)
 
 
-def trained_model(folder: Path, data: Path, seed: int, model_uri: str | None, tracking_uri: str | None):
+def trained_model(
+    folder: Path, data: Path, seed: int, model_uri: str | None, tracking_uri: str | None
+):
     """The model to explain: the one given, else one trained once on the world."""
     from fanaudit.models.store import load_model, use_tracking
     from fanaudit.training.config import TrainConfig
@@ -84,20 +86,31 @@ def measure(model, features: pd.DataFrame, sizes: list[int]) -> list[Row]:
     rows.append(Row("score only (probability + verdict)", len(features), seconds))
     for size in sizes:
         sample = features.sample(size, random_state=0)
-        _, seconds = timed(lambda: explain(model, sample))
+        _, seconds = timed(lambda sample=sample: explain(model, sample))
         rows.append(Row("SHAP TreeExplainer", size, seconds))
     for which in ("none", "flagged", "all"):
-        scored, seconds = timed(lambda: score_in_chunks(features, model, "bench", which=which))
-        explained = len(scored) if which == "all" else 0 if which == "none" else \
-            int((scored["verdict"] != "human").sum())
-        rows.append(Row(f"score --explain {which} ({explained:,} explained)", len(features), seconds))
+        scored, seconds = timed(
+            lambda which=which: score_in_chunks(features, model, "bench", which=which)
+        )
+        explained = (
+            len(scored)
+            if which == "all"
+            else 0
+            if which == "none"
+            else int((scored["verdict"] != "human").sum())
+        )
+        rows.append(
+            Row(f"score --explain {which} ({explained:,} explained)", len(features), seconds)
+        )
     return rows
 
 
 def print_table(rows: list[Row], scale: float, accounts: int, trees: int) -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"Scale {scale:g} world: {accounts:,} accounts; model with {trees} trees; "
-          f"{os.cpu_count()} cores; {platform.python_version()}; load average {load:.1f}\n")
+    print(
+        f"Scale {scale:g} world: {accounts:,} accounts; model with {trees} trees; "
+        f"{os.cpu_count()} cores; {platform.python_version()}; load average {load:.1f}\n"
+    )
     print("| step | rows | seconds | rows/s |")
     print("|---|---:|---:|---:|")
     for row in rows:

@@ -33,8 +33,9 @@ from fanaudit.training.simulator import SimulationConfig, simulate  # noqa: E402
 from fanaudit.training.train import fit_booster_on, load_training_data  # noqa: E402
 
 
-def out_of_fold_auc(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
-                    config: TrainConfig) -> float:
+def out_of_fold_auc(
+    X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str], config: TrainConfig
+) -> float:
     scores = np.zeros(len(y))
     splitter = StratifiedGroupKFold(n_splits=config.n_folds, shuffle=True, random_state=config.seed)
     for train, held in splitter.split(X, y, groups):
@@ -43,12 +44,20 @@ def out_of_fold_auc(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: lis
     return float(roc_auc_score(y, scores))
 
 
-def catching_features(X: np.ndarray, y: np.ndarray, names: list[str], config: TrainConfig,
-                      top: int = 3, sample: int = 500) -> str:
+def catching_features(
+    X: np.ndarray,
+    y: np.ndarray,
+    names: list[str],
+    config: TrainConfig,
+    top: int = 3,
+    sample: int = 500,
+) -> str:
     """The features pushing this kind's bots hardest towards `bot` (mean SHAP)."""
     booster = fit_booster_on(X, y, names, config)
     bots = X[y == 1][:sample]
-    contributions = np.asarray(shap.TreeExplainer(booster).shap_values(bots, check_additivity=False))
+    contributions = np.asarray(
+        shap.TreeExplainer(booster).shap_values(bots, check_additivity=False)
+    )
     if contributions.ndim == 3:
         contributions = contributions[..., -1]
     mean = contributions.mean(axis=0)
@@ -60,7 +69,9 @@ def hardness_table(data, config: TrainConfig) -> pd.DataFrame:
     humans = (labels["label"] == "human").to_numpy()
     rows = []
     for kind in sorted(labels.loc[labels["label"] == "bot", "bot_kind"].dropna().unique()):
-        subset = humans | (labels["bot_kind"] == kind).to_numpy() & (labels["label"] == "bot").to_numpy()
+        subset = (
+            humans | (labels["bot_kind"] == kind).to_numpy() & (labels["label"] == "bot").to_numpy()
+        )
         y = (labels.loc[subset, "label"] == "bot").to_numpy().astype(int)
         groups = data.groups[subset]
         row = {"bot_kind": kind, "bots": int(y.sum())}
@@ -87,16 +98,27 @@ def main() -> None:
     config = TrainConfig(n_estimators=100, n_folds=5, bootstrap=0, seed=args.seed)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
-        world = simulate(SimulationConfig(seed=args.seed, scale=args.scale, difficulty=args.difficulty),
-                         Path(folder) / "data")
+        world = simulate(
+            SimulationConfig(seed=args.seed, scale=args.scale, difficulty=args.difficulty),
+            Path(folder) / "data",
+        )
         with staged_dataset(world.out_dir) as staged:
             data = load_training_data(staged, config)
     table = hardness_table(data, config)
-    columns = ["bot_kind", "bots", "best_family", "best_family_auc", "full_model_auc", *FAMILIES,
-               "caught_by"]
-    print(f"scale {args.scale}, seed {args.seed}, difficulty {args.difficulty}: "
-          f"{world.accounts:,} accounts; out-of-fold ROC-AUC of each kind vs all humans "
-          f"({time.perf_counter() - started:.0f} s)\n")
+    columns = [
+        "bot_kind",
+        "bots",
+        "best_family",
+        "best_family_auc",
+        "full_model_auc",
+        *FAMILIES,
+        "caught_by",
+    ]
+    print(
+        f"scale {args.scale}, seed {args.seed}, difficulty {args.difficulty}: "
+        f"{world.accounts:,} accounts; out-of-fold ROC-AUC of each kind vs all humans "
+        f"({time.perf_counter() - started:.0f} s)\n"
+    )
     print(table[columns].to_markdown(index=False, floatfmt=".3f"))
 
 

@@ -41,8 +41,12 @@ from fanaudit.features.pipeline import compute_features  # noqa: E402
 from fanaudit.models.artifact import FanauditModel  # noqa: E402
 from fanaudit.models.quantify import estimate_bot_share, held_out_rates  # noqa: E402
 from fanaudit.training.config import TrainConfig  # noqa: E402
-from fanaudit.training.paper_protocol import (ProtocolConfig, build_model, keep_bot_kinds,  # noqa: E402
-                                              read_labelled_set)
+from fanaudit.training.paper_protocol import (  # noqa: E402
+    ProtocolConfig,
+    build_model,
+    keep_bot_kinds,  # noqa: E402
+    read_labelled_set,
+)
 from fanaudit.training.simulator import SimulationConfig, simulate  # noqa: E402
 from fanaudit.training.train import load_training_data, read_labels, train_model  # noqa: E402
 
@@ -66,13 +70,22 @@ def rates_line(p: np.ndarray, y: np.ndarray, model: FanauditModel, setting: str)
     in what bots or people look like does not (and no quantifier can correct that)."""
     rates = held_out_rates(model)
     above = p >= rates.threshold
-    return (f"- {setting}: ROC-AUC {roc_auc_score(y, p):.3f}; at the quantification threshold "
-            f"{rates.threshold:.3f}, held-out TPR {rates.tpr:.3f} / FPR {rates.fpr:.3f} in training, "
-            f"{above[y == 1].mean():.3f} / {above[y == 0].mean():.3f} on the scored set")
+    return (
+        f"- {setting}: ROC-AUC {roc_auc_score(y, p):.3f}; at the quantification threshold "
+        f"{rates.threshold:.3f}, held-out TPR {rates.tpr:.3f} / FPR {rates.fpr:.3f} in training, "
+        f"{above[y == 1].mean():.3f} / {above[y == 0].mean():.3f} on the scored set"
+    )
 
 
-def audiences(p: np.ndarray, y: np.ndarray, model: FanauditModel, setting: str, size: int,
-              repeats: int, seed: int) -> list[Row]:
+def audiences(
+    p: np.ndarray,
+    y: np.ndarray,
+    model: FanauditModel,
+    setting: str,
+    size: int,
+    repeats: int,
+    seed: int,
+) -> list[Row]:
     NOTES.append(rates_line(p, y, model, setting))
     rng = np.random.default_rng(seed)
     bots, humans = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
@@ -81,11 +94,20 @@ def audiences(p: np.ndarray, y: np.ndarray, model: FanauditModel, setting: str, 
         n_bots = int(round(share * size))
         if n_bots > len(bots) or size - n_bots > len(humans):
             continue
-        errors: dict[str, list[float]] = {"acc": [], "em": [], "mean probability": [], "bot verdicts": []}
+        errors: dict[str, list[float]] = {
+            "acc": [],
+            "em": [],
+            "mean probability": [],
+            "bot verdicts": [],
+        }
         covered = []
         for _ in range(repeats):
-            pick = np.concatenate([rng.choice(bots, n_bots, replace=False),
-                                   rng.choice(humans, size - n_bots, replace=False)])
+            pick = np.concatenate(
+                [
+                    rng.choice(bots, n_bots, replace=False),
+                    rng.choice(humans, size - n_bots, replace=False),
+                ]
+            )
             truth = n_bots / size
             acc = estimate_bot_share(p[pick], model, seed=int(rng.integers(1 << 31)))
             em = estimate_bot_share(p[pick], model, method="em")
@@ -94,8 +116,11 @@ def audiences(p: np.ndarray, y: np.ndarray, model: FanauditModel, setting: str, 
             errors["mean probability"].append(abs(p[pick].mean() - truth))
             errors["bot verdicts"].append(abs((p[pick] >= model.thresholds.bot).mean() - truth))
             covered.append(acc.low <= truth <= acc.high)
-        rows.append(Row(setting, share, size, {k: np.array(v) for k, v in errors.items()},
-                        np.array(covered)))
+        rows.append(
+            Row(
+                setting, share, size, {k: np.array(v) for k, v in errors.items()}, np.array(covered)
+            )
+        )
     return rows
 
 
@@ -124,25 +149,46 @@ def real(datasets: Path, seed: int, size: int, repeats: int, work: Path) -> list
     for source, target in (("cresci-2015", "cresci-2017"), ("cresci-2017", "cresci-2015")):
         model = build_model(sets[source].features, sets[source].y, config)
         test = sets[target]
-        unseen = ~test.features["account_id"].isin(set(sets[source].features["account_id"])).to_numpy()
+        unseen = (
+            ~test.features["account_id"].isin(set(sets[source].features["account_id"])).to_numpy()
+        )
         test = test.subset(unseen)
         p = model.predict_proba(test.features)
         n = min(size, int(test.y.sum() / max(SHARES)), int((1 - test.y).sum()))
-        rows += audiences(p, test.y, model, f"real: {source} -> {target}, bought followers",
-                          n, repeats, seed)
+        rows += audiences(
+            p, test.y, model, f"real: {source} -> {target}, bought followers", n, repeats, seed
+        )
     return rows
 
 
 def markdown(rows: list[Row]) -> list[str]:
     methods = ("acc", "em", "mean probability", "bot verdicts")
-    header = ["audiences", "bot share", "accounts",
-              *(f"{m}: mean / p95 error" for m in methods), "ACC 95% interval coverage"]
+    header = [
+        "audiences",
+        "bot share",
+        "accounts",
+        *(f"{m}: mean / p95 error" for m in methods),
+        "ACC 95% interval coverage",
+    ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
-        cells = [f"{100 * row.errors[m].mean():.1f} / {100 * np.percentile(row.errors[m], 95):.1f}"
-                 for m in methods]
-        lines.append("| " + " | ".join([row.setting, f"{row.share:.0%}", f"{row.audience:,}", *cells,
-                                        f"{row.covered.mean():.0%}"]) + " |")
+        cells = [
+            f"{100 * row.errors[m].mean():.1f} / {100 * np.percentile(row.errors[m], 95):.1f}"
+            for m in methods
+        ]
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    row.setting,
+                    f"{row.share:.0%}",
+                    f"{row.audience:,}",
+                    *cells,
+                    f"{row.covered.mean():.0%}",
+                ]
+            )
+            + " |"
+        )
     return lines
 
 
@@ -165,8 +211,10 @@ def main() -> None:
     print("\n".join(markdown(rows)))
     print()
     print("\n".join(NOTES))
-    print(f"\nerrors in percentage points over {args.repeats} audiences a row; "
-          f"{time.perf_counter() - began:.0f} s")
+    print(
+        f"\nerrors in percentage points over {args.repeats} audiences a row; "
+        f"{time.perf_counter() - began:.0f} s"
+    )
 
 
 if __name__ == "__main__":

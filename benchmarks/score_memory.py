@@ -74,9 +74,13 @@ def main() -> None:
     print(f"{rows:,} accounts x {frame.shape[1] - 1} features; --explain {args.explain}")
     print(f"feature table in pandas:        {table_mib:8.0f} MiB")
     print(f"peak RSS with the table built:  {before:8.0f} MiB")
-    print(f"peak RSS after scoring+writing: {after:8.0f} MiB  (+{after - before:.0f} MiB for scoring)")
-    print(f"scored and written in {seconds:.1f} s ({rows / seconds:,.0f} accounts/s); "
-          f"output {size:.0f} MiB Parquet")
+    print(
+        f"peak RSS after scoring+writing: {after:8.0f} MiB  (+{after - before:.0f} MiB for scoring)"
+    )
+    print(
+        f"scored and written in {seconds:.1f} s ({rows / seconds:,.0f} accounts/s); "
+        f"output {size:.0f} MiB Parquet"
+    )
 
 
 if __name__ == "__main__":

@@ -65,12 +65,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(features: Path, model: str,
-                 tracking_uri: str | None) -> tuple[subprocess.Popen, str, float]:
+def start_server(
+    features: Path, model: str, tracking_uri: str | None
+) -> tuple[subprocess.Popen, str, float]:
     """`fanaudit serve` in its own process; its URL and seconds until /health answered."""
     port = free_port()
-    command = [sys.executable, "-m", "fanaudit", "serve", "--features", str(features),
-               "--model", model, "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "fanaudit",
+        "serve",
+        "--features",
+        str(features),
+        "--model",
+        model,
+        "--port",
+        str(port),
+    ]
     if tracking_uri:
         command += ["--tracking-uri", tracking_uri]
     began = time.perf_counter()
@@ -86,8 +97,9 @@ def start_server(features: Path, model: str,
             time.sleep(0.2)
 
 
-def single_lookups(url: str, ids: list[str], rate: float, seconds: float,
-                   workers: int = 16) -> dict:
+def single_lookups(
+    url: str, ids: list[str], rate: float, seconds: float, workers: int = 16
+) -> dict:
     """Open-loop GET /accounts/ID at `rate` per second for `seconds`."""
     count = int(rate * seconds)
     rng = np.random.default_rng(0)
@@ -113,9 +125,16 @@ def single_lookups(url: str, ids: list[str], rate: float, seconds: float,
         list(pool.map(one, range(count)))
     elapsed = time.perf_counter() - start
     ms = latencies * 1000
-    return {"requests": count, "offered": rate, "achieved": count / elapsed, "errors": len(errors),
-            "p50": np.nanpercentile(ms, 50), "p90": np.nanpercentile(ms, 90),
-            "p99": np.nanpercentile(ms, 99), "max": np.nanmax(ms)}
+    return {
+        "requests": count,
+        "offered": rate,
+        "achieved": count / elapsed,
+        "errors": len(errors),
+        "p50": np.nanpercentile(ms, 50),
+        "p90": np.nanpercentile(ms, 90),
+        "p99": np.nanpercentile(ms, 99),
+        "max": np.nanmax(ms),
+    }
 
 
 def batch_lookups(url: str, ids: list[str], batch: int, seconds: float, top: int) -> dict:
@@ -125,14 +144,20 @@ def batch_lookups(url: str, ids: list[str], batch: int, seconds: float, top: int
     began = time.perf_counter()
     while time.perf_counter() - began < seconds:
         picked = [ids[i] for i in rng.choice(len(ids), batch, replace=False)]
-        response = session().post(f"{url}/accounts", json={"account_ids": picked, "top": top},
-                                  timeout=120)
+        response = session().post(
+            f"{url}/accounts", json={"account_ids": picked, "top": top}, timeout=120
+        )
         response.raise_for_status()
         done += len(response.json()["results"])
         requests_sent += 1
     elapsed = time.perf_counter() - began
-    return {"requests": requests_sent, "accounts": done, "seconds": elapsed,
-            "accounts_per_s": done / elapsed, "ms_per_request": elapsed / requests_sent * 1000}
+    return {
+        "requests": requests_sent,
+        "accounts": done,
+        "seconds": elapsed,
+        "accounts_per_s": done / elapsed,
+        "ms_per_request": elapsed / requests_sent * 1000,
+    }
 
 
 def run(url: str, ids: list[str], rate: float, seconds: float, batch: int) -> list[str]:
@@ -160,8 +185,12 @@ def run(url: str, ids: list[str], rate: float, seconds: float, batch: int) -> li
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="a running server (else one is started)")
-    parser.add_argument("--features", type=Path, required=True,
-                        help="the feature table served (account ids are drawn from it)")
+    parser.add_argument(
+        "--features",
+        type=Path,
+        required=True,
+        help="the feature table served (account ids are drawn from it)",
+    )
     parser.add_argument("--model", help="model URI or folder for the started server")
     parser.add_argument("--tracking-uri")
     parser.add_argument("--rate", type=float, default=100.0, help="single look-ups per second")

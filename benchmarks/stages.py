@@ -47,12 +47,23 @@ def simulate(world: World) -> list[Row]:
 
     partial = world.folder / "data.partial"
     shutil.rmtree(partial, ignore_errors=True)
-    summary, seconds = timed(lambda: run(SimulationConfig(seed=world.seed, scale=world.scale), partial))
+    summary, seconds = timed(
+        lambda: run(SimulationConfig(seed=world.seed, scale=world.scale), partial)
+    )
     shutil.rmtree(world.data, ignore_errors=True)
     partial.rename(world.data)
-    world.summary_file.write_text(json.dumps({
-        "scale": world.scale, "seed": world.seed, "accounts": summary.accounts,
-        "rows": summary.events, "seconds": seconds, "streamers": summary.streamers[:3]}))
+    world.summary_file.write_text(
+        json.dumps(
+            {
+                "scale": world.scale,
+                "seed": world.seed,
+                "accounts": summary.accounts,
+                "rows": summary.events,
+                "seconds": seconds,
+                "streamers": summary.streamers[:3],
+            }
+        )
+    )
     return [Row("simulate", world.scale, summary.accounts, world.events(), seconds)]
 
 
@@ -68,9 +79,12 @@ def stage(world: World) -> list[Row]:
 
 def floor_sql(staged) -> str:
     """One plain grouped pass over every staged event file: events per account."""
-    parts = [f"SELECT {'follower_id' if name == 'follows' else 'account_id'} AS account_id "
-             f"FROM {staged.source_sql(name)}"
-             for name in EVENT_TABLES if staged.has(name)]
+    parts = [
+        f"SELECT {'follower_id' if name == 'follows' else 'account_id'} AS account_id "
+        f"FROM {staged.source_sql(name)}"
+        for name in EVENT_TABLES
+        if staged.has(name)
+    ]
     return f"SELECT account_id, count(*) AS n FROM ({' UNION ALL '.join(parts)}) GROUP BY 1"
 
 
@@ -83,10 +97,13 @@ def read_floor_sqls(con, staged) -> list[str]:
             continue
         source = staged.source_sql(name)
         key = "follower_id" if name == "follows" else "account_id"
-        columns = [c for c in con.sql(f"SELECT * FROM {source} LIMIT 0").columns
-                   if c not in (key, "_row")]
-        sqls.append(f"SELECT {key}, count(*), {', '.join(f'max({c})' for c in columns)} "
-                    f"FROM {source} GROUP BY 1")
+        columns = [
+            c for c in con.sql(f"SELECT * FROM {source} LIMIT 0").columns if c not in (key, "_row")
+        ]
+        sqls.append(
+            f"SELECT {key}, count(*), {', '.join(f'max({c})' for c in columns)} "
+            f"FROM {source} GROUP BY 1"
+        )
     return sqls
 
 
@@ -97,8 +114,16 @@ def read_floor(world: World) -> list[Row]:
     con = duckdb_connection()
     sqls = read_floor_sqls(con, staged)
     _, seconds = timed(lambda: [con.sql(sql).fetch_arrow_table() for sql in sqls])
-    return [Row("read floor (every input column)", world.scale, staged.accounts, world.events(),
-                seconds, note="one grouped pass per event table reading every column")]
+    return [
+        Row(
+            "read floor (every input column)",
+            world.scale,
+            staged.accounts,
+            world.events(),
+            seconds,
+            note="one grouped pass per event table reading every column",
+        )
+    ]
 
 
 def floor(world: World) -> list[Row]:
@@ -107,8 +132,16 @@ def floor(world: World) -> list[Row]:
     staged = world.staged()
     con = duckdb_connection()
     groups, seconds = timed(lambda: con.sql(floor_sql(staged)).fetch_arrow_table())
-    return [Row("floor", world.scale, staged.accounts, world.events(), seconds,
-                note=f"{groups.num_rows:,} accounts with events")]
+    return [
+        Row(
+            "floor",
+            world.scale,
+            staged.accounts,
+            world.events(),
+            seconds,
+            note=f"{groups.num_rows:,} accounts with events",
+        )
+    ]
 
 
 def features(world: World, engine: str = "duckdb") -> list[Row]:
@@ -124,14 +157,32 @@ def features(world: World, engine: str = "duckdb") -> list[Row]:
         target = world.folder / "features-spark.parquet"
         shutil.rmtree(target, ignore_errors=True)
         done, seconds = timed(lambda: write_features_on_spark(staged, target, None))
-        return [Row("features (spark)", world.scale, done.accounts, world.events(), seconds,
-                    note="computed and written by Spark local[*], read back and reconciled")]
+        return [
+            Row(
+                "features (spark)",
+                world.scale,
+                done.accounts,
+                world.events(),
+                seconds,
+                note="computed and written by Spark local[*], read back and reconciled",
+            )
+        ]
     frame, seconds = timed(lambda: compute_features(staged, engine=engine))
-    target = world.features_file if engine == "duckdb" else world.folder / f"features-{engine}.parquet"
+    target = (
+        world.features_file if engine == "duckdb" else world.folder / f"features-{engine}.parquet"
+    )
     _, write_seconds = timed(lambda: write_frame_atomic(frame, target))
     name = "features" if engine == "duckdb" else f"features ({engine})"
-    return [Row(name, world.scale, len(frame), world.events(), seconds + write_seconds,
-                note=f"write {write_seconds:.1f} s")]
+    return [
+        Row(
+            name,
+            world.scale,
+            len(frame),
+            world.events(),
+            seconds + write_seconds,
+            note=f"write {write_seconds:.1f} s",
+        )
+    ]
 
 
 def train(world: World, config_file: Path | None = None) -> list[Row]:
@@ -143,8 +194,17 @@ def train(world: World, config_file: Path | None = None) -> list[Row]:
 
     staged = world.staged()
     if staged.accounts > TRAIN_MAX_ACCOUNTS:
-        return [Row("train", world.scale, staged.accounts, world.events(), float("nan"), "accounts",
-                    f"skipped: more than {TRAIN_MAX_ACCOUNTS:,} accounts")]
+        return [
+            Row(
+                "train",
+                world.scale,
+                staged.accounts,
+                world.events(),
+                float("nan"),
+                "accounts",
+                f"skipped: more than {TRAIN_MAX_ACCOUNTS:,} accounts",
+            )
+        ]
     config = TrainConfig.from_file(config_file) if config_file else TrainConfig()
     data, load_seconds = timed(lambda: load_training_data(staged, config))
     outcome, train_seconds = timed(lambda: train_model(data, config))
@@ -156,12 +216,25 @@ def train(world: World, config_file: Path | None = None) -> list[Row]:
     labelled = len(data.labels)
     auc = outcome.evaluation.metrics["roc_auc"]
     return [
-        Row("train", world.scale, labelled, world.events(), train_seconds, "accounts",
+        Row(
+            "train",
+            world.scale,
+            labelled,
+            world.events(),
+            train_seconds,
+            "accounts",
             f"{config.n_folds} grouped folds + calibration + final; {config.n_estimators} trees, "
-            f"max depth {config.max_depth}; ROC-AUC {auc:.4f}"),
-        Row("train (with features, groups, MLflow)", world.scale, labelled, world.events(),
-            load_seconds + train_seconds + log_seconds, "accounts",
-            f"features+groups {load_seconds:.1f} s, MLflow {log_seconds:.1f} s"),
+            f"max depth {config.max_depth}; ROC-AUC {auc:.4f}",
+        ),
+        Row(
+            "train (with features, groups, MLflow)",
+            world.scale,
+            labelled,
+            world.events(),
+            load_seconds + train_seconds + log_seconds,
+            "accounts",
+            f"features+groups {load_seconds:.1f} s, MLflow {log_seconds:.1f} s",
+        ),
     ]
 
 
@@ -170,12 +243,19 @@ def model_for(world: World, config_file: Path | None = None):
     below this scale."""
     from fanaudit.models.artifact import FanauditModel
 
-    candidates = sorted((w for w in cached_worlds(world) if w.scale <= world.scale
-                         and (w.model_folder(config_file) / "model.txt").is_file()),
-                        key=lambda w: w.scale)
+    candidates = sorted(
+        (
+            w
+            for w in cached_worlds(world)
+            if w.scale <= world.scale and (w.model_folder(config_file) / "model.txt").is_file()
+        ),
+        key=lambda w: w.scale,
+    )
     if not candidates:
-        raise FileNotFoundError(f"no trained model at or below scale {world.scale:g}: "
-                                "run the 'train' stage at a smaller scale first")
+        raise FileNotFoundError(
+            f"no trained model at or below scale {world.scale:g}: "
+            "run the 'train' stage at a smaller scale first"
+        )
     return FanauditModel.load(candidates[-1].model_folder(config_file)), candidates[-1].scale
 
 
@@ -201,9 +281,14 @@ def score(world: World, config_file: Path | None = None, which: str = "none") ->
     flagged = int((scored["verdict"] != "human").sum())
     name = "score" if which == "none" else f"score + reasons ({which})"
     shape = "" if config_file is None else f" ({Path(config_file).stem})"
-    note = f"model of scale {model_scale:g}{shape}; {flagged:,} flagged; write {write_seconds:.1f} s"
-    rows = [Row(name, world.scale, len(frame), world.events(), seconds + write_seconds,
-                "accounts", note)]
+    note = (
+        f"model of scale {model_scale:g}{shape}; {flagged:,} flagged; write {write_seconds:.1f} s"
+    )
+    rows = [
+        Row(
+            name, world.scale, len(frame), world.events(), seconds + write_seconds, "accounts", note
+        )
+    ]
     if which != "none":
         rows.append(shap_cost(world, frame, scored, model))
     return rows
@@ -220,9 +305,16 @@ def shap_cost(world: World, frame, scored, model) -> Row:
     flagged = frame[(scored["verdict"] != "human").to_numpy()].head(SHAP_SAMPLE)
     _, seconds = timed(lambda: shap_values(model, flagged))
     params = model.booster.params
-    return Row("SHAP only (flagged sample)", world.scale, len(flagged), 0, seconds, "accounts",
-               f"{model.booster.num_trees()} trees, max depth {params.get('max_depth', '?')}, "
-               f"{params.get('num_leaves', '?')} leaves max")
+    return Row(
+        "SHAP only (flagged sample)",
+        world.scale,
+        len(flagged),
+        0,
+        seconds,
+        "accounts",
+        f"{model.booster.num_trees()} trees, max depth {params.get('max_depth', '?')}, "
+        f"{params.get('num_leaves', '?')} leaves max",
+    )
 
 
 def spark_score(world: World, config_file: Path | None = None) -> list[Row]:
@@ -236,8 +328,17 @@ def spark_score(world: World, config_file: Path | None = None) -> list[Row]:
     out = world.folder / "scores-spark.parquet"
     scores = score_dataframe(features, model, "benchmark", which="none")
     _, seconds = timed(lambda: scores.write.mode("overwrite").parquet(str(out)))
-    return [Row("score (spark)", world.scale, world.accounts(), world.events(), seconds, "accounts",
-                f"model of scale {model_scale:g}; {session.sparkContext.master}")]
+    return [
+        Row(
+            "score (spark)",
+            world.scale,
+            world.accounts(),
+            world.events(),
+            seconds,
+            "accounts",
+            f"model of scale {model_scale:g}; {session.sparkContext.master}",
+        )
+    ]
 
 
 def feature_table(world: World) -> Path:
@@ -245,8 +346,11 @@ def feature_table(world: World) -> Path:
     in its metadata), made once from the cached feature Parquet."""
     import pandas as pd
 
-    from fanaudit.features.feature_table import (FeatureTableError, read_feature_table,
-                                                 write_feature_table)
+    from fanaudit.features.feature_table import (
+        FeatureTableError,
+        read_feature_table,
+        write_feature_table,
+    )
 
     path = world.folder / "feature-table.parquet"
     try:
@@ -274,8 +378,18 @@ def explain_one(world: World, config_file: Path | None = None) -> list[Row]:
     folder, model_scale = model_folder_for(world, config_file)
     ids = pq.read_table(table, columns=["account_id"]).column(0).to_pylist()
     account = ids[len(ids) // 2]
-    command = [sys.executable, "-m", "fanaudit", "explain", "--features", str(table),
-               "--account", account, "--model", str(folder)]
+    command = [
+        sys.executable,
+        "-m",
+        "fanaudit",
+        "explain",
+        "--features",
+        str(table),
+        "--account",
+        account,
+        "--model",
+        str(folder),
+    ]
     walls = []
     for _ in range(3):
         _, seconds = timed(lambda: subprocess.run(command, check=True, capture_output=True))
@@ -285,15 +399,31 @@ def explain_one(world: World, config_file: Path | None = None) -> list[Row]:
 
     calls = []
     for _ in range(3):
-        _, seconds = timed(lambda: explain_account(None, account, features_file=table,
-                                                   model_uri=str(folder)))
+        _, seconds = timed(
+            lambda: explain_account(None, account, features_file=table, model_uri=str(folder))
+        )
         calls.append(seconds)
     note = f"model of scale {model_scale:g}; median of 3"
-    return [Row("explain one account (command, from feature table)", world.scale, len(ids),
-                world.events(), statistics.median(walls), "accounts",
-                f"{note}; imports {import_seconds:.1f} s of it"),
-            Row("explain one account (library call, from feature table)", world.scale, len(ids),
-                world.events(), statistics.median(calls), "accounts", note)]
+    return [
+        Row(
+            "explain one account (command, from feature table)",
+            world.scale,
+            len(ids),
+            world.events(),
+            statistics.median(walls),
+            "accounts",
+            f"{note}; imports {import_seconds:.1f} s of it",
+        ),
+        Row(
+            "explain one account (library call, from feature table)",
+            world.scale,
+            len(ids),
+            world.events(),
+            statistics.median(calls),
+            "accounts",
+            note,
+        ),
+    ]
 
 
 def reasons(world: World, config_file: Path | None = None) -> list[Row]:
@@ -320,8 +450,9 @@ def reasons(world: World, config_file: Path | None = None) -> list[Row]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             explainer = shap.TreeExplainer(model.booster)
-            values = np.asarray(explainer.shap_values(model.feature_matrix(flagged),
-                                                      check_additivity=False))
+            values = np.asarray(
+                explainer.shap_values(model.feature_matrix(flagged), check_additivity=False)
+            )
         return values[..., -1] if values.ndim == 3 else values
 
     theirs, shap_seconds = timed(with_shap)
@@ -329,13 +460,33 @@ def reasons(world: World, config_file: Path | None = None) -> list[Row]:
     _, full_seconds = timed(lambda: score_in_chunks(frame, model, "benchmark", which="flagged"))
     shape = f"model of scale {model_scale:g}; {len(flagged):,} flagged"
     return [
-        Row("reasons: LightGBM pred_contrib (flagged)", world.scale, len(flagged), 0, own_seconds,
-            "accounts", f"{shape}; max |difference| to SHAP {difference:.1e}"),
-        Row("reasons: SHAP TreeExplainer (flagged)", world.scale, len(flagged), 0, shap_seconds,
-            "accounts", f"{shape}; with importing SHAP and building the explainer"),
-        Row("score + reasons (flagged), as fanaudit score", world.scale, len(frame), world.events(),
-            full_seconds, "accounts",
-            f"{shape}; probabilities alone {score_seconds:.1f} s"),
+        Row(
+            "reasons: LightGBM pred_contrib (flagged)",
+            world.scale,
+            len(flagged),
+            0,
+            own_seconds,
+            "accounts",
+            f"{shape}; max |difference| to SHAP {difference:.1e}",
+        ),
+        Row(
+            "reasons: SHAP TreeExplainer (flagged)",
+            world.scale,
+            len(flagged),
+            0,
+            shap_seconds,
+            "accounts",
+            f"{shape}; with importing SHAP and building the explainer",
+        ),
+        Row(
+            "score + reasons (flagged), as fanaudit score",
+            world.scale,
+            len(frame),
+            world.events(),
+            full_seconds,
+            "accounts",
+            f"{shape}; probabilities alone {score_seconds:.1f} s",
+        ),
     ]
 
 
@@ -361,15 +512,35 @@ def serve(world: World, config_file: Path | None = None) -> list[Row]:
         process.wait(timeout=30)
     note = f"model of scale {model_scale:g}; server up in {startup:.1f} s"
     return [
-        Row("serve: GET /accounts/ID at 100 req/s (top 3 reasons)", world.scale, single["requests"],
-            0, single["requests"] / single["achieved"], "accounts",
+        Row(
+            "serve: GET /accounts/ID at 100 req/s (top 3 reasons)",
+            world.scale,
+            single["requests"],
+            0,
+            single["requests"] / single["achieved"],
+            "accounts",
             f"p50 {single['p50']:.1f} ms, p90 {single['p90']:.1f} ms, p99 {single['p99']:.1f} ms, "
             f"max {single['max']:.0f} ms; {single['achieved']:.1f} req/s achieved; "
-            f"{single['errors']} errors; {note}"),
-        Row("serve: POST /accounts, 1,000 ids (top 3 reasons)", world.scale, batch["accounts"], 0,
-            batch["seconds"], "accounts", f"{batch['ms_per_request']:.0f} ms per request"),
-        Row("serve: POST /accounts, 1,000 ids (no reasons)", world.scale, bare["accounts"], 0,
-            bare["seconds"], "accounts", f"{bare['ms_per_request']:.0f} ms per request"),
+            f"{single['errors']} errors; {note}",
+        ),
+        Row(
+            "serve: POST /accounts, 1,000 ids (top 3 reasons)",
+            world.scale,
+            batch["accounts"],
+            0,
+            batch["seconds"],
+            "accounts",
+            f"{batch['ms_per_request']:.0f} ms per request",
+        ),
+        Row(
+            "serve: POST /accounts, 1,000 ids (no reasons)",
+            world.scale,
+            bare["accounts"],
+            0,
+            bare["seconds"],
+            "accounts",
+            f"{bare['ms_per_request']:.0f} ms per request",
+        ),
     ]
 
 

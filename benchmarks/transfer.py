@@ -83,7 +83,7 @@ def score(model, name: str, worlds: str, data_dirs: list[Path]) -> Scored:
         probability = model.predict_proba(data.features)
         role = data.labels["archetype"].to_numpy().astype(str)
         parts.append((np.isin(role, BOT_KINDS).astype(int), probability, role))
-    truth, probability, role = (np.concatenate(p) for p in zip(*parts))
+    truth, probability, role = (np.concatenate(p) for p in zip(*parts, strict=False))
     return Scored(name, worlds, truth, probability, model.thresholds.verdicts(probability), role)
 
 
@@ -96,11 +96,13 @@ def headline(s: Scored) -> str:
     flagged = s.verdict == "bot"
     kinds = pd.Series(flagged[s.truth == 1]).groupby(s.role[s.truth == 1]).mean()
     archetypes = pd.Series(flagged[s.truth == 0]).groupby(s.role[s.truth == 0]).mean()
-    return (f"| {s.model} | {s.worlds} | {len(s.truth):,} | {s.truth.mean():.2f} "
-            f"| {roc_auc_score(s.truth, s.probability):.4f} "
-            f"| {recall_at_fpr(s.truth, s.probability):.3f} | {flagged[s.truth == 1].mean():.3f} "
-            f"| {flagged[s.truth == 0].mean():.4f} | {kinds.min():.3f} ({kinds.idxmin()}) "
-            f"| {archetypes.max():.4f} ({archetypes.idxmax()}) |")
+    return (
+        f"| {s.model} | {s.worlds} | {len(s.truth):,} | {s.truth.mean():.2f} "
+        f"| {roc_auc_score(s.truth, s.probability):.4f} "
+        f"| {recall_at_fpr(s.truth, s.probability):.3f} | {flagged[s.truth == 1].mean():.3f} "
+        f"| {flagged[s.truth == 0].mean():.4f} | {kinds.min():.3f} ({kinds.idxmin()}) "
+        f"| {archetypes.max():.4f} ({archetypes.idxmax()}) |"
+    )
 
 
 def per_role(scored: list[Scored]) -> pd.DataFrame:
@@ -109,7 +111,8 @@ def per_role(scored: list[Scored]) -> pd.DataFrame:
         flagged = pd.Series(s.verdict == "bot").groupby(s.role).mean()
         counts = pd.Series(s.role).value_counts()
         columns[f"{s.model} on {s.worlds}"] = flagged.map("{:.3f}".format) + counts.reindex(
-            flagged.index).map(" ({:,})".format)
+            flagged.index
+        ).map(" ({:,})".format)
     frame = pd.DataFrame(columns)
     from fanaudit.training.simulator import BOT_KINDS
 
@@ -125,28 +128,50 @@ def main() -> None:
     parser.add_argument("--train-region", default="home")
     parser.add_argument("--test-region", default="away")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--test-care", type=float, nargs=2, metavar=("LOW", "HIGH"),
-                        help="diagnosis: the test region with this range of seller care")
+    parser.add_argument(
+        "--test-care",
+        type=float,
+        nargs=2,
+        metavar=("LOW", "HIGH"),
+        help="diagnosis: the test region with this range of seller care",
+    )
     args = parser.parse_args()
     os.environ.setdefault("FANAUDIT_SECRET", SECRET)
-    from fanaudit.training.simulator import (REGIONS, SimulationConfig, randomised_configs,
-                                             simulate, simulate_worlds)
+    from fanaudit.training.simulator import (
+        REGIONS,
+        SimulationConfig,
+        randomised_configs,
+        simulate,
+        simulate_worlds,
+    )
 
     began = time.perf_counter()
     tag = f"scale{args.scale:g}-seed{args.seed}"
     n_train, n_test = args.train_worlds, args.test_worlds
-    family = folder(f"transfer-{args.train_region}-{n_train}x-{tag}", lambda path: simulate_worlds(
-        randomised_configs(args.seed, n_train, scale=args.scale, ranges=args.train_region),
-        path, ranges=args.train_region))
-    fixed = folder(f"transfer-fixed-{tag}-x{n_train}", lambda path: simulate(
-        SimulationConfig(seed=args.seed, scale=args.scale * n_train), path))
+    family = folder(
+        f"transfer-{args.train_region}-{n_train}x-{tag}",
+        lambda path: simulate_worlds(
+            randomised_configs(args.seed, n_train, scale=args.scale, ranges=args.train_region),
+            path,
+            ranges=args.train_region,
+        ),
+    )
+    fixed = folder(
+        f"transfer-fixed-{tag}-x{n_train}",
+        lambda path: simulate(SimulationConfig(seed=args.seed, scale=args.scale * n_train), path),
+    )
 
     def test_worlds(region: str, seed: int, care=None) -> list[Path]:
         ranges = REGIONS[region] if care is None else REGIONS[region].narrowed(care=tuple(care))
         name = region if care is None else f"{region}-care{care[0]:g}-{care[1]:g}"
         configs = randomised_configs(seed, n_test, scale=args.scale, ranges=ranges)
-        return [folder(f"transfer-test-{name}-{index}-{tag}", lambda path, c=config: (
-            simulate_worlds([c], path, ranges=ranges))) for index, config in enumerate(configs)]
+        return [
+            folder(
+                f"transfer-test-{name}-{index}-{tag}",
+                lambda path, c=config: simulate_worlds([c], path, ranges=ranges),
+            )
+            for index, config in enumerate(configs)
+        ]
 
     away = test_worlds(args.test_region, args.seed + 1000, args.test_care)
     if args.test_care:
@@ -154,23 +179,33 @@ def main() -> None:
     home = test_worlds(args.train_region, args.seed + 2000)
     family_model, fixed_model = train(family), train(fixed)
     trained_on = f"{n_train} {args.train_region} worlds"
-    scored = [score(family_model, trained_on, f"{args.test_region} (unseen)", away),
-              score(fixed_model, "fixed world", f"{args.test_region} (unseen)", away),
-              score(family_model, trained_on, f"{args.train_region} (fresh)", home)]
-    print(f"worlds of scale {args.scale:g} (about {round(20_000 * args.scale):,} accounts each); "
-          f"{n_train} training worlds, {n_test} test worlds per region; {os.cpu_count()} cores; "
-          f"{time.perf_counter() - began:.0f} s\n")
-    print("| trained on | scored on | accounts | bot share | ROC-AUC | recall at 1% FPR "
-          "| recall at `bot` | FPR at `bot` | lowest kind recall at `bot` "
-          "| highest archetype FPR at `bot` |")
+    scored = [
+        score(family_model, trained_on, f"{args.test_region} (unseen)", away),
+        score(fixed_model, "fixed world", f"{args.test_region} (unseen)", away),
+        score(family_model, trained_on, f"{args.train_region} (fresh)", home),
+    ]
+    print(
+        f"worlds of scale {args.scale:g} (about {round(20_000 * args.scale):,} accounts each); "
+        f"{n_train} training worlds, {n_test} test worlds per region; {os.cpu_count()} cores; "
+        f"{time.perf_counter() - began:.0f} s\n"
+    )
+    print(
+        "| trained on | scored on | accounts | bot share | ROC-AUC | recall at 1% FPR "
+        "| recall at `bot` | FPR at `bot` | lowest kind recall at `bot` "
+        "| highest archetype FPR at `bot` |"
+    )
     print("|" + "---|" * 10)
     for s in scored:
         print(headline(s))
-    print("\nShare flagged `bot` per bot kind (recall) and per human archetype (false-positive "
-          "rate), with accounts in brackets:\n")
+    print(
+        "\nShare flagged `bot` per bot kind (recall) and per human archetype (false-positive "
+        "rate), with accounts in brackets:\n"
+    )
     print(per_role(scored).to_markdown())
-    print(f"\ngoals: ROC-AUC >= {GOALS['roc_auc']}, every archetype <= {GOALS['archetype_fpr']:.0%}"
-          f" at `bot`, every kind >= {GOALS['kind_recall']:.2f} recall at `bot`")
+    print(
+        f"\ngoals: ROC-AUC >= {GOALS['roc_auc']}, every archetype <= {GOALS['archetype_fpr']:.0%}"
+        f" at `bot`, every kind >= {GOALS['kind_recall']:.2f} recall at `bot`"
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,12 @@ class Shape:
     leaves: int
 
     def overrides(self) -> dict:
-        return {"n_estimators": self.trees, "learning_rate": self.learning_rate,
-                "max_depth": self.max_depth, "num_leaves": self.leaves}
+        return {
+            "n_estimators": self.trees,
+            "learning_rate": self.learning_rate,
+            "max_depth": self.max_depth,
+            "num_leaves": self.leaves,
+        }
 
 
 def simulated(scale: float, difficulty: float, seed: int) -> Path:
@@ -78,10 +82,12 @@ def measure(data, shape: Shape, rows: int) -> str:
     explain(outcome.model, sample)
     per_row = (time.perf_counter() - began) / len(sample)
     m = outcome.evaluation.metrics
-    return (f"| {shape.trees} | {shape.learning_rate:g} | {shape.max_depth} | {shape.leaves} "
-            f"| {mean_depth(outcome.model.booster):.1f} | {m['roc_auc']:.4f} | {m['pr_auc']:.4f} "
-            f"| {m['recall_at_fpr']:.3f} | {m['brier']:.4f} | {train_seconds:.1f} "
-            f"| {per_row * 1e6:,.0f} |")
+    return (
+        f"| {shape.trees} | {shape.learning_rate:g} | {shape.max_depth} | {shape.leaves} "
+        f"| {mean_depth(outcome.model.booster):.1f} | {m['roc_auc']:.4f} | {m['pr_auc']:.4f} "
+        f"| {m['recall_at_fpr']:.3f} | {m['brier']:.4f} | {train_seconds:.1f} "
+        f"| {per_row * 1e6:,.0f} |"
+    )
 
 
 def main() -> None:
@@ -93,8 +99,12 @@ def main() -> None:
     parser.add_argument("--difficulty", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rows", type=int, default=5000, help="rows to explain per shape")
-    parser.add_argument("--shapes", nargs="+", default=[":".join(map(str, s)) for s in SHAPES],
-                        help="TREES:LEARNING_RATE:MAX_DEPTH:LEAVES each")
+    parser.add_argument(
+        "--shapes",
+        nargs="+",
+        default=[":".join(map(str, s)) for s in SHAPES],
+        help="TREES:LEARNING_RATE:MAX_DEPTH:LEAVES each",
+    )
     args = parser.parse_args()
     os.environ.setdefault("FANAUDIT_SECRET", SECRET)
     from fanaudit.features.loading import staged_dataset
@@ -103,15 +113,21 @@ def main() -> None:
 
     with staged_dataset(simulated(args.scale, args.difficulty, args.seed)) as staged:
         data = load_training_data(staged, TrainConfig())
-    print(f"scale {args.scale:g}, difficulty {args.difficulty:g}: {len(data.labels):,} labelled "
-          f"accounts; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}\n")
-    print("| trees | learning rate | max depth | leaves | mean depth | ROC-AUC | PR-AUC "
-          "| recall@1%FPR | Brier | train s | SHAP µs/row |")
+    print(
+        f"scale {args.scale:g}, difficulty {args.difficulty:g}: {len(data.labels):,} labelled "
+        f"accounts; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}\n"
+    )
+    print(
+        "| trees | learning rate | max depth | leaves | mean depth | ROC-AUC | PR-AUC "
+        "| recall@1%FPR | Brier | train s | SHAP µs/row |"
+    )
     print("|" + "---|" * 11)
     for text in args.shapes:
         trees, rate, depth, leaves = text.split(":")
-        print(measure(data, Shape(int(trees), float(rate), int(depth), int(leaves)), args.rows),
-              flush=True)
+        print(
+            measure(data, Shape(int(trees), float(rate), int(depth), int(leaves)), args.rows),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

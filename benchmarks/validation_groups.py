@@ -41,8 +41,12 @@ SETTINGS = {
 
 
 def world(folder: Path, seed: int, scale: float, noise: float, pools: bool) -> Path:
-    simulate(SimulationConfig(seed=seed, scale=scale, label_noise=noise,
-                              kind_difficulty=(("bulk_fan", 0.2),)), folder)
+    simulate(
+        SimulationConfig(
+            seed=seed, scale=scale, label_noise=noise, kind_difficulty=(("bulk_fan", 0.2),)
+        ),
+        folder,
+    )
     if pools:
         share_address_pools(folder, seed=seed)
     return folder
@@ -56,12 +60,16 @@ def row(name: str, train_dir: Path, test: tuple[np.ndarray, object], config: Tra
     p, y = outcome.model.predict_proba(features), truth
     m, bot = outcome.evaluation.metrics, outcome.model.thresholds.bot
     fpr = float((p[y == 0] >= bot).mean())
-    cells = [name, f"{data.group_summary.largest_group_share:.1%}",
-             f"{m['roc_auc']:.4f} / {roc_auc_score(y, p):.4f}",
-             f"{m['ece']:.4f} / {expected_calibration_error(p, y):.4f}",
-             f"{m['brier']:.4f} / {brier_score_loss(y, p):.4f}",
-             f"{fpr:.2%}", f"{(p[y == 1] >= bot).mean():.3f} ({recall_at_fpr(p, y, fpr):.3f})",
-             f"{((p >= outcome.model.thresholds.human) & (p < bot)).mean():.1%}"]
+    cells = [
+        name,
+        f"{data.group_summary.largest_group_share:.1%}",
+        f"{m['roc_auc']:.4f} / {roc_auc_score(y, p):.4f}",
+        f"{m['ece']:.4f} / {expected_calibration_error(p, y):.4f}",
+        f"{m['brier']:.4f} / {brier_score_loss(y, p):.4f}",
+        f"{fpr:.2%}",
+        f"{(p[y == 1] >= bot).mean():.3f} ({recall_at_fpr(p, y, fpr):.3f})",
+        f"{((p >= outcome.model.thresholds.human) & (p < bot)).mean():.1%}",
+    ]
     return "| " + " | ".join(cells) + " |"
 
 
@@ -73,9 +81,17 @@ def main() -> None:
     # pseudonyms order the graph's vertices: a fixed secret makes the table reproducible
     os.environ.setdefault("FANAUDIT_SECRET", "fanaudit-benchmark-secret")
     began = time.perf_counter()
-    header = ["training world", "grouping", "largest group", "ROC-AUC train / test",
-              "ECE train / test", "Brier train / test", "test FPR at bot (target 1%)",
-              "test recall at bot (at that FPR)", "test uncertain"]
+    header = [
+        "training world",
+        "grouping",
+        "largest group",
+        "ROC-AUC train / test",
+        "ECE train / test",
+        "Brier train / test",
+        "test FPR at bot (target 1%)",
+        "test recall at bot (at that FPR)",
+        "test uncertain",
+    ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     with tempfile.TemporaryDirectory(prefix="fanaudit-groups-") as work:
         work = Path(work)
@@ -91,9 +107,11 @@ def main() -> None:
                 config = TrainConfig(n_estimators=60, n_folds=3, bootstrap=0, seed=11, **overrides)
                 lines.append(row(f"{label} | {name}", train_dir, (test, truth), config))
     print("\n".join(lines))
-    print(f"\nscale {args.scale:g}, training seed {args.seed}, test seed {args.seed + 1}; "
-          f"training figures are out of fold on the labels as given; "
-          f"{time.perf_counter() - began:.0f} s")
+    print(
+        f"\nscale {args.scale:g}, training seed {args.seed}, test seed {args.seed + 1}; "
+        f"training figures are out of fold on the labels as given; "
+        f"{time.perf_counter() - began:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -58,7 +58,9 @@ class World:
 
     def model_folder(self, train_config: Path | None = None) -> Path:
         """The model trained on this world with the default config or `train_config`."""
-        return self.folder / ("model" if train_config is None else f"model-{Path(train_config).stem}")
+        return self.folder / (
+            "model" if train_config is None else f"model-{Path(train_config).stem}"
+        )
 
     def simulated(self) -> bool:
         return self.summary_file.is_file()
@@ -67,7 +69,11 @@ class World:
         return json.loads(self.summary_file.read_text())
 
     def accounts(self) -> int:
-        return self.summary()["accounts"] if self.simulated() else round(self.scale * ACCOUNTS_PER_SCALE)
+        return (
+            self.summary()["accounts"]
+            if self.simulated()
+            else round(self.scale * ACCOUNTS_PER_SCALE)
+        )
 
     def events(self) -> int:
         if not self.simulated():
@@ -78,7 +84,9 @@ class World:
     def staged(self):
         """The cached StagedDataset of this world (run the `stage` stage first)."""
         if not self.staged_file.is_file():
-            raise FileNotFoundError(f"{self.staged_file}: run the 'stage' stage for scale {self.scale:g}")
+            raise FileNotFoundError(
+                f"{self.staged_file}: run the 'stage' stage for scale {self.scale:g}"
+            )
         return pickle.loads(self.staged_file.read_bytes())
 
     def save_staged(self, staged) -> None:

@@ -40,12 +40,21 @@ import pandas as pd
 
 from fanaudit.errors import ConfigError
 from fanaudit.features.contract import TABLES
-from fanaudit.features.feature_table import (FeatureTableError, read_feature_table,
-                                             write_feature_table)
+from fanaudit.features.feature_table import (
+    FeatureTableError,
+    read_feature_table,
+    write_feature_table,
+)
 from fanaudit.features.io import scratch_folder
-from fanaudit.features.loading import (StagedDataset, StagedTable, find_table_file,
-                                       fingerprint_files, ignored_files, stage_dataset,
-                                       staged_dataset)
+from fanaudit.features.loading import (
+    StagedDataset,
+    StagedTable,
+    find_table_file,
+    fingerprint_files,
+    ignored_files,
+    stage_dataset,
+    staged_dataset,
+)
 from fanaudit.features.privacy import fanaudit_home, load_or_create_secret
 from fanaudit.features.registry import registry_version
 
@@ -77,7 +86,7 @@ def limit_bytes() -> int:
         raise CacheError(f"${LIMIT_ENV} must be a number of GiB, not {text!r}") from None
     if gib < 0:
         raise CacheError(f"${LIMIT_ENV} must be 0 or more, not {text!r}")
-    return int(gib * 1024 ** 3)
+    return int(gib * 1024**3)
 
 
 def code_version() -> str:
@@ -112,8 +121,10 @@ def data_fingerprint(folder: Path) -> str:
     files again: the hash is remembered under the files' paths, sizes, inodes and
     modification times."""
     files = sorted(table_files(Path(folder)).values())
-    stats = [(str(p.resolve()), s.st_size, s.st_mtime_ns, s.st_ino, s.st_dev)
-             for p, s in ((p, p.stat()) for p in files)]
+    stats = [
+        (str(p.resolve()), s.st_size, s.st_mtime_ns, s.st_ino, s.st_dev)
+        for p, s in ((p, p.stat()) for p in files)
+    ]
     memo = cache_root() / "fingerprints" / _key("stat", json.dumps(stats))
     try:
         return memo.read_text().strip()
@@ -165,18 +176,36 @@ def entries() -> list[CacheEntry]:
         manifest = _read_json(folder / MANIFEST)
         if manifest is None:
             continue
-        found.append(CacheEntry("staged", folder.name, folder, manifest["bytes"],
-                                (folder / MANIFEST).stat().st_mtime, manifest["source"],
-                                manifest["fingerprint"], manifest["accounts"]))
+        found.append(
+            CacheEntry(
+                "staged",
+                folder.name,
+                folder,
+                manifest["bytes"],
+                (folder / MANIFEST).stat().st_mtime,
+                manifest["source"],
+                manifest["fingerprint"],
+                manifest["accounts"],
+            )
+        )
     tables = sorted((root / "features").glob("*.parquet")) if (root / "features").is_dir() else []
     for path in tables:
         about = _read_json(path.with_suffix(".json"))
         if about is None:
             continue
         try:
-            found.append(CacheEntry("features", path.stem, path, path.stat().st_size,
-                                    path.stat().st_mtime, about["source"], about["fingerprint"],
-                                    about["accounts"]))
+            found.append(
+                CacheEntry(
+                    "features",
+                    path.stem,
+                    path,
+                    path.stat().st_size,
+                    path.stat().st_mtime,
+                    about["source"],
+                    about["fingerprint"],
+                    about["accounts"],
+                )
+            )
         except FileNotFoundError:
             continue
     return sorted(found, key=lambda e: e.last_used)
@@ -239,27 +268,40 @@ def staged_key(fingerprint: str, allow_unknown: bool) -> str:
 
 
 def _dataset_from(folder: Path, entry: Path, manifest: dict) -> StagedDataset:
-    tables = {name: StagedTable(name, folder / info["file"], entry / "tables" / name, info["rows"])
-              for name, info in manifest["tables"].items()}
-    when = {k: None if manifest[k] is None else datetime.fromisoformat(manifest[k])
-            for k in ("first_event", "last_event")}
+    tables = {
+        name: StagedTable(name, folder / info["file"], entry / "tables" / name, info["rows"])
+        for name, info in manifest["tables"].items()
+    }
+    when = {
+        k: None if manifest[k] is None else datetime.fromisoformat(manifest[k])
+        for k in ("first_event", "last_event")
+    }
     warnings = list(manifest["warnings"])
     warnings += [f"ignored {name}: not a table of the contract" for name in ignored_files(folder)]
-    return StagedDataset(folder, entry / "tables", tables, manifest["accounts"],
-                         when["first_event"], when["last_event"], manifest["fingerprint"],
-                         tuple(warnings))
+    return StagedDataset(
+        folder,
+        entry / "tables",
+        tables,
+        manifest["accounts"],
+        when["first_event"],
+        when["last_event"],
+        manifest["fingerprint"],
+        tuple(warnings),
+    )
 
 
 def _store(staged: StagedDataset, scratch: Path, target: Path) -> None:
     """Write the manifest beside freshly staged tables and move them into the cache."""
     manifest = {
-        "source": str(staged.source.resolve()), "fingerprint": staged.fingerprint,
+        "source": str(staged.source.resolve()),
+        "fingerprint": staged.fingerprint,
         "accounts": staged.accounts,
         "first_event": None if staged.first_event is None else staged.first_event.isoformat(),
         "last_event": None if staged.last_event is None else staged.last_event.isoformat(),
         "tables": {n: {"file": t.source.name, "rows": t.rows} for n, t in staged.tables.items()},
         "warnings": [w for w in staged.warnings if not w.startswith("ignored ")],
-        "bytes": folder_bytes(scratch / "tables"), "created": time.time(),
+        "bytes": folder_bytes(scratch / "tables"),
+        "created": time.time(),
     }
     (scratch / MANIFEST).write_text(json.dumps(manifest, indent=1))
     (scratch / LOCK).touch()
@@ -289,8 +331,9 @@ def _using(entry: Path) -> Iterator[dict | None]:
 
 
 @contextmanager
-def staged(folder: Path, *, allow_unknown: bool = False,
-           progress: Progress | None = None) -> Iterator[StagedDataset]:
+def staged(
+    folder: Path, *, allow_unknown: bool = False, progress: Progress | None = None
+) -> Iterator[StagedDataset]:
     """`loading.staged_dataset`, from the cache when this data was staged before.
 
     A miss stages the folder once and keeps the result; with the cache off (or a folder
@@ -309,8 +352,9 @@ def staged(folder: Path, *, allow_unknown: bool = False,
             yield _dataset_from(folder, entry, manifest)
             return
     with scratch_folder(".staging-", cache_root()) as scratch:
-        fresh = stage_dataset(folder, scratch / "work" / "tables", allow_unknown=allow_unknown,
-                              progress=progress)
+        fresh = stage_dataset(
+            folder, scratch / "work" / "tables", allow_unknown=allow_unknown, progress=progress
+        )
         _store(fresh, scratch / "work", entry)
     enforce_limit(keep=entry)
     with _using(entry) as manifest:
@@ -325,8 +369,14 @@ def staged(folder: Path, *, allow_unknown: bool = False,
 
 
 def features_key(staged_data: StagedDataset) -> str:
-    return _key("features", staged_data.fingerprint, staged_data.accounts, secret_id(),
-                code_version(), registry_version())
+    return _key(
+        "features",
+        staged_data.fingerprint,
+        staged_data.accounts,
+        secret_id(),
+        code_version(),
+        registry_version(),
+    )
 
 
 def features_of(staged_data: StagedDataset, *, progress: Progress | None = None) -> pd.DataFrame:
@@ -335,8 +385,9 @@ def features_of(staged_data: StagedDataset, *, progress: Progress | None = None)
     from fanaudit.features.pipeline import compute_features
 
     if limit_bytes() == 0:
-        return compute_features(staged_data, progress=progress).sort_values("account_id",
-                                                                             ignore_index=True)
+        return compute_features(staged_data, progress=progress).sort_values(
+            "account_id", ignore_index=True
+        )
     path = cache_root() / "features" / f"{features_key(staged_data)}.parquet"
     if path.is_file():
         try:
@@ -351,8 +402,11 @@ def features_of(staged_data: StagedDataset, *, progress: Progress | None = None)
     frame = frame.sort_values("account_id", ignore_index=True)
     path.parent.mkdir(exist_ok=True)
     write_feature_table(frame, path, staged_data.fingerprint)
-    about = {"source": str(Path(staged_data.source).resolve()),
-             "fingerprint": staged_data.fingerprint, "accounts": len(frame)}
+    about = {
+        "source": str(Path(staged_data.source).resolve()),
+        "fingerprint": staged_data.fingerprint,
+        "accounts": len(frame),
+    }
     path.with_suffix(".json").write_text(json.dumps(about))
     enforce_limit(keep=path)
     return frame

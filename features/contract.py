@@ -59,8 +59,14 @@ class Table:
 # The Arrow type of each column kind: what loading stages a column as and what a writer of
 # typed Parquet (the simulator) writes.
 ARROW_TYPES: dict[ColumnKind, pa.DataType] = {
-    "id": pa.string(), "string": pa.string(), "text": pa.string(), "ip": pa.string(),
-    "enum": pa.string(), "bool": pa.bool_(), "int": pa.int64(), "number": pa.float64(),
+    "id": pa.string(),
+    "string": pa.string(),
+    "text": pa.string(),
+    "ip": pa.string(),
+    "enum": pa.string(),
+    "bool": pa.bool_(),
+    "int": pa.int64(),
+    "number": pa.float64(),
     "timestamp": pa.timestamp("us", tz="UTC"),
 }
 

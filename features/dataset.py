@@ -41,16 +41,18 @@ class Dataset:
         self._finalizer = weakref.finalize(self, stack.close)
 
     @classmethod
-    def load(cls, folder: str | Path, *, allow_unknown: bool = False,
-             progress: Progress | None = None) -> Dataset:
+    def load(
+        cls, folder: str | Path, *, allow_unknown: bool = False, progress: Progress | None = None
+    ) -> Dataset:
         """Validate and stage `folder`; a ContractError names every problem's file, row and
         column. With `allow_unknown`, accounts seen only in event tables are added."""
         stack = ExitStack()
         try:
             from fanaudit.features.cache import staged as cached_staged  # the staging cache
 
-            staged = stack.enter_context(cached_staged(Path(folder), allow_unknown=allow_unknown,
-                                                       progress=progress))
+            staged = stack.enter_context(
+                cached_staged(Path(folder), allow_unknown=allow_unknown, progress=progress)
+            )
         except BaseException:
             stack.close()
             raise
@@ -132,8 +134,9 @@ DataSource = Dataset | str | Path
 
 
 @contextmanager
-def opened(data: DataSource, *, allow_unknown: bool = False,
-           progress: Progress | None = None) -> Iterator[Dataset]:
+def opened(
+    data: DataSource, *, allow_unknown: bool = False, progress: Progress | None = None
+) -> Iterator[Dataset]:
     """`data` itself when it is a Dataset (left open), else the folder loaded for the block."""
     if isinstance(data, Dataset):
         data._check_open()

@@ -32,8 +32,13 @@ LOCAL_DRIVER_MEMORY = "4g"  # Settings.spark_driver_memory (FANAUDIT_SPARK_DRIVE
 LOCAL_SHUFFLE_PARTITIONS_PER_CORE = 2
 
 
-def connect(engine: Engine = "duckdb", *, spark_master: str | None = None,
-            threads: int | None = None, memory_limit: str | None = None):
+def connect(
+    engine: Engine = "duckdb",
+    *,
+    spark_master: str | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+):
     """An Ibis backend with its session time zone pinned to UTC."""
     if engine == "duckdb":
         config: dict[str, int | str] = {}
@@ -97,20 +102,25 @@ def spark_session(master: str | None = None):
     if active is not None and master is None:
         active.conf.set("spark.sql.session.timeZone", "UTC")
         return active
-    builder = (SparkSession.builder.appName("fanaudit")
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
-               .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.ui.enabled", "false"))
+    builder = (
+        SparkSession.builder.appName("fanaudit")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+        .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.ui.enabled", "false")
+    )
     settings = current()
     url = master or settings.spark_master or (None if launched_by_spark_submit() else "local[*]")
     if url:
         builder = builder.master(url)
     submit_args = os.environ.get("PYSPARK_SUBMIT_ARGS", "")
-    if url and url.startswith("local") and not any(
-            option in submit_args for option in ("--driver-memory", "spark.driver.memory")):
+    if (
+        url
+        and url.startswith("local")
+        and not any(option in submit_args for option in ("--driver-memory", "spark.driver.memory"))
+    ):
         # In local mode the driver's JVM does all the work; Spark's 1g default is too small
         # for a few million events.
         builder = builder.config("spark.driver.memory", settings.spark_driver_memory)
@@ -118,7 +128,8 @@ def spark_session(master: str | None = None):
     session.sparkContext.setLogLevel(settings.spark_log_level)
     context = session.sparkContext
     if (context.master or "").startswith("local") and not context.getConf().contains(
-            "spark.sql.shuffle.partitions"):
+        "spark.sql.shuffle.partitions"
+    ):
         cores = session.sparkContext.defaultParallelism
         session.conf.set("spark.sql.shuffle.partitions", LOCAL_SHUFFLE_PARTITIONS_PER_CORE * cores)
         # On one machine, merge small shuffle partitions by size rather than keeping one

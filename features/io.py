@@ -70,8 +70,14 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 def frame_to_csv(frame: pd.DataFrame, target, *, header: bool = True, **options) -> str | None:
     """Write `frame` as fanaudit's CSV: formulas guarded, every text value quoted."""
-    return csv_safe(frame).to_csv(target, index=False, header=header,
-                                  quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n", **options)
+    return csv_safe(frame).to_csv(
+        target,
+        index=False,
+        header=header,
+        quoting=csv.QUOTE_NONNUMERIC,
+        lineterminator="\n",
+        **options,
+    )
 
 
 def read_csv_output(path: Path, **options) -> pd.DataFrame:
@@ -115,8 +121,10 @@ def check_output(out: Path, reads: Iterable[Path] = (), *, folder: bool = False)
     for read in reads:
         read = Path(read)
         if same_or_inside(out, read) or (out.exists() and same_or_inside(read, out)):
-            raise InputOverwriteError(f"{out}: refusing to write onto {read}, which this "
-                                      "command reads; choose another output")
+            raise InputOverwriteError(
+                f"{out}: refusing to write onto {read}, which this "
+                "command reads; choose another output"
+            )
 
 
 # --------------------------------------------------------------------------- locks
@@ -266,8 +274,9 @@ class AtomicFile:
                 self.tmp: Path | None = None
                 os.fchmod(self.fd, new_file_mode(private))
                 return
-            self.fd, claimed = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".new",
-                                                dir=self.path.parent)
+            self.fd, claimed = tempfile.mkstemp(
+                prefix=f".{self.path.name}.", suffix=".new", dir=self.path.parent
+            )
         except OSError as exc:
             raise path_error(exc, self.path, "write") from exc
         self.tmp = Path(claimed).with_suffix(TEMP_SUFFIX)
@@ -305,7 +314,7 @@ class AtomicFile:
             self.done = True
             os.close(self.fd)
 
-    def __enter__(self) -> "AtomicFile":
+    def __enter__(self) -> AtomicFile:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -431,8 +440,9 @@ def atomic_folder(out: Path) -> Iterator[Path]:
 def check_parquet_folder(out: Path, what: str) -> None:
     """Spark writes a folder of Parquet parts: insist on a name that says so."""
     if not out.name.lower().endswith(".parquet"):
-        raise UsageError(f"{out}: {what} writes a Parquet folder; give the output a name ending "
-                         "in .parquet")
+        raise UsageError(
+            f"{out}: {what} writes a Parquet folder; give the output a name ending in .parquet"
+        )
 
 
 def unpublished_folder(out: Path) -> Path:

@@ -15,8 +15,14 @@ from pathlib import Path
 
 from fanaudit.errors import ReconcileError, UsageError
 from fanaudit.features.engine import Engine
-from fanaudit.features.io import (check_output, check_parquet_folder, output_format,
-                                  publish_folder, unpublished_folder, write_frame_atomic)
+from fanaudit.features.io import (
+    check_output,
+    check_parquet_folder,
+    output_format,
+    publish_folder,
+    unpublished_folder,
+    write_frame_atomic,
+)
 from fanaudit.features.dataset import Dataset, DataSource, opened
 from fanaudit.features.feature_table import write_feature_table
 from fanaudit.features.loading import StagedDataset, dataset_inputs
@@ -57,8 +63,9 @@ def write_features_on_duckdb(data: Dataset, out: Path, progress: Progress | None
     return FeatureSummary(out, len(frame), frame.shape[1] - 1)
 
 
-def write_features_on_spark(staged: StagedDataset, out: Path,
-                            spark_master: str | None) -> FeatureSummary:
+def write_features_on_spark(
+    staged: StagedDataset, out: Path, spark_master: str | None
+) -> FeatureSummary:
     """Spark computes the table and writes it under a temporary name beside `out`; it is read
     back and reconciled, and only then moved onto `out`."""
     from pyspark.sql import functions as F
@@ -78,9 +85,15 @@ def write_features_on_spark(staged: StagedDataset, out: Path,
     return FeatureSummary(out, rows, len(features.columns) - 1)
 
 
-def write_features(data_dir: DataSource, out: Path, *, engine: Engine = "duckdb",
-                   spark_master: str | None = None, allow_unknown: bool = False,
-                   progress: Progress | None = None) -> FeatureSummary:
+def write_features(
+    data_dir: DataSource,
+    out: Path,
+    *,
+    engine: Engine = "duckdb",
+    spark_master: str | None = None,
+    allow_unknown: bool = False,
+    progress: Progress | None = None,
+) -> FeatureSummary:
     """Validate and stage `data_dir` (or reuse a loaded `Dataset`), compute its features
     and write them to `out`."""
     out = Path(out)

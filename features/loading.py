@@ -41,7 +41,7 @@ import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 
 import duckdb
@@ -52,10 +52,21 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from fanaudit.errors import DataError, UsageError
-from fanaudit.features.contract import (ARROW_TYPES, EVENT_TABLES, FILE_SUFFIXES, TABLES, Column,
-                                        Table)
+from fanaudit.features.contract import (
+    ARROW_TYPES,
+    EVENT_TABLES,
+    FILE_SUFFIXES,
+    TABLES,
+    Column,
+    Table,
+)
 from fanaudit.features.io import atomic_folder, scratch_folder
-from fanaudit.features.privacy import PERSONAL_COLUMNS, Pseudonymiser, load_or_create_secret, parse_ip
+from fanaudit.features.privacy import (
+    PERSONAL_COLUMNS,
+    Pseudonymiser,
+    load_or_create_secret,
+    parse_ip,
+)
 
 BATCH_ROWS = 500_000
 CSV_BLOCK_BYTES = 1 << 22  # the CSV reader reads up to 32 blocks ahead: 128 MiB
@@ -65,7 +76,7 @@ MAX_ID_CHARS = 512  # ids, addresses, short strings
 MAX_RECORD_BYTES = CSV_BLOCK_BYTES  # the CSV reader refuses a record longer than a block
 ID_WHITESPACE = " \t\r\n\f\v"  # stripped from both ends of every id
 EXACT_FLOAT_LIMIT = 1 << 53  # integers above this are not all exact as float64
-EARLIEST_TIMESTAMP = datetime(2000, 1, 1, tzinfo=timezone.utc)
+EARLIEST_TIMESTAMP = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(days=1)
 LAST_EPOCH_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z
 MAX_PROBLEMS = 50
@@ -74,8 +85,10 @@ CANONICAL_IPV4 = f"^{OCTET}(\\.{OCTET}){{3}}$"  # exactly the strings ipaddress 
 ROW_COLUMN = "_row"  # source row number (1-based), kept in staged tables for error messages
 IP_PREFIX_COLUMN = "ip_prefix"
 # A timestamp string carries a zone when its time part ends in Z, an offset or a zone name.
-ZONED_PATTERN = (r"[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*"
-                 r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?|[A-Za-z][A-Za-z0-9_/+-]*)$")
+ZONED_PATTERN = (
+    r"[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*"
+    r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?|[A-Za-z][A-Za-z0-9_/+-]*)$"
+)
 
 
 @dataclass(frozen=True)
@@ -110,8 +123,9 @@ class ContractError(DataError):
         super().__init__(f"{len(problems)} problem(s) in the dataset:\n{shown}{tail}")
 
 
-def contract_error(path: Path, message: str, row: int | None = None,
-                   column: str | None = None) -> ContractError:
+def contract_error(
+    path: Path, message: str, row: int | None = None, column: str | None = None
+) -> ContractError:
     return ContractError([Problem(str(path), row, column, message)])
 
 
@@ -180,8 +194,9 @@ def find_table_file(folder: Path, name: str) -> Path | None:
         if reason:
             raise contract_error(path, f"table '{name}' {reason}")
     if len(found) > 1:
-        raise contract_error(folder, f"table '{name}' is given twice: "
-                             + ", ".join(p.name for p in found))
+        raise contract_error(
+            folder, f"table '{name}' is given twice: " + ", ".join(p.name for p in found)
+        )
     return found[0] if found else None
 
 
@@ -194,8 +209,11 @@ def dataset_inputs(folder: Path) -> list[Path]:
 def ignored_files(folder: Path) -> list[str]:
     """Visible files in `folder` that are not a table of the contract."""
     known = {f"{name}{suffix}" for name in TABLES for suffix in FILE_SUFFIXES}
-    return sorted(p.name for p in folder.iterdir()
-                  if p.is_file() and not p.name.startswith(".") and p.name not in known)
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.name not in known
+    )
 
 
 def fingerprint_files(paths: list[Path]) -> str:
@@ -233,8 +251,9 @@ def read_csv_header(path: Path) -> list[str]:
     names = [name.strip() for name in next(csv.reader([text]))]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
-        raise ContractError([Problem(str(path), None, c, "column appears twice in the header")
-                             for c in duplicated])
+        raise ContractError(
+            [Problem(str(path), None, c, "column appears twice in the header") for c in duplicated]
+        )
     return names
 
 
@@ -242,21 +261,30 @@ def field_problems(path: Path, row: int, names: list[str], fields: list[str]) ->
     """What is wrong with one CSV record read leniently (error path only)."""
     problems = []
     if len(fields) < len(names):
-        problems.append(Problem(str(path), row, names[len(fields)],
-                                f"value is missing: the row has {len(fields)} fields, "
-                                f"the header {len(names)}"))
+        problems.append(
+            Problem(
+                str(path),
+                row,
+                names[len(fields)],
+                f"value is missing: the row has {len(fields)} fields, the header {len(names)}",
+            )
+        )
     elif len(fields) > len(names):
-        problems.append(Problem(str(path), row, None, f"the row has {len(fields)} fields, "
-                                f"the header {len(names)}"))
-    for name, value in zip(names, fields):
+        problems.append(
+            Problem(
+                str(path), row, None, f"the row has {len(fields)} fields, the header {len(names)}"
+            )
+        )
+    for name, value in zip(names, fields, strict=False):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
             problems.append(Problem(str(path), row, name, "value is not valid UTF-8"))
             continue
         if len(value) > MAX_TEXT_CHARS:
-            problems.append(Problem(str(path), row, name,
-                                    f"value is longer than {MAX_TEXT_CHARS:,} characters"))
+            problems.append(
+                Problem(str(path), row, name, f"value is longer than {MAX_TEXT_CHARS:,} characters")
+            )
     return problems
 
 
@@ -282,8 +310,9 @@ def bounded_lines(raw: io.BufferedIOBase) -> Iterator[str]:
         first = False
 
 
-def long_line_problem(path: Path, row: int, names: list[str], prefix: bytes,
-                      fallback: str) -> Problem:
+def long_line_problem(
+    path: Path, row: int, names: list[str], prefix: bytes, fallback: str
+) -> Problem:
     """The problem of a too-long line, naming the column whose value runs past the limit."""
     text = prefix.decode("utf-8", errors="replace").removeprefix("\ufeff")
     limit = csv.field_size_limit(len(text) + 1)
@@ -295,9 +324,13 @@ def long_line_problem(path: Path, row: int, names: list[str], prefix: bytes,
         csv.field_size_limit(limit)
     if not fields or len(fields) > len(names):
         return Problem(str(path), row, None, fallback)
-    return Problem(str(path), row, names[len(fields) - 1],
-                   f"value is longer than {MAX_TEXT_CHARS:,} characters (the line is longer "
-                   f"than {MAX_RECORD_BYTES:,} bytes)")
+    return Problem(
+        str(path),
+        row,
+        names[len(fields) - 1],
+        f"value is longer than {MAX_TEXT_CHARS:,} characters (the line is longer "
+        f"than {MAX_RECORD_BYTES:,} bytes)",
+    )
 
 
 def locate_csv_problems(path: Path, names: list[str], error: Exception) -> list[Problem]:
@@ -308,8 +341,10 @@ def locate_csv_problems(path: Path, names: list[str], error: Exception) -> list[
     problems: list[Problem] = []
     row = 0
     limit = csv.field_size_limit(MAX_RECORD_BYTES)
-    too_long = f"record is longer than {MAX_RECORD_BYTES:,} bytes (a line or quoted value " \
-               "that never ends?)"
+    too_long = (
+        f"record is longer than {MAX_RECORD_BYTES:,} bytes (a line or quoted value "
+        "that never ends?)"
+    )
     try:
         with open_binary(path) as raw:
             reader = csv.reader(bounded_lines(raw))
@@ -327,8 +362,11 @@ def locate_csv_problems(path: Path, names: list[str], error: Exception) -> list[
         message = too_long if "field limit" in str(exc) else f"CSV cannot be parsed ({exc})"
         problems.append(Problem(str(path), row + 1, None, message))
     except (OSError, EOFError) as exc:
-        problems.append(Problem(str(path), None, None,
-                                f"file cannot be read to the end after row {row} ({exc})"))
+        problems.append(
+            Problem(
+                str(path), None, None, f"file cannot be read to the end after row {row} ({exc})"
+            )
+        )
     finally:
         csv.field_size_limit(limit)
     if not problems and "straddl" in str(error):
@@ -339,8 +377,9 @@ def locate_csv_problems(path: Path, names: list[str], error: Exception) -> list[
 def iter_csv_batches(path: Path, names: list[str]) -> Iterator[pa.RecordBatch]:
     """Record batches of a CSV file, every column a string, named by the stripped header."""
     options = dict(
-        read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES, use_threads=True,
-                                       column_names=names, skip_rows=1),
+        read_options=pacsv.ReadOptions(
+            block_size=CSV_BLOCK_BYTES, use_threads=True, column_names=names, skip_rows=1
+        ),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names},
@@ -369,19 +408,24 @@ def invalid_utf8_rows(values: pa.ChunkedArray | pa.Array) -> list[int]:
 
 
 def is_text_type(kind: pa.DataType) -> bool:
-    return (pa.types.is_string(kind) or pa.types.is_large_string(kind)
-            or pa.types.is_binary(kind) or pa.types.is_large_binary(kind))
+    return (
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_binary(kind)
+        or pa.types.is_large_binary(kind)
+    )
 
 
-def normalise_batch(path: Path, batch: pa.RecordBatch, first_row: int,
-                    columns: set[str]) -> pa.RecordBatch:
+def normalise_batch(
+    path: Path, batch: pa.RecordBatch, first_row: int, columns: set[str]
+) -> pa.RecordBatch:
     """The batch with dictionary columns decoded and binary ones as checked UTF-8 strings.
 
     Parquet does not guarantee its strings are UTF-8, and DuckDB must never see one that
     is not: check them here, where the row is still known; invalid ones are a ContractError.
     """
     arrays, problems = [], []
-    for name, values in zip(batch.schema.names, batch.columns):
+    for name, values in zip(batch.schema.names, batch.columns, strict=False):
         if name in columns and pa.types.is_dictionary(values.type):
             values = values.cast(values.type.value_type)
         if name in columns and is_text_type(values.type):
@@ -389,8 +433,10 @@ def normalise_batch(path: Path, batch: pa.RecordBatch, first_row: int,
                 values = pc.cast(values.cast(pa.large_binary()), pa.large_string())
                 values.validate(full=True)
             except pa.ArrowInvalid:
-                problems += [Problem(str(path), first_row + i, name, "value is not valid UTF-8")
-                             for i in invalid_utf8_rows(values)[:MAX_PROBLEMS]]
+                problems += [
+                    Problem(str(path), first_row + i, name, "value is not valid UTF-8")
+                    for i in invalid_utf8_rows(values)[:MAX_PROBLEMS]
+                ]
         arrays.append(values)
     if problems:
         raise ContractError(problems)
@@ -440,8 +486,9 @@ def read_id_column(path: Path, column: str = "account_id") -> list[str]:
     if column not in schema.names:
         raise contract_error(path, f"no '{column}' column (columns: {', '.join(schema.names)})")
     col = Column(column, "id", required=True)
-    stager = _TableStager(Table("ids", (col,)), path, Pseudonymiser(b""), datetime.now(timezone.utc),
-                          duckdb_connection())
+    stager = _TableStager(
+        Table("ids", (col,)), path, Pseudonymiser(b""), datetime.now(UTC), duckdb_connection()
+    )
     ids: list[str] = []
     try:
         for batch in iter_source_batches(path):
@@ -473,8 +520,10 @@ def trimmed_sql(expression: str) -> str:
     is slow, so it runs only when the first or last character is a control or a space."""
     text = f"{expression}::VARCHAR"
     characters = " || ".join(f"chr({ord(c)})" for c in ID_WHITESPACE)
-    return (f"CASE WHEN ascii({text}) > 32 AND ascii(right({text}, 1)) > 32 THEN {text} "
-            f"ELSE trim({text}, {characters}) END")
+    return (
+        f"CASE WHEN ascii({text}) > 32 AND ascii(right({text}, 1)) > 32 THEN {text} "
+        f"ELSE trim({text}, {characters}) END"
+    )
 
 
 def quoted(name: str) -> str:
@@ -502,8 +551,10 @@ def parsed_timestamp_sql(column: str, arrow_type: pa.DataType) -> tuple[str, str
         return f"{raw}::TIMESTAMPTZ", "NULL"
     text = trimmed_sql(raw)
     integer = f"regexp_full_match({text}, '-?[0-9]+')"
-    value = (f"CASE WHEN {integer} THEN {epoch_sql(f'TRY_CAST({text} AS BIGINT)')} "
-             f"ELSE TRY_CAST({text} AS TIMESTAMPTZ) END")
+    value = (
+        f"CASE WHEN {integer} THEN {epoch_sql(f'TRY_CAST({text} AS BIGINT)')} "
+        f"ELSE TRY_CAST({text} AS TIMESTAMPTZ) END"
+    )
     naive = f"CASE WHEN {integer} THEN NULL ELSE NOT regexp_matches({text}, '{ZONED_PATTERN}') END"
     return value, naive
 
@@ -523,8 +574,10 @@ def parsed_value_sql(col: Column, arrow_type: pa.DataType) -> tuple[str, str | N
     if col.kind == "bool":
         if pa.types.is_boolean(arrow_type):
             return raw, None
-        return (f"CASE WHEN lower({text}) IN ('true','t','yes','y','1') THEN TRUE "
-                f"WHEN lower({text}) IN ('false','f','no','n','0') THEN FALSE END"), None
+        return (
+            f"CASE WHEN lower({text}) IN ('true','t','yes','y','1') THEN TRUE "
+            f"WHEN lower({text}) IN ('false','f','no','n','0') THEN FALSE END"
+        ), None
     if col.kind == "int":
         if pa.types.is_integer(arrow_type):
             return f"TRY_CAST({raw} AS BIGINT)", "{v} < 0"
@@ -551,8 +604,10 @@ def blank_sql(col: Column) -> str:
 
 def problem_sql(col: Column, value: str, invalid: str | None, blank: str, latest: datetime) -> str:
     """SQL giving NULL for a good value, else 'empty', 'invalid', 'early' or 'late'."""
-    cases = [f"WHEN {blank} THEN {sql_string('empty') if col.required else 'NULL'}",
-             f"WHEN {value} IS NULL THEN 'invalid'"]
+    cases = [
+        f"WHEN {blank} THEN {sql_string('empty') if col.required else 'NULL'}",
+        f"WHEN {value} IS NULL THEN 'invalid'",
+    ]
     if invalid:
         cases.append(f"WHEN {invalid.replace('{v}', value)} THEN 'invalid'")
     if col.kind == "timestamp":
@@ -562,15 +617,31 @@ def problem_sql(col: Column, value: str, invalid: str | None, blank: str, latest
 
 
 STAGED_TYPES: dict[str, pa.DataType] = dict(ARROW_TYPES)  # typed as the contract says
-ACCEPTED_SOURCE_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
-                         pa.types.is_large_binary, pa.types.is_integer, pa.types.is_floating,
-                         pa.types.is_boolean, pa.types.is_timestamp, pa.types.is_date,
-                         pa.types.is_decimal, pa.types.is_null)
+ACCEPTED_SOURCE_TYPES = (
+    pa.types.is_string,
+    pa.types.is_large_string,
+    pa.types.is_binary,
+    pa.types.is_large_binary,
+    pa.types.is_integer,
+    pa.types.is_floating,
+    pa.types.is_boolean,
+    pa.types.is_timestamp,
+    pa.types.is_date,
+    pa.types.is_decimal,
+    pa.types.is_null,
+)
 
 
-ID_SOURCE_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
-                   pa.types.is_large_binary, pa.types.is_integer, pa.types.is_floating,
-                   pa.types.is_decimal, pa.types.is_null)
+ID_SOURCE_TYPES = (
+    pa.types.is_string,
+    pa.types.is_large_string,
+    pa.types.is_binary,
+    pa.types.is_large_binary,
+    pa.types.is_integer,
+    pa.types.is_floating,
+    pa.types.is_decimal,
+    pa.types.is_null,
+)
 
 
 def staged_schema(table: Table) -> pa.Schema:
@@ -597,8 +668,10 @@ def typing_sql(present: list[Column], schema: pa.Schema, latest: datetime) -> st
             parsed.append(f"{parsed_timestamp_sql(col.name, arrow_type)[1]} AS {n}")
             checked.append(n)
             final.append(f"CASE WHEN {p} IS NULL THEN {n} END AS {n}")
-    return (f"SELECT {', '.join(final)} FROM (SELECT {', '.join(checked)} FROM "
-            f"(SELECT {', '.join(parsed)} FROM batch))")
+    return (
+        f"SELECT {', '.join(final)} FROM (SELECT {', '.join(checked)} FROM "
+        f"(SELECT {', '.join(parsed)} FROM batch))"
+    )
 
 
 @dataclass
@@ -627,7 +700,9 @@ class _TableStager:
         """The contract columns present in `schema`; missing or untypable ones are problems."""
         for name in self.table.required_columns:
             if name not in schema.names:
-                self.problem(None, name, f"required column is missing from table '{self.table.name}'")
+                self.problem(
+                    None, name, f"required column is missing from table '{self.table.name}'"
+                )
         present = [c for c in self.table.columns if c.name in schema.names]
         for col in present:
             kind = schema.field(col.name).type
@@ -635,7 +710,9 @@ class _TableStager:
                 kind = kind.value_type
             accepted = ID_SOURCE_TYPES if col.kind == "id" else ACCEPTED_SOURCE_TYPES
             if not any(accepts(kind) for accepts in accepted):
-                self.problem(None, col.name, f"has type {kind}, which cannot hold {col.kind} values")
+                self.problem(
+                    None, col.name, f"has type {kind}, which cannot hold {col.kind} values"
+                )
         return present
 
     def stage_batch(self, batch: pa.RecordBatch, present: list[Column]) -> pa.Table:
@@ -648,12 +725,15 @@ class _TableStager:
         batch = batch.select([c.name for c in present])  # other columns never reach DuckDB
         batch = normalise_batch(self.path, batch, first_row, {c.name for c in present})
         numbered = batch.append_column(
-            ROW_COLUMN, pa.array(np.arange(first_row, first_row + batch.num_rows), pa.int64()))
+            ROW_COLUMN, pa.array(np.arange(first_row, first_row + batch.num_rows), pa.int64())
+        )
         self.con.register("batch", numbered)
         try:
             typed = self.con.sql(typing_sql(present, batch.schema, self.latest)).to_arrow_table()
         except duckdb.Error as exc:
-            raise contract_error(self.path, f"rows {first_row} to {self.rows} cannot be typed ({exc})")
+            raise contract_error(
+                self.path, f"rows {first_row} to {self.rows} cannot be typed ({exc})"
+            ) from exc
         finally:
             self.con.unregister("batch")
         self.report_problems(typed, present, batch, first_row)
@@ -662,8 +742,9 @@ class _TableStager:
                 self.track_zone_style(typed, col)
         return typed
 
-    def report_problems(self, typed: pa.Table, present: list[Column], source: pa.RecordBatch,
-                        first_row: int) -> None:
+    def report_problems(
+        self, typed: pa.Table, present: list[Column], source: pa.RecordBatch, first_row: int
+    ) -> None:
         rows = typed.column(ROW_COLUMN)
         for col in present:
             codes = typed.column(f"p:{col.name}")
@@ -679,11 +760,15 @@ class _TableStager:
         if code == "empty":
             return "required value is empty"
         if col.kind == "id" and isinstance(raw, (float, decimal.Decimal)):
-            return (f"{raw} is not a whole number of at most 2^53 (ids given as numbers must "
-                    "be exact integers)")
+            return (
+                f"{raw} is not a whole number of at most 2^53 (ids given as numbers must "
+                "be exact integers)"
+            )
         if col.name in PERSONAL_COLUMNS:
             return f"value is not a valid {col.kind} (longer than {MAX_ID_CHARS} characters)"
-        shown = repr(raw if len(raw) < 60 else raw[:57] + "...") if isinstance(raw, str) else str(raw)
+        shown = (
+            repr(raw if len(raw) < 60 else raw[:57] + "...") if isinstance(raw, str) else str(raw)
+        )
         if code == "early":
             return f"timestamp {shown} is before {EARLIEST_TIMESTAMP:%Y-%m-%d}"
         if code == "late":
@@ -717,10 +802,13 @@ class _TableStager:
     def zone_problems(self) -> None:
         for column, naive_row in self.naive_seen.items():
             if column in self.zoned_seen:
-                self.problem(max(naive_row, self.zoned_seen[column]), column,
-                             f"timestamps mix zone-naive values (first at row {naive_row}) and "
-                             f"values with an offset (first at row {self.zoned_seen[column]}); "
-                             "give every value an offset, or none (then UTC is meant)")
+                self.problem(
+                    max(naive_row, self.zoned_seen[column]),
+                    column,
+                    f"timestamps mix zone-naive values (first at row {naive_row}) and "
+                    f"values with an offset (first at row {self.zoned_seen[column]}); "
+                    "give every value an offset, or none (then UTC is meant)",
+                )
 
     def finish_columns(self, typed: pa.Table, present: list[Column]) -> pa.Table:
         """Fill absent columns, apply enum defaults, pseudonymise IPs and devices."""
@@ -748,14 +836,20 @@ class _TableStager:
         if isinstance(values, pa.Array):  # an absent column arrives as one null array
             values = pa.chunked_array([values])
         encoded = pc.dictionary_encode(values).combine_chunks()
-        mapped = [None if v is None else self.pseudonymiser.pseudonym(v, kind)
-                  for v in encoded.dictionary.to_pylist()]
+        mapped = [
+            None if v is None else self.pseudonymiser.pseudonym(v, kind)
+            for v in encoded.dictionary.to_pylist()
+        ]
         return pc.take(pa.array(mapped, pa.string()), encoded.indices)
 
-    def pseudonymise_ips(self, values: pa.ChunkedArray, typed: pa.Table) -> tuple[pa.Array, pa.Array]:
+    def pseudonymise_ips(
+        self, values: pa.ChunkedArray, typed: pa.Table
+    ) -> tuple[pa.Array, pa.Array]:
         encoded = pc.dictionary_encode(values).combine_chunks()
         canonical_v4 = pc.match_substring_regex(encoded.dictionary, CANONICAL_IPV4).to_pylist()
-        v4_prefixes = pc.replace_substring_regex(encoded.dictionary, r"\.[0-9]+$", ".0/24").to_pylist()
+        v4_prefixes = pc.replace_substring_regex(
+            encoded.dictionary, r"\.[0-9]+$", ".0/24"
+        ).to_pylist()
         addresses, prefixes, invalid = [], [], []
         for position, raw in enumerate(encoded.dictionary.to_pylist()):
             if canonical_v4[position]:  # the common case, without the ipaddress module
@@ -774,12 +868,20 @@ class _TableStager:
             rows = typed.column(ROW_COLUMN)
             for index in pc.indices_nonzero(bad).to_pylist()[:MAX_PROBLEMS]:
                 self.problem(rows[index].as_py(), "ip", "value is not an IPv4 or IPv6 address")
-        return (pc.take(pa.array(addresses, pa.string()), encoded.indices),
-                pc.take(pa.array(prefixes, pa.string()), encoded.indices))
+        return (
+            pc.take(pa.array(addresses, pa.string()), encoded.indices),
+            pc.take(pa.array(prefixes, pa.string()), encoded.indices),
+        )
 
 
-def stage_table(table: Table, path: Path, out_dir: Path, pseudonymiser: Pseudonymiser,
-                latest: datetime, con: duckdb.DuckDBPyConnection) -> tuple[int, list[Problem]]:
+def stage_table(
+    table: Table,
+    path: Path,
+    out_dir: Path,
+    pseudonymiser: Pseudonymiser,
+    latest: datetime,
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[int, list[Problem]]:
     """Validate one table file and write it as typed Parquet parts under `out_dir`.
 
     Once a problem is found nothing more is written (the caller discards the folder), and
@@ -813,8 +915,13 @@ def stage_table(table: Table, path: Path, out_dir: Path, pseudonymiser: Pseudony
 # --------------------------------------------------------------------------- whole folder
 
 
-def _query_problems(con: duckdb.DuckDBPyConnection, sql: str, file: str, column: str,
-                    message: Callable[[tuple], str]) -> list[Problem]:
+def _query_problems(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    file: str,
+    column: str,
+    message: Callable[[tuple], str],
+) -> list[Problem]:
     return [Problem(file, row[0], column, message(row)) for row in con.execute(sql).fetchall()]
 
 
@@ -825,20 +932,29 @@ def duplicate_problems(con, staged: dict[str, StagedTable]) -> list[Problem]:
             if not col.unique:
                 continue
             c = quoted(col.name)
-            sql = (f"SELECT {ROW_COLUMN}, {c}, first_row FROM ("
-                   f"SELECT {ROW_COLUMN}, {c}, min({ROW_COLUMN}) OVER (PARTITION BY {c}) AS first_row "
-                   f"FROM {parquet_source(info.staged)} WHERE {c} IS NOT NULL) "
-                   f"WHERE {ROW_COLUMN} > first_row ORDER BY {ROW_COLUMN} LIMIT {MAX_PROBLEMS}")
-            problems += _query_problems(con, sql, str(info.source), col.name,
-                                        lambda r: f"duplicate id {r[1]!r} (first at row {r[2]})")
+            sql = (
+                f"SELECT {ROW_COLUMN}, {c}, first_row FROM ("
+                f"SELECT {ROW_COLUMN}, {c}, min({ROW_COLUMN}) OVER (PARTITION BY {c}) AS first_row "
+                f"FROM {parquet_source(info.staged)} WHERE {c} IS NOT NULL) "
+                f"WHERE {ROW_COLUMN} > first_row ORDER BY {ROW_COLUMN} LIMIT {MAX_PROBLEMS}"
+            )
+            problems += _query_problems(
+                con,
+                sql,
+                str(info.source),
+                col.name,
+                lambda r: f"duplicate id {r[1]!r} (first at row {r[2]})",
+            )
     return problems
 
 
 def unknown_account_sql(info: StagedTable, column: str, accounts: StagedTable) -> str:
     c = quoted(column)
-    return (f"SELECT e.{ROW_COLUMN}, e.{c} FROM {parquet_source(info.staged)} e "
-            f"ANTI JOIN {parquet_source(accounts.staged)} a ON e.{c} = a.account_id "
-            f"WHERE e.{c} IS NOT NULL")
+    return (
+        f"SELECT e.{ROW_COLUMN}, e.{c} FROM {parquet_source(info.staged)} e "
+        f"ANTI JOIN {parquet_source(accounts.staged)} a ON e.{c} = a.account_id "
+        f"WHERE e.{c} IS NOT NULL"
+    )
 
 
 def unknown_account_problems(con, staged: dict[str, StagedTable]) -> list[Problem]:
@@ -847,24 +963,40 @@ def unknown_account_problems(con, staged: dict[str, StagedTable]) -> list[Proble
     for name, info in staged.items():
         for col in TABLES[name].columns:
             if col.references_account:
-                sql = unknown_account_sql(info, col.name, accounts) + f" ORDER BY 1 LIMIT {MAX_PROBLEMS}"
+                sql = (
+                    unknown_account_sql(info, col.name, accounts)
+                    + f" ORDER BY 1 LIMIT {MAX_PROBLEMS}"
+                )
                 problems += _query_problems(
-                    con, sql, str(info.source), col.name,
-                    lambda r, n=name: f"account {r[1]!r} in table '{n}' is not in accounts "
-                                      "(add it to accounts, or allow unknown accounts)")
+                    con,
+                    sql,
+                    str(info.source),
+                    col.name,
+                    lambda r, n=name: (
+                        f"account {r[1]!r} in table '{n}' is not in accounts "
+                        "(add it to accounts, or allow unknown accounts)"
+                    ),
+                )
     return problems
 
 
 def add_unknown_accounts(con, staged: dict[str, StagedTable]) -> int:
     """Append accounts that only appear in event tables, with empty profiles; their count."""
     accounts = staged["accounts"]
-    unions = [unknown_account_sql(info, col.name, accounts).replace(
-        f"SELECT e.{ROW_COLUMN}, e.{quoted(col.name)}", f"SELECT e.{quoted(col.name)} AS account_id")
-        for name, info in staged.items() for col in TABLES[name].columns if col.references_account]
+    unions = [
+        unknown_account_sql(info, col.name, accounts).replace(
+            f"SELECT e.{ROW_COLUMN}, e.{quoted(col.name)}",
+            f"SELECT e.{quoted(col.name)} AS account_id",
+        )
+        for name, info in staged.items()
+        for col in TABLES[name].columns
+        if col.references_account
+    ]
     if not unions:
         return 0
-    ids = con.execute(f"SELECT DISTINCT account_id FROM ({' UNION ALL '.join(unions)}) "
-                      "ORDER BY account_id").to_arrow_table()
+    ids = con.execute(
+        f"SELECT DISTINCT account_id FROM ({' UNION ALL '.join(unions)}) ORDER BY account_id"
+    ).to_arrow_table()
     if ids.num_rows == 0:
         return 0
     schema = staged_schema(TABLES["accounts"])
@@ -876,11 +1008,16 @@ def add_unknown_accounts(con, staged: dict[str, StagedTable]) -> int:
 
 
 def event_time_span(con, staged: dict[str, StagedTable]) -> tuple[datetime | None, datetime | None]:
-    parts = [f"SELECT min(ts) AS lo, max(ts) AS hi FROM {parquet_source(info.staged)}"
-             for name, info in staged.items() if name in EVENT_TABLES]
+    parts = [
+        f"SELECT min(ts) AS lo, max(ts) AS hi FROM {parquet_source(info.staged)}"
+        for name, info in staged.items()
+        if name in EVENT_TABLES
+    ]
     if not parts:
         return None, None
-    lo, hi = con.execute(f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(parts)})").fetchall()[0]
+    lo, hi = con.execute(f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(parts)})").fetchall()[
+        0
+    ]
     return lo, hi
 
 
@@ -895,10 +1032,14 @@ def duckdb_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def stage_tables(files: dict[str, Path], work: Path, pseudonymiser: Pseudonymiser,
-                 latest: datetime, con: duckdb.DuckDBPyConnection,
-                 progress: Callable[[str], None] | None,
-                 ) -> tuple[dict[str, StagedTable], list[Problem]]:
+def stage_tables(
+    files: dict[str, Path],
+    work: Path,
+    pseudonymiser: Pseudonymiser,
+    latest: datetime,
+    con: duckdb.DuckDBPyConnection,
+    progress: Callable[[str], None] | None,
+) -> tuple[dict[str, StagedTable], list[Problem]]:
     """Stage every table file under `work`; the tables staged and every problem found."""
     staged: dict[str, StagedTable] = {}
     problems: list[Problem] = []
@@ -909,20 +1050,25 @@ def stage_tables(files: dict[str, Path], work: Path, pseudonymiser: Pseudonymise
         if progress:
             progress(name)
         try:
-            rows, table_problems = stage_table(TABLES[name], path, work / name, pseudonymiser,
-                                               latest, con)
+            rows, table_problems = stage_table(
+                TABLES[name], path, work / name, pseudonymiser, latest, con
+            )
         except ContractError as exc:
             problems += exc.problems
             continue
         except OSError as exc:  # a file that vanished or became unreadable meanwhile
-            problems.append(Problem(str(path), None, None,
-                                    f"file cannot be read ({exc.strerror or exc})"))
+            problems.append(
+                Problem(str(path), None, None, f"file cannot be read ({exc.strerror or exc})")
+            )
             continue
         problems += table_problems
         staged[name] = StagedTable(name, path, work / name, rows)
     if "accounts" in staged and staged["accounts"].rows == 0 and not problems:
-        problems.append(Problem(str(files["accounts"]), None, None,
-                                "table 'accounts' has no rows (a header only)"))
+        problems.append(
+            Problem(
+                str(files["accounts"]), None, None, "table 'accounts' has no rows (a header only)"
+            )
+        )
     return staged, problems
 
 
@@ -933,8 +1079,10 @@ def validate_staged(con, staged: dict[str, StagedTable], allow_unknown: bool) ->
     if allow_unknown:
         added = add_unknown_accounts(con, staged)
         if added:
-            warnings.append(f"{added} account(s) appear in event tables but not in accounts; "
-                            "added with empty profiles (unknown accounts allowed)")
+            warnings.append(
+                f"{added} account(s) appear in event tables but not in accounts; "
+                "added with empty profiles (unknown accounts allowed)"
+            )
     else:
         problems += unknown_account_problems(con, staged)
     if problems:
@@ -955,11 +1103,14 @@ def early_event_warnings(con, staged: dict[str, StagedTable]) -> list[str]:
         count, first = con.execute(
             f"SELECT count(*), min(e.{ROW_COLUMN}) FROM {parquet_source(info.staged)} e "
             f"JOIN {accounts} a ON e.{quoted(actor)} = a.account_id "
-            "WHERE e.ts < a.created_at").fetchall()[0]
+            "WHERE e.ts < a.created_at"
+        ).fetchall()[0]
         if count:
-            warnings.append(f"{info.source}: {count:,} event(s) dated before their account's "
-                            f"registration (first at row {first}); ages and delays of those "
-                            "accounts count from 0")
+            warnings.append(
+                f"{info.source}: {count:,} event(s) dated before their account's "
+                f"registration (first at row {first}); ages and delays of those "
+                "accounts count from 0"
+            )
     return warnings
 
 
@@ -969,9 +1120,14 @@ def check_out_root(out_root: Path) -> None:
         raise UsageError(f"{out_root}: staging folder exists and is not empty")
 
 
-def stage_dataset(folder: Path, out_root: Path, *, allow_unknown: bool = False,
-                  now: datetime | None = None,
-                  progress: Callable[[str], None] | None = None) -> StagedDataset:
+def stage_dataset(
+    folder: Path,
+    out_root: Path,
+    *,
+    allow_unknown: bool = False,
+    now: datetime | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> StagedDataset:
     """Validate every table of `folder` and stage it under `out_root`; raise ContractError.
 
     The tables are staged in a temporary folder beside `out_root` (which must be absent or
@@ -980,13 +1136,16 @@ def stage_dataset(folder: Path, out_root: Path, *, allow_unknown: bool = False,
     folder, out_root = Path(folder), Path(out_root)
     if not folder.is_dir():
         raise contract_error(folder, "dataset folder does not exist")
-    latest = (now or datetime.now(timezone.utc)) + FUTURE_TOLERANCE
+    latest = (now or datetime.now(UTC)) + FUTURE_TOLERANCE
     pseudonymiser = Pseudonymiser(load_or_create_secret())
     found = {name: find_table_file(folder, name) for name in TABLES}
     files = {name: path for name, path in found.items() if path is not None}
     if "accounts" not in files:
-        raise contract_error(folder / "accounts.csv", "required table 'accounts' is missing "
-                             "(accounts.parquet, accounts.csv or accounts.csv.gz)")
+        raise contract_error(
+            folder / "accounts.csv",
+            "required table 'accounts' is missing "
+            "(accounts.parquet, accounts.csv or accounts.csv.gz)",
+        )
     check_out_root(out_root)
     con = duckdb_connection()
     try:
@@ -997,19 +1156,29 @@ def stage_dataset(folder: Path, out_root: Path, *, allow_unknown: bool = False,
             warnings = validate_staged(con, staged, allow_unknown)
             warnings += early_event_warnings(con, staged)
             accounts = con.execute(
-                f"SELECT count(*) FROM {parquet_source(staged['accounts'].staged)}").fetchall()[0][0]
+                f"SELECT count(*) FROM {parquet_source(staged['accounts'].staged)}"
+            ).fetchall()[0][0]
             first, last = event_time_span(con, staged)
     finally:
         con.close()
     warnings += [f"ignored {name}: not a table of the contract" for name in ignored_files(folder)]
     tables = {name: replace(info, staged=out_root / name) for name, info in staged.items()}
-    return StagedDataset(folder, out_root, tables, accounts, first, last,
-                         fingerprint_files(list(files.values())), tuple(warnings))
+    return StagedDataset(
+        folder,
+        out_root,
+        tables,
+        accounts,
+        first,
+        last,
+        fingerprint_files(list(files.values())),
+        tuple(warnings),
+    )
 
 
 @contextmanager
-def staged_dataset(folder: Path, *, allow_unknown: bool = False,
-                   progress: Callable[[str], None] | None = None) -> Iterator[StagedDataset]:
+def staged_dataset(
+    folder: Path, *, allow_unknown: bool = False, progress: Callable[[str], None] | None = None
+) -> Iterator[StagedDataset]:
     """Stage `folder` into a private temporary folder for the duration of the block.
 
     The folder is removed afterwards; one left behind by a killed process is removed by

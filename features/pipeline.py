@@ -83,8 +83,9 @@ def session(engine: Engine, spark_master: str | None = None):
     return con
 
 
-def feature_table(con, engine: Engine, staged: StagedDataset,
-                  progress: Progress | None = None) -> ibis.Table:
+def feature_table(
+    con, engine: Engine, staged: StagedDataset, progress: Progress | None = None
+) -> ibis.Table:
     """The feature table on backend `con`, over per-family tables computed one at a time
     (DuckDB: temporary tables; Spark: local checkpoints, so the final join neither
     re-plans nor re-runs any family)."""
@@ -97,9 +98,13 @@ def feature_table(con, engine: Engine, staged: StagedDataset,
     return assemble(tables.accounts, list(parts))
 
 
-def compute_features(staged: StagedDataset, *, engine: Engine = "duckdb",
-                     spark_master: str | None = None,
-                     progress: Progress | None = None) -> pd.DataFrame:
+def compute_features(
+    staged: StagedDataset,
+    *,
+    engine: Engine = "duckdb",
+    spark_master: str | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
     """The per-account feature table of a staged dataset, as pandas."""
     con = session(engine, spark_master)
     frame = con.to_pyarrow(feature_table(con, engine, staged, progress)).to_pandas()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import os
 import secrets
 import stat
 from functools import lru_cache
@@ -67,13 +66,17 @@ def create_secret_file(path: Path) -> None:
 def read_secret_file(path: Path) -> bytes:
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise SecretError(f"{path}: the pseudonymisation secret is readable by other users "
-                          f"(mode {stat.filemode(mode)}); run `chmod 600 {path}`")
+        raise SecretError(
+            f"{path}: the pseudonymisation secret is readable by other users "
+            f"(mode {stat.filemode(mode)}); run `chmod 600 {path}`"
+        )
     secret = path.read_text(encoding="utf-8").strip()
     if len(secret) < MIN_SECRET_CHARS:
-        raise SecretError(f"{path}: the pseudonymisation secret is empty or shorter than "
-                          f"{MIN_SECRET_CHARS} characters; delete the file to generate a new one "
-                          "(pseudonyms will change)")
+        raise SecretError(
+            f"{path}: the pseudonymisation secret is empty or shorter than "
+            f"{MIN_SECRET_CHARS} characters; delete the file to generate a new one "
+            "(pseudonyms will change)"
+        )
     return secret.encode("utf-8")
 
 
@@ -83,8 +86,10 @@ def load_or_create_secret() -> bytes:
     from_env = configured.get_secret_value() if configured is not None else None
     if from_env:
         if len(from_env) < MIN_SECRET_CHARS:
-            raise SecretError(f"${SECRET_ENV} must hold at least {MIN_SECRET_CHARS} characters "
-                              "(a long random string; unset it to use a generated secret)")
+            raise SecretError(
+                f"${SECRET_ENV} must hold at least {MIN_SECRET_CHARS} characters "
+                "(a long random string; unset it to use a generated secret)"
+            )
         return from_env.encode("utf-8")
     path = fanaudit_home() / SECRET_FILE
     if not path.exists():

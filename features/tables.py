@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import ibis
 import pandas as pd
@@ -71,14 +71,19 @@ def open_tables(con, staged: StagedDataset) -> Tables:
     def read(name: str) -> ibis.Table | None:
         if not staged.has(name):
             return None
-        return con.read_parquet(staged.parquet_glob(name), table_name=f"staged_{name}").drop(ROW_COLUMN)
+        return con.read_parquet(staged.parquet_glob(name), table_name=f"staged_{name}").drop(
+            ROW_COLUMN
+        )
 
     events = {name: read(name) for name in EVENT_TABLES}
     accounts = read("accounts")
     as_of = staged.last_event
     if as_of is None:  # no events: the latest profile observation, else the newest account
-        as_of = (latest(accounts.observed_at) or latest(accounts.created_at)
-                 or datetime(2000, 1, 1, tzinfo=timezone.utc))
+        as_of = (
+            latest(accounts.observed_at)
+            or latest(accounts.created_at)
+            or datetime(2000, 1, 1, tzinfo=UTC)
+        )
     if as_of.tzinfo is None:
-        as_of = as_of.replace(tzinfo=timezone.utc)
+        as_of = as_of.replace(tzinfo=UTC)
     return Tables(accounts=accounts, as_of=as_of, integer_keys=con.name == "duckdb", **events)

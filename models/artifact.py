@@ -70,26 +70,40 @@ class Calibration:
         if self.method not in CALIBRATION_METHODS:
             return [f"method {self.method!r} is not one of {', '.join(CALIBRATION_METHODS)}"]
         if self.method == "sigmoid":
-            return [] if math.isfinite(self.a) and math.isfinite(self.b) else ["a and b must be finite"]
+            return (
+                []
+                if math.isfinite(self.a) and math.isfinite(self.b)
+                else ["a and b must be finite"]
+            )
         found = []
         if not self.x or len(self.x) != len(self.y):
             found.append("isotonic x and y must be non-empty and of equal length")
         if not all(math.isfinite(v) for v in self.x + self.y):
             found.append("isotonic knots must be finite")
-        if any(later < earlier for earlier, later in zip(self.x, self.x[1:])):
+        if any(later < earlier for earlier, later in zip(self.x, self.x[1:], strict=False)):
             found.append("isotonic x must be sorted")
         if any(not 0.0 <= v <= 1.0 for v in self.y):
             found.append("isotonic y must lie in [0, 1]")
         return found
 
     def to_dict(self) -> dict:
-        return {"method": self.method, "x": list(self.x), "y": list(self.y), "a": self.a, "b": self.b}
+        return {
+            "method": self.method,
+            "x": list(self.x),
+            "y": list(self.y),
+            "a": self.a,
+            "b": self.b,
+        }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Calibration":
-        return cls(str(data["method"]), tuple(float(v) for v in data.get("x", ())),
-                   tuple(float(v) for v in data.get("y", ())),
-                   float(data.get("a", 0.0)), float(data.get("b", 0.0)))
+    def from_dict(cls, data: dict) -> Calibration:
+        return cls(
+            str(data["method"]),
+            tuple(float(v) for v in data.get("x", ())),
+            tuple(float(v) for v in data.get("y", ())),
+            float(data.get("a", 0.0)),
+            float(data.get("b", 0.0)),
+        )
 
 
 @dataclass(frozen=True)
@@ -101,14 +115,17 @@ class Thresholds:
 
     def verdicts(self, probability: np.ndarray) -> np.ndarray:
         probability = np.asarray(probability, dtype=float)
-        return np.where(probability >= self.bot, "bot",
-                        np.where(probability < self.human, "human", "uncertain")).astype(object)
+        return np.where(
+            probability >= self.bot, "bot", np.where(probability < self.human, "human", "uncertain")
+        ).astype(object)
 
     def problems(self) -> list[str]:
         """What makes these thresholds unusable; `bot` may exceed 1 (then nothing is a bot)."""
         if not (math.isfinite(self.bot) and 0.0 <= self.human <= min(self.bot, 1.0)):
-            return [f"thresholds must satisfy 0 <= human <= bot and human <= 1 "
-                    f"(human {self.human}, bot {self.bot})"]
+            return [
+                f"thresholds must satisfy 0 <= human <= bot and human <= 1 "
+                f"(human {self.human}, bot {self.bot})"
+            ]
         return []
 
 
@@ -122,7 +139,9 @@ def read_limited(path: Path, limit: int) -> bytes:
         with open(path, "rb") as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
-        raise ModelArtifactError(f"model file {path} cannot be read ({exc.strerror or exc})") from exc
+        raise ModelArtifactError(
+            f"model file {path} cannot be read ({exc.strerror or exc})"
+        ) from exc
     if len(data) > limit:
         raise ModelArtifactError(f"model file {path} is larger than {limit:,} bytes")
     return data
@@ -136,17 +155,23 @@ def read_metadata(path: Path) -> dict:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelArtifactError(f"model metadata {path} is not valid JSON: {exc}") from exc
     except RecursionError as exc:
-        raise ModelArtifactError(f"model metadata {path} is nested too deeply to be metadata") from exc
+        raise ModelArtifactError(
+            f"model metadata {path} is nested too deeply to be metadata"
+        ) from exc
     if not isinstance(metadata, dict):
         raise ModelArtifactError(f"model metadata {path} is not a JSON object")
     version = metadata.get("format_version", 1)
     if version == 1:
-        raise ModelArtifactError(f"model metadata {path} is in format 1, which has no checksum "
-                                 "of the model file; retrain the model with this fanaudit")
+        raise ModelArtifactError(
+            f"model metadata {path} is in format 1, which has no checksum "
+            "of the model file; retrain the model with this fanaudit"
+        )
     if not isinstance(version, int) or not OLDEST_FORMAT <= version <= FORMAT_VERSION:
-        raise ModelArtifactError(f"model metadata {path} has format_version {version!r}; this "
-                                 f"fanaudit reads versions {OLDEST_FORMAT} to {FORMAT_VERSION} "
-                                 "(upgrade fanaudit?)")
+        raise ModelArtifactError(
+            f"model metadata {path} has format_version {version!r}; this "
+            f"fanaudit reads versions {OLDEST_FORMAT} to {FORMAT_VERSION} "
+            "(upgrade fanaudit?)"
+        )
     return metadata
 
 
@@ -159,8 +184,12 @@ def file_checksums(metadata: dict, meta_path: Path) -> dict[str, str]:
     if not isinstance(files, dict) or not files:
         raise ModelArtifactError(f"model metadata {meta_path} lacks the checksums of its files")
     for name, digest in files.items():
-        if (not isinstance(name, str) or not isinstance(digest, str) or name != Path(name).name
-                or name in ("", ".", "..", METADATA_FILE)):
+        if (
+            not isinstance(name, str)
+            or not isinstance(digest, str)
+            or name != Path(name).name
+            or name in ("", ".", "..", METADATA_FILE)
+        ):
             raise ModelArtifactError(f"model metadata {meta_path} lists a bad file entry {name!r}")
     if MODEL_FILE not in files:
         raise ModelArtifactError(f"model metadata {meta_path} lacks the checksum of {MODEL_FILE}")
@@ -178,8 +207,10 @@ def read_verified(folder: Path, name: str, metadata: dict) -> bytes:
         raise ModelArtifactError(f"model artifact is incomplete: {path} is missing")
     data = read_limited(path, MAX_FILE_BYTES)
     if sha256_hex(data) != files[name]:
-        raise ModelArtifactError(f"model file {path} is corrupt: its SHA-256 does not match "
-                                 f"{METADATA_FILE} (truncated or modified)")
+        raise ModelArtifactError(
+            f"model file {path} is corrupt: its SHA-256 does not match "
+            f"{METADATA_FILE} (truncated or modified)"
+        )
     return data
 
 
@@ -188,11 +219,13 @@ def parse_metadata(metadata: dict, path: Path) -> tuple[tuple[str, ...], Calibra
     try:
         features = tuple(metadata["feature_names"])
         calibration = Calibration.from_dict(metadata["calibration"])
-        thresholds = Thresholds(float(metadata["thresholds"]["bot"]),
-                                float(metadata["thresholds"]["human"]))
+        thresholds = Thresholds(
+            float(metadata["thresholds"]["bot"]), float(metadata["thresholds"]["human"])
+        )
     except (ValueError, KeyError, TypeError) as exc:
-        raise ModelArtifactError(f"model metadata {path} is corrupt: missing or malformed "
-                                 f"{exc!r}") from exc
+        raise ModelArtifactError(
+            f"model metadata {path} is corrupt: missing or malformed {exc!r}"
+        ) from exc
     problems = calibration.problems() + thresholds.problems()
     if not features or not all(isinstance(f, str) and f for f in features):
         problems.append("feature_names must be a non-empty list of names")
@@ -210,8 +243,10 @@ def read_booster_text(path: Path, metadata: dict) -> str:
         raise ModelArtifactError(f"model file {path} is corrupt: not UTF-8 text") from exc
     missing = [section for section in BOOSTER_SECTIONS if f"\n{section}\n" not in text]
     if not text.startswith("tree\n") or missing:
-        raise ModelArtifactError(f"model file {path} is corrupt: not a complete LightGBM text model"
-                                 + (f" (no '{missing[0]}')" if missing else ""))
+        raise ModelArtifactError(
+            f"model file {path} is corrupt: not a complete LightGBM text model"
+            + (f" (no '{missing[0]}')" if missing else "")
+        )
     return text
 
 
@@ -246,24 +281,38 @@ class FanauditModel:
         folder.mkdir(parents=True, exist_ok=True)
         text = self.booster.model_to_string().encode("utf-8")
         (folder / MODEL_FILE).write_bytes(text)
-        kinds = {} if self.kind_model is None else {"kind_model": dict(
-            self.metadata.get("kind_model") or {}) | {"sha256": self.kind_model.save(folder)}}
-        files = {path.name: sha256_hex(path.read_bytes()) for path in sorted(folder.iterdir())
-                 if path.is_file() and path.name != METADATA_FILE}
-        metadata = self.metadata | kinds | {
-            "format_version": FORMAT_VERSION,
-            "files": files,  # every other file of the folder, written before save()
-            "model_sha256": files[MODEL_FILE],
-            "feature_names": list(self.feature_names),
-            "calibration": self.calibration.to_dict(),
-            "thresholds": {"bot": self.thresholds.bot, "human": self.thresholds.human},
+        kinds = (
+            {}
+            if self.kind_model is None
+            else {
+                "kind_model": dict(self.metadata.get("kind_model") or {})
+                | {"sha256": self.kind_model.save(folder)}
+            }
+        )
+        files = {
+            path.name: sha256_hex(path.read_bytes())
+            for path in sorted(folder.iterdir())
+            if path.is_file() and path.name != METADATA_FILE
         }
-        (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False),
-                                            encoding="utf-8")
+        metadata = (
+            self.metadata
+            | kinds
+            | {
+                "format_version": FORMAT_VERSION,
+                "files": files,  # every other file of the folder, written before save()
+                "model_sha256": files[MODEL_FILE],
+                "feature_names": list(self.feature_names),
+                "calibration": self.calibration.to_dict(),
+                "thresholds": {"bot": self.thresholds.bot, "human": self.thresholds.human},
+            }
+        )
+        (folder / METADATA_FILE).write_text(
+            json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
         return folder
 
     @classmethod
-    def load(cls, folder: Path) -> "FanauditModel":
+    def load(cls, folder: Path) -> FanauditModel:
         """Load and check a model folder; a ModelArtifactError says what is wrong."""
         folder = Path(folder)
         if not folder.is_dir():
@@ -283,8 +332,9 @@ class FanauditModel:
             raise ModelArtifactError(f"model file {model_path} is corrupt: {exc}") from exc
         if tuple(booster.feature_name()) != features:
             raise ModelArtifactError(f"{model_path} and {meta_path} disagree on the feature list")
-        return cls(booster, features, calibration, thresholds, metadata,
-                   load_kind_model(folder, metadata))
+        return cls(
+            booster, features, calibration, thresholds, metadata, load_kind_model(folder, metadata)
+        )
 
 
 def load_kind_model(folder: Path, metadata: dict):

@@ -63,8 +63,9 @@ Judgement = Literal["bought", "organic", "mixed"]
 def follow_times(tables: Tables, streamer: str) -> pd.DataFrame:
     """account_id and ts of each account's latest timed follow of `streamer`."""
     if tables.follows is None:
-        return pd.DataFrame({"account_id": pd.Series(dtype=str),
-                             "ts": pd.Series(dtype="datetime64[us, UTC]")})
+        return pd.DataFrame(
+            {"account_id": pd.Series(dtype=str), "ts": pd.Series(dtype="datetime64[us, UTC]")}
+        )
     f = tables.follows
     mine = f.filter((f.followee_id == streamer) & (f.action == "follow") & f.ts.notnull())
     latest = mine.group_by(account_id=mine.follower_id).aggregate(ts=mine.ts.max())
@@ -76,9 +77,13 @@ def follow_times(tables: Tables, streamer: str) -> pd.DataFrame:
 def follow_events(tables: Tables, streamer: str) -> pd.DataFrame:
     """account_id, ts and action of every timed follow and unfollow of `streamer`."""
     if tables.follows is None:
-        return pd.DataFrame({"account_id": pd.Series(dtype=str),
-                             "ts": pd.Series(dtype="datetime64[us, UTC]"),
-                             "action": pd.Series(dtype=str)})
+        return pd.DataFrame(
+            {
+                "account_id": pd.Series(dtype=str),
+                "ts": pd.Series(dtype="datetime64[us, UTC]"),
+                "action": pd.Series(dtype=str),
+            }
+        )
     f = tables.follows
     mine = f.filter((f.followee_id == streamer) & f.ts.notnull())
     frame = mine.select(account_id=mine.follower_id, ts=mine.ts, action=mine.action).to_pandas()
@@ -88,8 +93,11 @@ def follow_events(tables: Tables, streamer: str) -> pd.DataFrame:
 
 def room_presence(tables: Tables) -> ibis.Table | None:
     """Distinct (account_id, room_id) of every engagement, comment and order."""
-    parts = [t.select("account_id", "room_id").distinct()
-             for t in (tables.engagements, tables.comments, tables.orders) if t is not None]
+    parts = [
+        t.select("account_id", "room_id").distinct()
+        for t in (tables.engagements, tables.comments, tables.orders)
+        if t is not None
+    ]
     if not parts:
         return None
     return ibis.union(*parts, distinct=True)
@@ -102,8 +110,7 @@ def streamer_rooms(tables: Tables, followers: pd.Index) -> tuple[str, ...]:
         return ()
     fans = ibis.memtable(pd.DataFrame({"account_id": followers.astype(str), "fan": 1}))
     joined = presence.left_join(fans, "account_id")
-    per_room = joined.group_by("room_id").aggregate(audience=joined.count(),
-                                                    fans=joined.fan.sum())
+    per_room = joined.group_by("room_id").aggregate(audience=joined.count(), fans=joined.fan.sum())
     candidates = per_room.filter(per_room.fans >= MIN_ROOM_FANS)
     fans = candidates.fans.cast("float64")
     ranked = candidates.mutate(weight=fans * fans / candidates.audience)
@@ -133,19 +140,29 @@ def _empty(columns: dict[str, str]) -> pd.DataFrame:
 
 def room_engagement(tables: Tables, rooms: tuple[str, ...]) -> pd.DataFrame:
     if tables.engagements is None or not rooms:
-        return _empty({"account_id": "object", "kind": "object", "events": "int64", "amount": "float64"})
+        return _empty(
+            {"account_id": "object", "kind": "object", "events": "int64", "amount": "float64"}
+        )
     e = tables.engagements.filter(tables.engagements.room_id.isin(rooms))
-    return e.group_by(["account_id", "kind"]).aggregate(
-        events=e.count(), amount=e.amount.sum().fill_null(0)).to_pandas()
+    return (
+        e.group_by(["account_id", "kind"])
+        .aggregate(events=e.count(), amount=e.amount.sum().fill_null(0))
+        .to_pandas()
+    )
 
 
-def room_comments(tables: Tables, rooms: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+def room_comments(
+    tables: Tables, rooms: tuple[str, ...]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     """Comments per account in `rooms`; the room's comments of copied texts per (normalised
     text, account) (not a stock phrase, posted by at least COPY_MIN_OTHERS other accounts
     anywhere on the platform); and each copied text's most frequent spelling in the room."""
     if tables.comments is None or not rooms:
-        return (_empty({"account_id": "object", "comments": "int64"}),
-                _empty({"norm": "object", "account_id": "object", "comments": "int64"}), {})
+        return (
+            _empty({"account_id": "object", "comments": "int64"}),
+            _empty({"norm": "object", "account_id": "object", "comments": "int64"}),
+            {},
+        )
     platform = account_texts(tables.comments)
     copied_texts = platform.filter(~platform.stock & (platform.posters - 1 >= COPY_MIN_OTHERS))
     copied_texts = copied_texts.select("norm").distinct()
@@ -153,12 +170,14 @@ def room_comments(tables: Tables, rooms: tuple[str, ...]) -> tuple[pd.DataFrame,
     spelled = here.group_by(["account_id", "text"]).aggregate(comments=here.count())
     texts = spelled.select("text").distinct()
     spelled = spelled.join(texts.select("text", norm=normalise(texts.text)), "text")
-    per_account = spelled.group_by("account_id").aggregate(comments=spelled.comments.sum()).to_pandas()
+    per_account = (
+        spelled.group_by("account_id").aggregate(comments=spelled.comments.sum()).to_pandas()
+    )
     copied = spelled.join(copied_texts, "norm")
     per_text = copied.group_by(["norm", "account_id"]).aggregate(comments=copied.comments.sum())
     spellings = copied.group_by(["norm", "text"]).aggregate(n=copied.comments.sum()).to_pandas()
     best = spellings.sort_values(["n", "text"], ascending=[False, True]).drop_duplicates("norm")
-    return per_account, per_text.to_pandas(), dict(zip(best["norm"], best["text"]))
+    return per_account, per_text.to_pandas(), dict(zip(best["norm"], best["text"], strict=False))
 
 
 def room_orders(tables: Tables, rooms: tuple[str, ...]) -> pd.DataFrame:
@@ -172,8 +191,14 @@ def room_orders(tables: Tables, rooms: tuple[str, ...]) -> pd.DataFrame:
 def room_events(tables: Tables, followers: pd.Index) -> RoomEvents:
     rooms = streamer_rooms(tables, followers)
     comments, copied, spellings = room_comments(tables, rooms)
-    return RoomEvents(rooms, room_engagement(tables, rooms), comments, copied, spellings,
-                      room_orders(tables, rooms))
+    return RoomEvents(
+        rooms,
+        room_engagement(tables, rooms),
+        comments,
+        copied,
+        spellings,
+        room_orders(tables, rooms),
+    )
 
 
 # ------------------------------------------------------------------ audience quality
@@ -198,8 +223,9 @@ def headline_share(probability: np.ndarray, model, seed: int = 0) -> Headline:
     try:
         found = estimate_bot_share(np.asarray(probability, float), model, seed=seed)
     except QuantificationUnavailable:
-        real, (low, high) = real_share_interval(np.asarray(probability, float),
-                                                held_out_calibration_error(model))
+        real, (low, high) = real_share_interval(
+            np.asarray(probability, float), held_out_calibration_error(model)
+        )
         return Headline(1 - real, 1 - high, 1 - low, "mean", len(probability))
     return Headline(found.share, found.low, found.high, found.method, found.accounts)
 
@@ -222,7 +248,9 @@ class Quality:
     kinds_are_families: bool = True
 
 
-def real_share_interval(p: np.ndarray, calibration_error: float = 0.0) -> tuple[float, tuple[float, float]]:
+def real_share_interval(
+    p: np.ndarray, calibration_error: float = 0.0
+) -> tuple[float, tuple[float, float]]:
     """Expected share of real people from calibrated probabilities, with a 95% interval.
 
     Given the probabilities, the number of real followers is a sum of independent
@@ -254,15 +282,23 @@ def account_kind(scored: pd.DataFrame) -> tuple[pd.Series, bool]:
     return scored["top_features"].map(suspected_kind), True
 
 
-def audience_quality(scored: pd.DataFrame, calibration_error: float = 0.0,
-                     headline: Headline | None = None) -> Quality:
+def audience_quality(
+    scored: pd.DataFrame, calibration_error: float = 0.0, headline: Headline | None = None
+) -> Quality:
     share, ci = real_share_interval(scored["bot_probability"].to_numpy(float), calibration_error)
     flagged = scored[scored["verdict"].isin(FLAGGED)]
     kind, families = account_kind(flagged)
     kinds = kind.dropna().value_counts()
     verdicts = scored["verdict"].value_counts()
-    return Quality(len(scored), share, ci, {v: int(verdicts.get(v, 0)) for v in VERDICTS},
-                   {str(k): int(n) for k, n in kinds.items()}, headline, families)
+    return Quality(
+        len(scored),
+        share,
+        ci,
+        {v: int(verdicts.get(v, 0)) for v in VERDICTS},
+        {str(k): int(n) for k, n in kinds.items()},
+        headline,
+        families,
+    )
 
 
 # ------------------------------------------------------------------ peers
@@ -290,16 +326,20 @@ class Peers:
 def current_followers(tables: Tables) -> pd.DataFrame:
     """streamer, account_id of every current follow (the latest action is a follow)."""
     f = tables.follows
-    latest = f.mutate(rank=ibis.row_number().over(
-        group_by=[f.follower_id, f.followee_id],
-        order_by=[ibis.desc(f.ts.isnull().ifelse(1, 0)), ibis.desc(f.ts)]))  # as followers_of
+    latest = f.mutate(
+        rank=ibis.row_number().over(
+            group_by=[f.follower_id, f.followee_id],
+            order_by=[ibis.desc(f.ts.isnull().ifelse(1, 0)), ibis.desc(f.ts)],
+        )
+    )  # as followers_of
     current = latest.filter((latest["rank"] == 0) & (latest.action == "follow"))
     frame = current.select(streamer=current.followee_id, account_id=current.follower_id).to_pandas()
     return frame.astype(str)
 
 
-def peer_comparison(streamer: str, share: float, followers: pd.DataFrame,
-                    probability: pd.Series, estimate) -> Peers | None:
+def peer_comparison(
+    streamer: str, share: float, followers: pd.DataFrame, probability: pd.Series, estimate
+) -> Peers | None:
     """The streamer's fake share against streamers of similar audience size (see the
     constants): `followers` from current_followers, `probability` by account_id, and
     `estimate(probabilities) -> share` the same estimator as the streamer's own figure."""
@@ -319,10 +359,18 @@ def peer_comparison(streamer: str, share: float, followers: pd.DataFrame,
     groups = followers[followers["streamer"].isin(chosen.index)].groupby("streamer")["account_id"]
     shares = np.array([estimate(probability.reindex(ids).to_numpy(float)) for _, ids in groups])
     percentile = float(np.mean(shares < share) + 0.5 * np.mean(shares == share))
-    tier = TIERS[0 if percentile < 0.25 else 1 if percentile <= 0.5
-                 else 2 if percentile < 0.75 else 3]
-    return Peers(len(shares), int(sizes[chosen.index].min()), int(sizes[chosen.index].max()),
-                 percentile, tier, tuple(float(s) for s in shares), nearest)
+    tier = TIERS[
+        0 if percentile < 0.25 else 1 if percentile <= 0.5 else 2 if percentile < 0.75 else 3
+    ]
+    return Peers(
+        len(shares),
+        int(sizes[chosen.index].min()),
+        int(sizes[chosen.index].max()),
+        percentile,
+        tier,
+        tuple(float(s) for s in shares),
+        nearest,
+    )
 
 
 # ------------------------------------------------------------------ growth and bursts
@@ -359,8 +407,12 @@ def daily_new_followers(days: pd.Series, verdicts: pd.Series) -> pd.DataFrame:
     """New followers per calendar day (every day from the first to the last) by verdict."""
     if days.empty:
         return pd.DataFrame(columns=list(VERDICTS), dtype="int64")
-    frame = pd.DataFrame({"day": days.to_numpy(), "verdict": verdicts.reindex(days.index).to_numpy()})
-    table = pd.crosstab(frame["day"], frame["verdict"]).reindex(columns=list(VERDICTS), fill_value=0)
+    frame = pd.DataFrame(
+        {"day": days.to_numpy(), "verdict": verdicts.reindex(days.index).to_numpy()}
+    )
+    table = pd.crosstab(frame["day"], frame["verdict"]).reindex(
+        columns=list(VERDICTS), fill_value=0
+    )
     calendar = pd.date_range(min(days), max(days), freq="D").date
     return table.reindex(calendar, fill_value=0).rename_axis("day")
 
@@ -394,9 +446,11 @@ def burst_days(total: pd.Series, followers: int) -> list[date]:
     window = total.rolling(BURST_WINDOW_DAYS, center=True, min_periods=1)
     median = window.median()
     mad = window.apply(_mad, raw=True)
-    is_burst = ((total >= max(BURST_MIN_FOLLOWERS, BURST_MIN_SHARE * followers))
-                & (total > median + BURST_MAD_FACTOR * np.maximum(mad, 1.0))
-                & (total >= BURST_MEDIAN_FACTOR * median))
+    is_burst = (
+        (total >= max(BURST_MIN_FOLLOWERS, BURST_MIN_SHARE * followers))
+        & (total > median + BURST_MAD_FACTOR * np.maximum(mad, 1.0))
+        & (total >= BURST_MEDIAN_FACTOR * median)
+    )
     return list(total.index[is_burst.to_numpy()])
 
 
@@ -434,23 +488,45 @@ def judge(flagged: float, signals: int, shared_device: float = 0.0) -> Judgement
     return "mixed"
 
 
-def describe_burst(first: date, last: date, accounts: pd.Index, features: pd.DataFrame,
-                   verdicts: pd.Series, peak: int = 0) -> Burst:
+def describe_burst(
+    first: date,
+    last: date,
+    accounts: pd.Index,
+    features: pd.DataFrame,
+    verdicts: pd.Series,
+    peak: int = 0,
+) -> Burst:
     """What the accounts that followed during a burst have in common."""
     mine = features.reindex(accounts)
     flagged = float(verdicts.reindex(accounts).isin(FLAGGED).mean())
     together = registered_together_share(mine["account_age_days"])
     shared = float((mine["ip_same_week_peers"].fillna(0) >= PEER_MIN).mean())
     lockstep = float((mine["follow_lockstep_peers"].fillna(0) >= PEER_MIN).mean())
-    device = float((mine["device_shared_accounts"].fillna(0) >= PEER_MIN).mean()) \
-        if "device_shared_accounts" in mine else 0.0
-    return Burst(first, last, len(accounts), flagged, together, shared, lockstep,
-                 judge(flagged, strong_signals(together, shared, lockstep, device), device),
-                 device, peak)
+    device = (
+        float((mine["device_shared_accounts"].fillna(0) >= PEER_MIN).mean())
+        if "device_shared_accounts" in mine
+        else 0.0
+    )
+    return Burst(
+        first,
+        last,
+        len(accounts),
+        flagged,
+        together,
+        shared,
+        lockstep,
+        judge(flagged, strong_signals(together, shared, lockstep, device), device),
+        device,
+        peak,
+    )
 
 
-BURST_FEATURES = ("account_age_days", "ip_same_week_peers", "follow_lockstep_peers",
-                  "device_shared_accounts")
+BURST_FEATURES = (
+    "account_age_days",
+    "ip_same_week_peers",
+    "follow_lockstep_peers",
+    "device_shared_accounts",
+)
 
 
 def follower_growth(follows: pd.DataFrame, scored: pd.DataFrame, features: pd.DataFrame) -> Growth:
@@ -464,7 +540,8 @@ def follower_growth(follows: pd.DataFrame, scored: pd.DataFrame, features: pd.Da
     daily = daily_new_followers(days, verdicts)
     bursts = []
     found = set(burst_days(daily.sum(axis=1), len(verdicts))) | set(
-        flood_days(follows, len(verdicts)))
+        flood_days(follows, len(verdicts))
+    )
     peaks = peak_windows(follows["ts"]) if len(follows) else pd.Series(dtype=int)
     for first, last in group_consecutive(sorted(found)):
         accounts = pd.Index(days.index[(days >= first).to_numpy() & (days <= last).to_numpy()])
@@ -478,7 +555,7 @@ def flagged_in_bursts(growth: Growth, judgement: Judgement) -> int:
     total = 0
     for burst in growth.bursts:
         if burst.judgement == judgement:
-            days = growth.daily.loc[burst.first_day:burst.last_day]
+            days = growth.daily.loc[burst.first_day : burst.last_day]
             total += int(days[list(FLAGGED)].to_numpy().sum())
     return total
 
@@ -531,8 +608,12 @@ def _share(frame: pd.DataFrame, column: str, flagged: pd.Series) -> Share:
 
 def _refund_group(orders: pd.DataFrame) -> RefundGroup:
     refunded = orders["refund_hours"].dropna()
-    return RefundGroup(len(orders), len(refunded), int((refunded <= FAST_REFUND_HOURS).sum()),
-                       float(refunded.median()) if len(refunded) else math.nan)
+    return RefundGroup(
+        len(orders),
+        len(refunded),
+        int((refunded <= FAST_REFUND_HOURS).sum()),
+        float(refunded.median()) if len(refunded) else math.nan,
+    )
 
 
 def room_authenticity(events: RoomEvents, verdicts: pd.Series) -> RoomAuthenticity:
@@ -546,9 +627,13 @@ def room_authenticity(events: RoomEvents, verdicts: pd.Series) -> RoomAuthentici
     scripted = events.copied[is_flagged(events.copied).to_numpy()]
     e = events.engagement
     engagement = {}
-    for kind, column, label in (("view", "events", "view"), ("view", "amount", "watch_seconds"),
-                                ("like", "events", "like"), ("share", "events", "share"),
-                                ("gift", "amount", "gift_value")):
+    for kind, column, label in (
+        ("view", "events", "view"),
+        ("view", "amount", "watch_seconds"),
+        ("like", "events", "like"),
+        ("share", "events", "share"),
+        ("gift", "amount", "gift_value"),
+    ):
         rows = e[e["kind"] == kind]
         engagement[label] = _share(rows, column, is_flagged(rows))
     o = events.orders
@@ -558,14 +643,25 @@ def room_authenticity(events: RoomEvents, verdicts: pd.Series) -> RoomAuthentici
         comments=_share(c, "comments", is_flagged(c)),
         scripted=Share(float(c["comments"].sum()), float(scripted["comments"].sum())),
         engagement=engagement,
-        refunds={"flagged": _refund_group(o[buyer_flagged]), "human": _refund_group(o[~buyer_flagged])},
+        refunds={
+            "flagged": _refund_group(o[buyer_flagged]),
+            "human": _refund_group(o[~buyer_flagged]),
+        },
         scripts=top_scripts(scripted, events.spellings),
     )
 
 
-def top_scripts(scripted: pd.DataFrame, spelled: dict[str, str]) -> tuple[tuple[str, int, int], ...]:
+def top_scripts(
+    scripted: pd.DataFrame, spelled: dict[str, str]
+) -> tuple[tuple[str, int, int], ...]:
     """The most posted scripted texts: (text, comments, accounts)."""
-    per_text = scripted.groupby("norm").agg(comments=("comments", "sum"), accounts=("account_id", "nunique"))
-    top = per_text.sort_values(["comments", "accounts"], ascending=False, kind="stable").head(SCRIPT_EXAMPLES)
-    return tuple((spelled.get(norm, norm), int(row.comments), int(row.accounts))
-                 for norm, row in top.iterrows())
+    per_text = scripted.groupby("norm").agg(
+        comments=("comments", "sum"), accounts=("account_id", "nunique")
+    )
+    top = per_text.sort_values(["comments", "accounts"], ascending=False, kind="stable").head(
+        SCRIPT_EXAMPLES
+    )
+    return tuple(
+        (spelled.get(norm, norm), int(row.comments), int(row.accounts))
+        for norm, row in top.iterrows()
+    )

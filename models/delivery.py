@@ -104,11 +104,19 @@ def daily_flows(events: pd.DataFrame, verdicts: pd.Series, timezone: str) -> pd.
     if events.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in COLUMNS})
     day = events["ts"].dt.tz_convert(timezone).dt.date.to_numpy()
-    flagged = verdicts.reindex(events["account_id"].astype(str)).isin(
-        ("bot", "uncertain")).to_numpy()
+    flagged = (
+        verdicts.reindex(events["account_id"].astype(str)).isin(("bot", "uncertain")).to_numpy()
+    )
     follow = (events["action"] == "follow").to_numpy()
-    frame = pd.DataFrame({"day": day, "new": follow, "flagged": follow & flagged,
-                          "left": ~follow, "flagged_left": ~follow & flagged})
+    frame = pd.DataFrame(
+        {
+            "day": day,
+            "new": follow,
+            "flagged": follow & flagged,
+            "left": ~follow,
+            "flagged_left": ~follow & flagged,
+        }
+    )
     table = frame.groupby("day").sum().astype("int64")
     calendar = pd.date_range(min(day), max(day), freq="D").date
     return table.reindex(calendar, fill_value=0).rename_axis("day").loc[:, list(COLUMNS)]
@@ -122,10 +130,13 @@ def _segments(flagged: np.ndarray) -> list[tuple[int, int]]:
     signal = 2.0 * np.sqrt(flagged + 0.375)
     diffs = np.diff(signal)
     sigma = max(1.0, float(np.median(np.abs(diffs - np.median(diffs)))) / 0.6745 / math.sqrt(2))
-    ends = ruptures.Pelt(model="l2", min_size=1, jump=1).fit(signal.reshape(-1, 1)).predict(
-        pen=PENALTY * sigma ** 2 * math.log(n))
+    ends = (
+        ruptures.Pelt(model="l2", min_size=1, jump=1)
+        .fit(signal.reshape(-1, 1))
+        .predict(pen=PENALTY * sigma**2 * math.log(n))
+    )
     starts = [0] + ends[:-1]
-    return list(zip(starts, ends))
+    return list(zip(starts, ends, strict=False))
 
 
 def refill_cycles(flows: pd.DataFrame, usual: float) -> tuple[Cycle, ...]:
@@ -133,7 +144,7 @@ def refill_cycles(flows: pd.DataFrame, usual: float) -> tuple[Cycle, ...]:
     cycles = []
     flagged, left = flows["flagged"].to_numpy(), flows["flagged_left"].to_numpy()
     for i in np.flatnonzero(left >= CYCLE_MIN_LEFT):
-        after = flagged[i + 1:i + 1 + REFILL_DAYS]
+        after = flagged[i + 1 : i + 1 + REFILL_DAYS]
         refilled = int(round(max(0.0, float(after.sum()) - usual * len(after))))
         if len(after) and refilled >= REFILL_SHARE * left[i]:
             cycles.append(Cycle(flows.index[i], int(left[i]), refilled))
@@ -141,7 +152,8 @@ def refill_cycles(flows: pd.DataFrame, usual: float) -> tuple[Cycle, ...]:
 
 
 def _rising(levels: list[float]) -> bool:
-    return len(levels) >= 2 and all(b >= STEP_RATIO * a for a, b in zip(levels, levels[1:]))
+    pairs = zip(levels, levels[1:], strict=False)
+    return len(levels) >= 2 and all(b >= STEP_RATIO * a for a, b in pairs)
 
 
 def delivery_patterns(flows: pd.DataFrame) -> tuple[Pattern, ...]:
@@ -155,9 +167,12 @@ def delivery_patterns(flows: pd.DataFrame) -> tuple[Pattern, ...]:
     long_enough = [i for i, (a, b) in enumerate(segments) if b - a >= BASELINE_MIN_DAYS]
     base = min(long_enough or range(len(segments)), key=lambda i: level[i])
     baseline, baseline_share = level[base], share[base]
-    elevated = [i for i in range(len(segments))
-                if level[i] >= baseline + max(MIN_EXCESS, 3 * math.sqrt(baseline))
-                and share[i] >= max(MIN_SHARE, 2 * baseline_share)]
+    elevated = [
+        i
+        for i in range(len(segments))
+        if level[i] >= baseline + max(MIN_EXCESS, 3 * math.sqrt(baseline))
+        and share[i] >= max(MIN_SHARE, 2 * baseline_share)
+    ]
     episodes: list[list[int]] = []
     for i in elevated:
         if episodes and segments[i][0] - segments[episodes[-1][-1]][1] <= MERGE_GAP_DAYS:
@@ -170,10 +185,10 @@ def delivery_patterns(flows: pd.DataFrame) -> tuple[Pattern, ...]:
         days = np.arange(first, last)
         in_episode = np.zeros(len(flagged), dtype=bool)
         for i in members:
-            in_episode[segments[i][0]:segments[i][1]] = True
+            in_episode[segments[i][0] : segments[i][1]] = True
         counts = flagged[in_episode]
         usual = float(np.median(counts))
-        window = flows.iloc[first:min(last + REFILL_DAYS, len(flows))]
+        window = flows.iloc[first : min(last + REFILL_DAYS, len(flows))]
         cycles = refill_cycles(window, usual)
         left = int(window["flagged_left"].sum())
         churning = left >= 2 * CYCLE_MIN_LEFT and left >= DRIP_CHURN * flagged[first:last].sum()
@@ -186,9 +201,19 @@ def delivery_patterns(flows: pd.DataFrame) -> tuple[Pattern, ...]:
             kind = "drip"
         else:
             kind = "sustained"
-        found.append(Pattern(
-            kind, flows.index[first], flows.index[last - 1], int(flagged[first:last].sum()),
-            int(new[first:last].sum()), int(np.floor(np.percentile(counts, 10))),
-            int(np.ceil(np.percentile(counts, 90))), float(baseline),
-            tuple(int(round(v)) for v in levels) if kind == "steps" else (), cycles, left))
+        found.append(
+            Pattern(
+                kind,
+                flows.index[first],
+                flows.index[last - 1],
+                int(flagged[first:last].sum()),
+                int(new[first:last].sum()),
+                int(np.floor(np.percentile(counts, 10))),
+                int(np.ceil(np.percentile(counts, 90))),
+                float(baseline),
+                tuple(int(round(v)) for v in levels) if kind == "steps" else (),
+                cycles,
+                left,
+            )
+        )
     return tuple(found)

@@ -12,12 +12,16 @@ account. Explaining is the slow step, so callers pass only the rows that need re
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from fanaudit.features.feature import Language
+
+if TYPE_CHECKING:
+    import shap
 from fanaudit.features.registry import FEATURES_BY_NAME, family_title, reason_for
 from fanaudit.models.artifact import FanauditModel
 
@@ -37,8 +41,10 @@ def explain_matrix(model: FanauditModel, X: np.ndarray) -> Explanation:
     """SHAP contributions of every feature for every row of a feature matrix, in batches."""
     width = len(model.feature_names)
     threads = {"num_threads": 1} if len(X) < SMALL_BATCH else {}  # no thread wake-ups for a few
-    parts = [model.booster.predict(X[start:start + EXPLAIN_BATCH], pred_contrib=True, **threads)
-             for start in range(0, len(X), EXPLAIN_BATCH)]
+    parts = [
+        model.booster.predict(X[start : start + EXPLAIN_BATCH], pred_contrib=True, **threads)
+        for start in range(0, len(X), EXPLAIN_BATCH)
+    ]
     if not parts:  # the base value alone: LightGBM's contribution of an all-missing row
         base = model.booster.predict(np.full((1, width), np.nan), pred_contrib=True)[0, -1]
         return Explanation(np.empty((0, width)), float(base), model.feature_names)
@@ -54,20 +60,25 @@ def explain(model: FanauditModel, frame: pd.DataFrame) -> Explanation:
 def as_shap(model: FanauditModel, frame: pd.DataFrame) -> shap.Explanation:
     """The rows of `frame` explained as a `shap.Explanation` (raw log-odds units), so that
     `shap.plots.waterfall(e[0])`, `shap.plots.beeswarm(e)` and the rest work on it."""
+    import shap  # only here: scoring and explaining need no SHAP import
+
     explanation = explain(model, frame)
     rows = len(explanation.contributions)
-    return shap.Explanation(values=explanation.contributions,
-                            base_values=np.full(rows, explanation.base_value),
-                            data=model.feature_matrix(frame),
-                            feature_names=list(model.feature_names))
+    return shap.Explanation(
+        values=explanation.contributions,
+        base_values=np.full(rows, explanation.base_value),
+        data=model.feature_matrix(frame),
+        feature_names=list(model.feature_names),
+    )
 
 
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def _speakable(name: str, contribution: float, values: dict[str, float],
-               missing_families: set[str]) -> bool:
+def _speakable(
+    name: str, contribution: float, values: dict[str, float], missing_families: set[str]
+) -> bool:
     """Can this feature be a reason? Only when the registry words it for this value and
     this direction (`features.registry.reason_for`). A missing value speaks only for a
     family with no data at all ("posted no comments"), once; where the family has data it
@@ -84,9 +95,13 @@ def _speakable(name: str, contribution: float, values: dict[str, float],
     return True
 
 
-def top_contributions(contributions: np.ndarray, names: tuple[str, ...], towards_bot: bool,
-                      k: int = TOP_REASONS, values: dict[str, float] | None = None
-                      ) -> list[tuple[str, float]]:
+def top_contributions(
+    contributions: np.ndarray,
+    names: tuple[str, ...],
+    towards_bot: bool,
+    k: int = TOP_REASONS,
+    values: dict[str, float] | None = None,
+) -> list[tuple[str, float]]:
     """The k features pushing hardest towards the verdict (bot: positive; human: negative).
 
     With the account's `values`, only features that make a sensible reason are kept (see
@@ -98,14 +113,16 @@ def top_contributions(contributions: np.ndarray, names: tuple[str, ...], towards
     for i in np.argsort(-signed, kind="stable"):
         if signed[i] <= 0 or len(chosen) == k:
             break
-        if values is None or _speakable(names[i], float(contributions[i]), values,
-                                        missing_families):
+        if values is None or _speakable(
+            names[i], float(contributions[i]), values, missing_families
+        ):
             chosen.append((names[i], float(contributions[i])))
     return chosen
 
 
-def reasons_sentence(top: list[tuple[str, float]], values: dict[str, float | None],
-                     lang: Language = "en") -> str:
+def reasons_sentence(
+    top: list[tuple[str, float]], values: dict[str, float | None], lang: Language = "en"
+) -> str:
     """The chosen reasons as one line; each says which way it points by its own words."""
     separator = "；" if lang == "zh" else "; "
     said = (reason_for(name, values, shap, lang) for name, shap in top)
@@ -113,20 +130,25 @@ def reasons_sentence(top: list[tuple[str, float]], values: dict[str, float | Non
 
 
 NO_SINGLE_REASON = {
-    True: ("no single sign stands out; taken together, its {family} look most like a bot's",
-           "没有单独突出的迹象；综合来看，它的{family}最像机器粉"),
-    False: ("no single sign stands out; taken together, its {family} look most like a person's",
-            "没有单独突出的迹象；综合来看，它的{family}最像真人"),
+    True: (
+        "no single sign stands out; taken together, its {family} look most like a bot's",
+        "没有单独突出的迹象；综合来看，它的{family}最像机器粉",
+    ),
+    False: (
+        "no single sign stands out; taken together, its {family} look most like a person's",
+        "没有单独突出的迹象；综合来看，它的{family}最像真人",
+    ),
 }
 
 
-def no_single_reason(contributions: np.ndarray, names: tuple[str, ...], towards_bot: bool,
-                     lang: Language = "en") -> str:
+def no_single_reason(
+    contributions: np.ndarray, names: tuple[str, ...], towards_bot: bool, lang: Language = "en"
+) -> str:
     """What to say when no feature makes a readable reason: the signal family (named as a
     family) that pushes hardest towards the verdict."""
     signed = contributions if towards_bot else -contributions
     by_family: dict[str, float] = {}
-    for name, value in zip(names, signed):
+    for name, value in zip(names, signed, strict=False):
         family = FEATURES_BY_NAME[name].family
         by_family[family] = by_family.get(family, 0.0) + float(value)
     if not by_family:
@@ -137,5 +159,14 @@ def no_single_reason(contributions: np.ndarray, names: tuple[str, ...], towards_
 
 def top_features_json(top: list[tuple[str, float]], values: dict[str, float]) -> str:
     """Machine-readable top contributions: feature, its value and its SHAP contribution."""
-    return json.dumps([{"feature": n, "value": None if pd.isna(values.get(n)) else float(values[n]),
-                        "shap": round(c, 6), "family": FEATURES_BY_NAME[n].family} for n, c in top])
+    return json.dumps(
+        [
+            {
+                "feature": n,
+                "value": None if pd.isna(values.get(n)) else float(values[n]),
+                "shap": round(c, 6),
+                "family": FEATURES_BY_NAME[n].family,
+            }
+            for n, c in top
+        ]
+    )

@@ -33,8 +33,12 @@ class RunRow:
         return f"models:/{self.model}/{self.version}" if self.model else None
 
 
-def recent_runs(experiment: str | None = None, limit: int = 10, tracking_uri: str | None = None,
-                model_name: str | None = None) -> list[RunRow]:
+def recent_runs(
+    experiment: str | None = None,
+    limit: int = 10,
+    tracking_uri: str | None = None,
+    model_name: str | None = None,
+) -> list[RunRow]:
     """The `limit` latest runs of `experiment` (default: the settings'), newest first, each
     with the version it registered (of `model_name` only, when given: e.g. the demo's
     `fanaudit-demo` and a team's `fanaudit` may share an experiment)."""
@@ -44,26 +48,34 @@ def recent_runs(experiment: str | None = None, limit: int = 10, tracking_uri: st
     found = client.get_experiment_by_name(experiment)
     if found is None:
         return []
-    runs = client.search_runs([found.experiment_id], order_by=["attributes.start_time DESC"],
-                              max_results=limit)
+    runs = client.search_runs(
+        [found.experiment_id], order_by=["attributes.start_time DESC"], max_results=limit
+    )
     rows = []
     aliases: dict[str, dict[str, str]] = {}  # model name -> alias -> version
     for run in runs:
         m = run.data.metrics
-        versions = [v for v in client.search_model_versions(f"run_id = '{run.info.run_id}'")
-                    if model_name is None or v.name == model_name]
+        versions = [
+            v
+            for v in client.search_model_versions(f"run_id = '{run.info.run_id}'")
+            if model_name is None or v.name == model_name
+        ]
         version = versions[0] if versions else None
         if version is not None and version.name not in aliases:
             found_aliases = client.get_registered_model(version.name).aliases or {}
             aliases[version.name] = {k: str(v) for k, v in found_aliases.items()}
-        rows.append(RunRow(
-            run.info.run_id,
-            datetime.fromtimestamp(run.info.start_time / 1000, UTC).strftime("%Y-%m-%d %H:%M"),
-            str(version.version) if version else "-",
-            m.get("roc_auc", math.nan), m.get("pr_auc", math.nan),
-            m.get("recall_at_fpr", math.nan), m.get("brier", math.nan),
-            version is not None
-            and aliases[version.name].get(CHAMPION) == str(version.version),
-            version.name if version else "",
-            run_status(run.info.status, run.data.tags)))
+        rows.append(
+            RunRow(
+                run.info.run_id,
+                datetime.fromtimestamp(run.info.start_time / 1000, UTC).strftime("%Y-%m-%d %H:%M"),
+                str(version.version) if version else "-",
+                m.get("roc_auc", math.nan),
+                m.get("pr_auc", math.nan),
+                m.get("recall_at_fpr", math.nan),
+                m.get("brier", math.nan),
+                version is not None and aliases[version.name].get(CHAMPION) == str(version.version),
+                version.name if version else "",
+                run_status(run.info.status, run.data.tags),
+            )
+        )
     return rows

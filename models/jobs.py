@@ -25,14 +25,34 @@ from fanaudit.features.feature_table import check_table, read_feature_table, tab
 from fanaudit.features.loading import dataset_inputs
 from fanaudit.features.pipeline import ID
 from fanaudit.features.tables import open_tables
-from fanaudit.models.audience import (current_followers, follow_events, follow_times,
-                                      headline_share, peer_comparison, room_events)
+from fanaudit.models.audience import (
+    current_followers,
+    follow_events,
+    follow_times,
+    headline_share,
+    peer_comparison,
+    room_events,
+)
 from fanaudit.models.explain import explain, top_contributions
 from fanaudit.models.output import AtomicChunkWriter
-from fanaudit.models.scoring import (OUTPUT_SCHEMA, ExplainWhich, RequestError, build_request,
-                            iter_scored_chunks, needs_reasons, reconcile, request_rows,
-                            score_in_chunks, verdicts_of)
-from fanaudit.models.quantify import METHOD_NAMES, QuantificationUnavailable, ShareEstimate, estimate_bot_share
+from fanaudit.models.scoring import (
+    OUTPUT_SCHEMA,
+    ExplainWhich,
+    RequestError,
+    build_request,
+    iter_scored_chunks,
+    needs_reasons,
+    reconcile,
+    request_rows,
+    score_in_chunks,
+    verdicts_of,
+)
+from fanaudit.models.quantify import (
+    METHOD_NAMES,
+    QuantificationUnavailable,
+    ShareEstimate,
+    estimate_bot_share,
+)
 from fanaudit.models.store import LoadedModel, load_model, use_tracking
 from fanaudit.features.privacy import home_state
 from fanaudit.features.registry import reason_for
@@ -66,22 +86,36 @@ class ScoreSummary:
 
     def as_dict(self) -> dict:
         """The reconciliation counts and the share, for pipelines (`--summary FILE.json`)."""
-        return {"out": str(self.out), "source": self.source, "requested": self.requested,
-                "duplicates": self.duplicates, "unknown": len(self.unknown), "scored": self.scored,
-                "written": self.written, "explained": self.explained, "verdicts": self.verdicts,
-                "bot_share": self.share.as_dict() if self.share else None,
-                "bot_share_note": self.share_note, "model_uri": self.model_uri,
-                "model_version": self.model_version, "seconds": round(self.seconds, 3)}
+        return {
+            "out": str(self.out),
+            "source": self.source,
+            "requested": self.requested,
+            "duplicates": self.duplicates,
+            "unknown": len(self.unknown),
+            "scored": self.scored,
+            "written": self.written,
+            "explained": self.explained,
+            "verdicts": self.verdicts,
+            "bot_share": self.share.as_dict() if self.share else None,
+            "bot_share_note": self.share_note,
+            "model_uri": self.model_uri,
+            "model_version": self.model_version,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def write_summary(summary: ScoreSummary, path: Path) -> None:
     """The summary as JSON, written atomically."""
-    write_text_atomic(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False) + "\n", Path(path))
+    write_text_atomic(
+        json.dumps(summary.as_dict(), indent=2, ensure_ascii=False) + "\n", Path(path)
+    )
 
 
 def share_sentence(share: ShareEstimate) -> str:
-    return (f"estimated bot share {share.share:.1%} (95% interval {share.low:.1%}-{share.high:.1%}; "
-            f"{METHOD_NAMES[share.method]})")
+    return (
+        f"estimated bot share {share.share:.1%} (95% interval {share.low:.1%}-{share.high:.1%}; "
+        f"{METHOD_NAMES[share.method]})"
+    )
 
 
 def share_of(probability: np.ndarray, model) -> tuple[ShareEstimate | None, str | None]:
@@ -91,14 +125,16 @@ def share_of(probability: np.ndarray, model) -> tuple[ShareEstimate | None, str 
         return None, str(exc)
 
 
-def features_for(data: Dataset, features_file: Path | None,
-                 progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+def features_for(
+    data: Dataset, features_file: Path | None, progress: Callable[[str], None] | None = None
+) -> pd.DataFrame:
     """The feature table of the data: from `features_file` (checked against the data's
     fingerprint and the feature registry) or computed once (and cached)."""
     if features_file is None:
         return data.features(progress)
-    frame, _ = read_feature_table(Path(features_file), fingerprint=data.fingerprint,
-                                  data_name=str(data.path))
+    frame, _ = read_feature_table(
+        Path(features_file), fingerprint=data.fingerprint, data_name=str(data.path)
+    )
     return frame
 
 
@@ -110,20 +146,31 @@ def fingerprint_of(data: DataSource | None) -> str | None:
 
 def no_followers_without_data(streamer: str | None) -> None:
     if streamer is not None:
-        raise RequestError(f"the followers of {streamer!r} come from the dataset's follows table: "
-                           "give the dataset folder as well as the feature table")
+        raise RequestError(
+            f"the followers of {streamer!r} come from the dataset's follows table: "
+            "give the dataset folder as well as the feature table"
+        )
 
 
-def score_folder(data_dir: DataSource | None, out: Path, *, model_uri: str | None = None,
-                 streamer: str | None = None, accounts_file: Path | None = None,
-                 skip_unknown: bool = False, explain_which: ExplainWhich = "flagged",
-                 lang: Language = "en", tracking_uri: str | None = None,
-                 allow_unknown: bool = False,
-                 progress: Callable[[str], None] | None = None,
-                 advance: Callable[[int, int], None] | None = None,
-                 engine: Engine = "duckdb", spark_master: str | None = None,
-                 features_file: Path | None = None,
-                 allow_registry_mismatch: bool = False) -> ScoreSummary:
+def score_folder(
+    data_dir: DataSource | None,
+    out: Path,
+    *,
+    model_uri: str | None = None,
+    streamer: str | None = None,
+    accounts_file: Path | None = None,
+    skip_unknown: bool = False,
+    explain_which: ExplainWhich = "flagged",
+    lang: Language = "en",
+    tracking_uri: str | None = None,
+    allow_unknown: bool = False,
+    progress: Callable[[str], None] | None = None,
+    advance: Callable[[int, int], None] | None = None,
+    engine: Engine = "duckdb",
+    spark_master: str | None = None,
+    features_file: Path | None = None,
+    allow_registry_mismatch: bool = False,
+) -> ScoreSummary:
     """Score the requested accounts of `data_dir` chunk by chunk into `out`, atomically.
 
     With `features_file` (a feature table) the features are read from it; without
@@ -137,10 +184,17 @@ def score_folder(data_dir: DataSource | None, out: Path, *, model_uri: str | Non
     started = time.perf_counter()
     if data_dir is None and features_file is None:
         raise RequestError("give a dataset folder or a feature table to score")
-    folder = None if data_dir is None else (
-        data_dir.path if isinstance(data_dir, Dataset) else Path(data_dir))
-    reads = [*(dataset_inputs(folder) if folder else []), *([accounts_file] if accounts_file else []),
-             *([Path(features_file)] if features_file else []), *model_inputs(model_uri)]
+    folder = (
+        None
+        if data_dir is None
+        else (data_dir.path if isinstance(data_dir, Dataset) else Path(data_dir))
+    )
+    reads = [
+        *(dataset_inputs(folder) if folder else []),
+        *([accounts_file] if accounts_file else []),
+        *([Path(features_file)] if features_file else []),
+        *model_inputs(model_uri),
+    ]
     check_output(Path(out), reads, folder=engine == "spark")  # before any work
     if features_file is not None:
         check_table(table_info(Path(features_file)))  # and on an unusable feature table
@@ -148,34 +202,54 @@ def score_folder(data_dir: DataSource | None, out: Path, *, model_uri: str | Non
     loaded = load_model(model_uri, allow_registry_mismatch=allow_registry_mismatch)
     if engine == "spark":
         if features_file is not None or data_dir is None:
-            raise RequestError("scoring on Spark computes its features from the dataset folder; "
-                               "a feature table is scored on DuckDB")
-        return score_folder_on_spark(data_dir, out, loaded, started, spark_master=spark_master,
-                                     allow_unknown=allow_unknown, progress=progress,
-                                     streamer=streamer, accounts_file=accounts_file,
-                                     skip_unknown=skip_unknown, which=explain_which, lang=lang)
+            raise RequestError(
+                "scoring on Spark computes its features from the dataset folder; "
+                "a feature table is scored on DuckDB"
+            )
+        return score_folder_on_spark(
+            data_dir,
+            out,
+            loaded,
+            started,
+            spark_master=spark_master,
+            allow_unknown=allow_unknown,
+            progress=progress,
+            streamer=streamer,
+            accounts_file=accounts_file,
+            skip_unknown=skip_unknown,
+            which=explain_which,
+            lang=lang,
+        )
     if data_dir is None or (features_file is not None and streamer is None):
         no_followers_without_data(streamer)
         # a feature table needs no staging: the data, if given, is only fingerprinted
-        features, _ = read_feature_table(Path(features_file), fingerprint=fingerprint_of(data_dir),
-                                         data_name=str(data_dir))
+        features, _ = read_feature_table(
+            Path(features_file), fingerprint=fingerprint_of(data_dir), data_name=str(data_dir)
+        )
         all_ids = pd.Index(features[ID])
-        request = build_request(None, all_ids, accounts_file=accounts_file,
-                                skip_unknown=skip_unknown)
+        request = build_request(
+            None, all_ids, accounts_file=accounts_file, skip_unknown=skip_unknown
+        )
     else:
         with opened(data_dir, allow_unknown=allow_unknown, progress=progress) as data:
             features = features_for(data, features_file, progress)
             all_ids = pd.Index(features[ID])
-            request = build_request(data.staged, all_ids, streamer=streamer,
-                                    accounts_file=accounts_file, skip_unknown=skip_unknown)
+            request = build_request(
+                data.staged,
+                all_ids,
+                streamer=streamer,
+                accounts_file=accounts_file,
+                skip_unknown=skip_unknown,
+            )
     rows = request_rows(all_ids, request)
     ids: list[np.ndarray] = []
     probabilities: list[np.ndarray] = []
     verdicts: Counter[str] = Counter()
     explained = 0
     with AtomicChunkWriter(Path(out), OUTPUT_SCHEMA) as writer:
-        for chunk in iter_scored_chunks(features, loaded.model, loaded.version, rows=rows,
-                                        which=explain_which, lang=lang):
+        for chunk in iter_scored_chunks(
+            features, loaded.model, loaded.version, rows=rows, which=explain_which, lang=lang
+        ):
             writer.write(chunk)
             ids.append(chunk["account_id"].to_numpy())
             probabilities.append(chunk["bot_probability"].to_numpy(dtype=float))
@@ -185,27 +259,68 @@ def score_folder(data_dir: DataSource | None, out: Path, *, model_uri: str | Non
                 advance(writer.rows, len(rows))
         reconcile(request, pd.Index(np.concatenate(ids)))
         writer.commit()
-    share, note = share_of(np.concatenate(probabilities) if probabilities else np.empty(0), loaded.model)
-    return ScoreSummary(Path(out), request.source, len(request.account_ids) + len(request.unknown),
-                        request.duplicates, request.unknown, len(rows), writer.rows, explained,
-                        dict(verdicts), loaded.uri, loaded.version, time.perf_counter() - started,
-                        share, note)
+    share, note = share_of(
+        np.concatenate(probabilities) if probabilities else np.empty(0), loaded.model
+    )
+    return ScoreSummary(
+        Path(out),
+        request.source,
+        len(request.account_ids) + len(request.unknown),
+        request.duplicates,
+        request.unknown,
+        len(rows),
+        writer.rows,
+        explained,
+        dict(verdicts),
+        loaded.uri,
+        loaded.version,
+        time.perf_counter() - started,
+        share,
+        note,
+    )
 
 
-def score_folder_on_spark(data_dir: DataSource, out: Path, loaded: LoadedModel, started: float, *,
-                          spark_master: str | None, allow_unknown: bool,
-                          progress: Callable[[str], None] | None, **request) -> ScoreSummary:
+def score_folder_on_spark(
+    data_dir: DataSource,
+    out: Path,
+    loaded: LoadedModel,
+    started: float,
+    *,
+    spark_master: str | None,
+    allow_unknown: bool,
+    progress: Callable[[str], None] | None,
+    **request,
+) -> ScoreSummary:
     """score_folder on Spark (models.spark_scoring): staged here, scored on the executors."""
     from fanaudit.models.spark_scoring import score_staged_on_spark
 
     with opened(data_dir, allow_unknown=allow_unknown, progress=progress) as data:
-        done = score_staged_on_spark(data.staged, Path(out), loaded.model, loaded.version,
-                                     spark_master=spark_master, **request)
+        done = score_staged_on_spark(
+            data.staged,
+            Path(out),
+            loaded.model,
+            loaded.version,
+            spark_master=spark_master,
+            **request,
+        )
     probability = pq.read_table(Path(out), columns=["bot_probability"]).column(0).to_numpy()
     share, note = share_of(probability, loaded.model)
-    return ScoreSummary(Path(out), done.source, done.requested, done.duplicates, done.unknown,
-                        done.written, done.written, done.explained, done.verdicts, loaded.uri,
-                        loaded.version, time.perf_counter() - started, share, note)
+    return ScoreSummary(
+        Path(out),
+        done.source,
+        done.requested,
+        done.duplicates,
+        done.unknown,
+        done.written,
+        done.written,
+        done.explained,
+        done.verdicts,
+        loaded.uri,
+        loaded.version,
+        time.perf_counter() - started,
+        share,
+        note,
+    )
 
 
 @dataclass(frozen=True)
@@ -234,26 +349,52 @@ class Scores:
         return Path(out)
 
 
-def score_accounts(data: DataSource, *, model_uri: str | None = None,
-                   streamer: str | None = None, account_ids: Iterable[str] | None = None,
-                   skip_unknown: bool = False, explain_which: ExplainWhich = "flagged",
-                   lang: Language = "en", tracking_uri: str | None = None,
-                   allow_unknown: bool = False,
-                   progress: Callable[[str], None] | None = None) -> Scores:
+def score_accounts(
+    data: DataSource,
+    *,
+    model_uri: str | None = None,
+    streamer: str | None = None,
+    account_ids: Iterable[str] | None = None,
+    skip_unknown: bool = False,
+    explain_which: ExplainWhich = "flagged",
+    lang: Language = "en",
+    tracking_uri: str | None = None,
+    allow_unknown: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Scores:
     """Score accounts into memory: a streamer's followers, the given ids, or everyone."""
     use_tracking(tracking_uri)
     loaded = load_model(model_uri)
     with opened(data, allow_unknown=allow_unknown, progress=progress) as dataset:
         features = dataset.features(progress)
         all_ids = pd.Index(features[ID])
-        request = build_request(dataset.staged, all_ids, streamer=streamer,
-                                account_ids=account_ids, skip_unknown=skip_unknown)
-    scored = score_in_chunks(features, loaded.model, loaded.version,
-                             rows=request_rows(all_ids, request), which=explain_which, lang=lang)
+        request = build_request(
+            dataset.staged,
+            all_ids,
+            streamer=streamer,
+            account_ids=account_ids,
+            skip_unknown=skip_unknown,
+        )
+    scored = score_in_chunks(
+        features,
+        loaded.model,
+        loaded.version,
+        rows=request_rows(all_ids, request),
+        which=explain_which,
+        lang=lang,
+    )
     reconcile(request, pd.Index(scored["account_id"]))
     explained = int(needs_reasons(scored["verdict"].to_numpy(), explain_which).sum())
-    return Scores(scored, request.source, len(request.account_ids) + len(request.unknown),
-                  request.duplicates, request.unknown, explained, loaded.uri, loaded.version)
+    return Scores(
+        scored,
+        request.source,
+        len(request.account_ids) + len(request.unknown),
+        request.duplicates,
+        request.unknown,
+        explained,
+        loaded.uri,
+        loaded.version,
+    )
 
 
 @dataclass(frozen=True)
@@ -269,8 +410,9 @@ class AccountExplanation:
     kind_line: str = ""  # the likely bot kind (flagged accounts), or why there is none
 
 
-def kind_line(model, row: pd.DataFrame, verdict: str, chosen: list[tuple[str, float]],
-              lang: Language) -> str:
+def kind_line(
+    model, row: pd.DataFrame, verdict: str, chosen: list[tuple[str, float]], lang: Language
+) -> str:
     """'likely kind: ... (85%); then ... (9%)' for a flagged account; without a kind model,
     the signal family behind its strongest reasons, named as a family."""
     if verdict == "human":
@@ -287,17 +429,26 @@ def kind_line(model, row: pd.DataFrame, verdict: str, chosen: list[tuple[str, fl
     family = max(set(families), key=families.count) if families else None
     note = kind_note(model)
     if lang == "zh":
-        return f"该模型没有机器粉类型（{note}）" + (f"；最强信号类别：{family_title(family, lang)}"
-                                                 if family else "")
+        return f"该模型没有机器粉类型（{note}）" + (
+            f"；最强信号类别：{family_title(family, lang)}" if family else ""
+        )
     return f"no bot kinds in this model ({note})" + (
-        f"; strongest signal family: {family_title(family, lang)}" if family else "")
+        f"; strongest signal family: {family_title(family, lang)}" if family else ""
+    )
 
 
-def explain_account(data_dir: DataSource | None, account_id: str, *,
-                    model_uri: str | None = None, top: int = 5, lang: Language = "en",
-                    tracking_uri: str | None = None, allow_unknown: bool = False,
-                    features_file: Path | None = None, allow_registry_mismatch: bool = False,
-                    ) -> tuple[AccountExplanation, LoadedModel, pd.DataFrame]:
+def explain_account(
+    data_dir: DataSource | None,
+    account_id: str,
+    *,
+    model_uri: str | None = None,
+    top: int = 5,
+    lang: Language = "en",
+    tracking_uri: str | None = None,
+    allow_unknown: bool = False,
+    features_file: Path | None = None,
+    allow_registry_mismatch: bool = False,
+) -> tuple[AccountExplanation, LoadedModel, pd.DataFrame]:
     """Verdict, probability and the top SHAP reasons of one account.
 
     From a feature table (`features_file`) only the account's row is read, and it is
@@ -306,8 +457,12 @@ def explain_account(data_dir: DataSource | None, account_id: str, *,
     if data_dir is None and features_file is None:
         raise RequestError("give a dataset folder or a feature table to explain from")
     if features_file is not None:
-        row, _ = read_feature_table(Path(features_file), fingerprint=fingerprint_of(data_dir),
-                                    data_name=str(data_dir), accounts=[str(account_id)])
+        row, _ = read_feature_table(
+            Path(features_file),
+            fingerprint=fingerprint_of(data_dir),
+            data_name=str(data_dir),
+            accounts=[str(account_id)],
+        )
         source = features_file
     else:
         with opened(data_dir, allow_unknown=allow_unknown) as data:
@@ -323,15 +478,34 @@ def explain_account(data_dir: DataSource | None, account_id: str, *,
     verdict = str(model.thresholds.verdicts(np.array([probability]))[0])
     explanation = explain(model, row)
     values = row.iloc[0].to_dict()
-    chosen = top_contributions(explanation.contributions[0], model.feature_names, values=values,
-                               towards_bot=verdict != "human", k=top)
-    contributions = [(name, shap, None if pd.isna(values[name]) else float(values[name]),
-                      reason_for(name, values, shap, lang) or "") for name, shap in chosen]
+    chosen = top_contributions(
+        explanation.contributions[0],
+        model.feature_names,
+        values=values,
+        towards_bot=verdict != "human",
+        k=top,
+    )
+    contributions = [
+        (
+            name,
+            shap,
+            None if pd.isna(values[name]) else float(values[name]),
+            reason_for(name, values, shap, lang) or "",
+        )
+        for name, shap in chosen
+    ]
     raw = float(model.raw_score(row)[0])
-    result = AccountExplanation(str(account_id), probability, verdict, explanation.base_value, raw,
-                                contributions, loaded.version,
-                                (model.thresholds.human, model.thresholds.bot),
-                                kind_line(model, row, verdict, chosen, lang))
+    result = AccountExplanation(
+        str(account_id),
+        probability,
+        verdict,
+        explanation.base_value,
+        raw,
+        contributions,
+        loaded.version,
+        (model.thresholds.human, model.thresholds.bot),
+        kind_line(model, row, verdict, chosen, lang),
+    )
     return result, loaded, row
 
 
@@ -357,16 +531,25 @@ class ReportResult:
     rooms: tuple[str, ...]
 
 
-def report_streamer(data_dir: DataSource, streamer: str, out: Path, *, model_uri: str | None = None,
-                    lang: Language = "en", tracking_uri: str | None = None,
-                    allow_unknown: bool = False, allow_registry_mismatch: bool = False,
-                    progress: Callable[[str], None] | None = None,
-                    features_file: Path | None = None) -> ReportResult:
+def report_streamer(
+    data_dir: DataSource,
+    streamer: str,
+    out: Path,
+    *,
+    model_uri: str | None = None,
+    lang: Language = "en",
+    tracking_uri: str | None = None,
+    allow_unknown: bool = False,
+    allow_registry_mismatch: bool = False,
+    progress: Callable[[str], None] | None = None,
+    features_file: Path | None = None,
+) -> ReportResult:
     """Score a streamer's followers (and everyone active in its live room) and write the
     audience audit page to `out`, atomically."""
     folder = data_dir.path if isinstance(data_dir, Dataset) else Path(data_dir)
-    check_output(Path(out), [*dataset_inputs(folder), *model_inputs(model_uri)],
-                 folder=True)  # HTML: any name, but never onto an input
+    check_output(
+        Path(out), [*dataset_inputs(folder), *model_inputs(model_uri)], folder=True
+    )  # HTML: any name, but never onto an input
     from fanaudit.models.report import audit_facts, render_report, verdict_sentence  # charts: slow
 
     if Path(out).is_dir():
@@ -387,25 +570,51 @@ def report_streamer(data_dir: DataSource, streamer: str, out: Path, *, model_uri
         span = data_span(tables)
     if progress:
         progress("scoring and explaining the followers")
-    scored = score_in_chunks(features, loaded.model, loaded.version,
-                             rows=request_rows(all_ids, request), lang=lang)
+    scored = score_in_chunks(
+        features, loaded.model, loaded.version, rows=request_rows(all_ids, request), lang=lang
+    )
     reconcile(request, pd.Index(scored["account_id"]))
-    room_verdicts = verdicts_of(features, all_ids, events.accounts(), loaded.model, loaded.version,
-                                known=scored)
+    room_verdicts = verdicts_of(
+        features, all_ids, events.accounts(), loaded.model, loaded.version, known=scored
+    )
     if progress:
         progress("the share of fake followers and similar streamers")
     model = loaded.model
     probability = pd.Series(model.predict_proba(features), index=all_ids)
-    event_verdicts = pd.Series(model.thresholds.verdicts(
-        probability.reindex(timed["account_id"].unique()).to_numpy(float)),
-        index=timed["account_id"].unique())
+    event_verdicts = pd.Series(
+        model.thresholds.verdicts(
+            probability.reindex(timed["account_id"].unique()).to_numpy(float)
+        ),
+        index=timed["account_id"].unique(),
+    )
     own = headline_share(scored["bot_probability"].to_numpy(float), model)
-    peers = peer_comparison(streamer, own.share, everyone, probability,
-                            lambda p: headline_share(p, model).share)
-    facts = audit_facts(streamer, scored, features, all_ids, follows, events, room_verdicts,
-                        model, loaded.version, follow_events=timed, event_verdicts=event_verdicts,
-                        headline=own, peers=peers, data_span=span)
+    peers = peer_comparison(
+        streamer, own.share, everyone, probability, lambda p: headline_share(p, model).share
+    )
+    facts = audit_facts(
+        streamer,
+        scored,
+        features,
+        all_ids,
+        follows,
+        events,
+        room_verdicts,
+        model,
+        loaded.version,
+        follow_events=timed,
+        event_verdicts=event_verdicts,
+        headline=own,
+        peers=peers,
+        data_span=span,
+    )
     write_text_atomic(render_report(facts, lang), Path(out))
     judgements: Counter[str] = Counter(b.judgement for b in facts.growth.bursts)
-    return ReportResult(Path(out), len(scored), facts.quality.verdicts, loaded.version,
-                        verdict_sentence(facts, lang), dict(judgements), events.rooms)
+    return ReportResult(
+        Path(out),
+        len(scored),
+        facts.quality.verdicts,
+        loaded.version,
+        verdict_sentence(facts, lang),
+        dict(judgements),
+        events.rooms,
+    )

@@ -30,11 +30,17 @@ KINDS_METADATA_FILE = "kinds.json"
 # written in the labels table.
 KIND_TEXT: dict[str, tuple[str, str]] = {
     "bulk_fan": ("bulk fake followers", "批量僵尸粉"),
-    "high_end_fan": ("high-end fake followers (aged, active-looking)", "高级僵尸粉（老号、伪装活跃）"),
+    "high_end_fan": (
+        "high-end fake followers (aged, active-looking)",
+        "高级僵尸粉（老号、伪装活跃）",
+    ),
     "click_farm": ("click farm (real people paid to follow)", "点击农场（真人付费关注）"),
     "comment_bot": ("comment bot", "评论机器人"),
     "order_brusher": ("order brushing (fake orders)", "刷单账号"),
-    "drip_feed": ("drip-fed followers (follow, unfollow, top up)", "滴灌式涨粉（关注、取关、再补）"),
+    "drip_feed": (
+        "drip-fed followers (follow, unfollow, top up)",
+        "滴灌式涨粉（关注、取关、再补）",
+    ),
     "stepped_delivery": ("stepped delivery (rising daily batches)", "阶梯式涨粉（每日递增）"),
 }
 
@@ -73,14 +79,21 @@ class KindModel:
 
         text = self.booster.model_to_string().encode("utf-8")
         (Path(folder) / KINDS_MODEL_FILE).write_bytes(text)
-        meta = json.dumps({"kinds": list(self.kinds), "temperature": self.temperature,
-                           "metrics": self.metrics, "model_sha256": sha256_hex(text)},
-                          indent=2, ensure_ascii=False).encode("utf-8")
+        meta = json.dumps(
+            {
+                "kinds": list(self.kinds),
+                "temperature": self.temperature,
+                "metrics": self.metrics,
+                "model_sha256": sha256_hex(text),
+            },
+            indent=2,
+            ensure_ascii=False,
+        ).encode("utf-8")
         (Path(folder) / KINDS_METADATA_FILE).write_bytes(meta)
         return sha256_hex(meta)
 
     @classmethod
-    def load(cls, folder: Path, expected_sha256: str) -> "KindModel":
+    def load(cls, folder: Path, expected_sha256: str) -> KindModel:
         from fanaudit.models.artifact import sha256_hex
 
         meta_path, text_path = Path(folder) / KINDS_METADATA_FILE, Path(folder) / KINDS_MODEL_FILE
@@ -89,12 +102,16 @@ class KindModel:
         except OSError as exc:
             raise KindModelError(f"kind model in {folder} is incomplete: {exc}") from exc
         if sha256_hex(meta_bytes) != expected_sha256:
-            raise KindModelError(f"kind model file {meta_path} is corrupt: its SHA-256 does not "
-                                 "match the model metadata")
+            raise KindModelError(
+                f"kind model file {meta_path} is corrupt: its SHA-256 does not "
+                "match the model metadata"
+            )
         meta = json.loads(meta_bytes.decode("utf-8"))
         if sha256_hex(text) != meta.get("model_sha256"):
-            raise KindModelError(f"kind model file {text_path} is corrupt: its SHA-256 does not "
-                                 f"match {meta_path.name}")
+            raise KindModelError(
+                f"kind model file {text_path} is corrupt: its SHA-256 does not "
+                f"match {meta_path.name}"
+            )
         booster = lgb.Booster(model_str=text.decode("utf-8"))
         kinds = tuple(str(k) for k in meta["kinds"])
         if booster.num_model_per_iteration() != len(kinds):
@@ -106,9 +123,13 @@ def kind_columns(model, frame: pd.DataFrame, flagged: np.ndarray) -> pd.DataFram
     """bot_kind, kind_probability and kind_scores (JSON {kind: probability}) for the
     `flagged` rows of `frame`; empty (and NaN) for the others and for a model without a
     kind model."""
-    out = pd.DataFrame({"bot_kind": np.full(len(frame), "", dtype=object),
-                        "kind_probability": np.full(len(frame), np.nan),
-                        "kind_scores": np.full(len(frame), "{}", dtype=object)})
+    out = pd.DataFrame(
+        {
+            "bot_kind": np.full(len(frame), "", dtype=object),
+            "kind_probability": np.full(len(frame), np.nan),
+            "kind_scores": np.full(len(frame), "{}", dtype=object),
+        }
+    )
     kinds: KindModel | None = getattr(model, "kind_model", None)
     rows = np.flatnonzero(flagged)
     if kinds is None or len(rows) == 0:
@@ -117,8 +138,10 @@ def kind_columns(model, frame: pd.DataFrame, flagged: np.ndarray) -> pd.DataFram
     best = p.argmax(axis=1)
     out.iloc[rows, 0] = np.asarray(kinds.kinds, dtype=object)[best]
     out.iloc[rows, 1] = p[np.arange(len(rows)), best]
-    out.iloc[rows, 2] = [json.dumps({k: round(float(v), 6) for k, v in zip(kinds.kinds, row)})
-                         for row in p]
+    out.iloc[rows, 2] = [
+        json.dumps({k: round(float(v), 6) for k, v in zip(kinds.kinds, row, strict=True)})
+        for row in p
+    ]
     return out
 
 
@@ -127,5 +150,8 @@ def kind_note(model) -> str:
     if getattr(model, "kind_model", None) is not None:
         return ""
     info = model.metadata.get("kind_model") if isinstance(model.metadata, dict) else None
-    return str(info.get("note", "")) if isinstance(info, dict) else \
-        "this model was trained without a kind model"
+    return (
+        str(info.get("note", ""))
+        if isinstance(info, dict)
+        else "this model was trained without a kind model"
+    )

@@ -35,15 +35,18 @@ class AtomicChunkWriter:
         self.format = output_format(self.path)
         self._file = AtomicFile(self.path, anonymous=True)  # a kill leaves nothing
         self._raw: BinaryIO = os.fdopen(self._file.fd, "wb", closefd=False)
-        self._stream: BinaryIO = (gzip.GzipFile(fileobj=self._raw, mode="wb")
-                                  if self.path.name.lower().endswith(".gz") else self._raw)
+        self._stream: BinaryIO = (
+            gzip.GzipFile(fileobj=self._raw, mode="wb")
+            if self.path.name.lower().endswith(".gz")
+            else self._raw
+        )
         self._parquet: pq.ParquetWriter | None = None
         self._schema = schema
         self._header_written = False
         self.rows = 0
         self._closed = False
 
-    def __enter__(self) -> "AtomicChunkWriter":
+    def __enter__(self) -> AtomicChunkWriter:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
+
 # No backend is forced here (that would break a notebook's inline plots): the command line
 # and the tests choose Agg, and matplotlib falls back to Agg without a display anyway.
 import matplotlib.dates as mdates  # noqa: E402
@@ -29,19 +30,40 @@ from fanaudit.features.io import atomic_target  # noqa: E402
 from fanaudit.models.artifact import FanauditModel  # noqa: E402
 from fanaudit.models.explain import explain  # noqa: E402
 
-CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
-             "Microsoft YaHei", "PingFang SC", "SimHei", "Heiti SC")
-COLOURS = {"human": "#3f8f5f", "uncertain": "#e3a72f", "bot": "#c8423b",
-           "bought": "#c8423b", "organic": "#3f8f5f", "mixed": "#e3a72f", "neutral": "#5b7db1"}
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "SimHei",
+    "Heiti SC",
+)
+COLOURS = {
+    "human": "#3f8f5f",
+    "uncertain": "#e3a72f",
+    "bot": "#c8423b",
+    "bought": "#c8423b",
+    "organic": "#3f8f5f",
+    "mixed": "#e3a72f",
+    "neutral": "#5b7db1",
+}
 GROWTH_WINDOW_DAYS = 60  # the growth chart shows at least the last two months, and every burst
 DPI = 110
 
 
-def waterfall_png(model: FanauditModel, row: pd.DataFrame, path: Path, max_display: int = 12) -> Path:
+def waterfall_png(
+    model: FanauditModel, row: pd.DataFrame, path: Path, max_display: int = 12
+) -> Path:
     """A SHAP waterfall plot (raw log-odds) of one account's explanation, saved as PNG."""
     explanation = explain(model, row)
-    values = shap.Explanation(values=explanation.contributions[0], base_values=explanation.base_value,
-                              data=model.feature_matrix(row)[0], feature_names=list(model.feature_names))
+    values = shap.Explanation(
+        values=explanation.contributions[0],
+        base_values=explanation.base_value,
+        data=model.feature_matrix(row)[0],
+        feature_names=list(model.feature_names),
+    )
     shap.plots.waterfall(values, max_display=max_display, show=False)
     fig = plt.gcf()
     fig.tight_layout()
@@ -79,11 +101,20 @@ def chart_style(lang: str):
     """A matplotlib style context for the report's charts in `lang` (see `chart_language`)."""
     font = cjk_font() if chart_language(lang) == "zh" else None
     families = ([font] if font else []) + ["DejaVu Sans"]
-    return plt.rc_context({"font.family": "sans-serif", "font.sans-serif": families,
-                           "axes.spines.top": False, "axes.spines.right": False,
-                           "axes.labelsize": 10, "xtick.labelsize": 9, "ytick.labelsize": 9,
-                           "legend.fontsize": 9, "legend.frameon": False,
-                           "axes.unicode_minus": False})
+    return plt.rc_context(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": families,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.labelsize": 10,
+            "xtick.labelsize": 9,
+            "ytick.labelsize": 9,
+            "legend.fontsize": 9,
+            "legend.frameon": False,
+            "axes.unicode_minus": False,
+        }
+    )
 
 
 def png_data_uri(fig) -> str:
@@ -105,8 +136,15 @@ def verdict_bar(counts: dict[str, int], labels: dict[str, str]) -> str:
         width = counts.get(verdict, 0) / total
         ax.barh(0, width, left=left, color=COLOURS[verdict], height=1.0)
         if width >= 0.06:
-            ax.text(left + width / 2, 0, f"{labels[verdict]} {width:.0%}", ha="center",
-                    va="center", color="white", fontsize=10)
+            ax.text(
+                left + width / 2,
+                0,
+                f"{labels[verdict]} {width:.0%}",
+                ha="center",
+                va="center",
+                color="white",
+                fontsize=10,
+            )
         left += width
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.5, 0.5)
@@ -114,7 +152,9 @@ def verdict_bar(counts: dict[str, int], labels: dict[str, str]) -> str:
     return png_data_uri(fig)
 
 
-def probability_histogram(p: np.ndarray, thresholds: tuple[float, float], labels: dict[str, str]) -> str:
+def probability_histogram(
+    p: np.ndarray, thresholds: tuple[float, float], labels: dict[str, str]
+) -> str:
     fig, ax = plt.subplots(figsize=(4.6, 2.4))
     bins = np.linspace(0, 1, 41)
     ax.hist(p, bins=bins, color=COLOURS["neutral"])
@@ -128,8 +168,9 @@ def probability_histogram(p: np.ndarray, thresholds: tuple[float, float], labels
     return png_data_uri(fig)
 
 
-def horizontal_bars(values: dict[str, float], xlabel: str, colour: str = COLOURS["bot"],
-                    as_percent: bool = False) -> str:
+def horizontal_bars(
+    values: dict[str, float], xlabel: str, colour: str = COLOURS["bot"], as_percent: bool = False
+) -> str:
     """Labelled horizontal bars, largest on top."""
     items = sorted(values.items(), key=lambda kv: kv[1])
     fig, ax = plt.subplots(figsize=(4.6, 0.32 * len(items) + 0.9))
@@ -151,12 +192,16 @@ def growth_window(daily: pd.DataFrame, burst_starts: list[date]) -> pd.DataFrame
     if daily.empty:
         return daily
     last = daily.index[-1]
-    start = min([last - timedelta(days=GROWTH_WINDOW_DAYS - 1)] + [d - timedelta(days=3) for d in burst_starts])
-    return daily.loc[max(start, daily.index[0]):]
+    start = min(
+        [last - timedelta(days=GROWTH_WINDOW_DAYS - 1)]
+        + [d - timedelta(days=3) for d in burst_starts]
+    )
+    return daily.loc[max(start, daily.index[0]) :]
 
 
-def growth_chart(daily: pd.DataFrame, bursts: list[tuple[date, date, str, str]],
-                 labels: dict[str, str]) -> str:
+def growth_chart(
+    daily: pd.DataFrame, bursts: list[tuple[date, date, str, str]], labels: dict[str, str]
+) -> str:
     """New followers per day stacked by verdict; bursts shaded and labelled.
 
     `bursts` are (first day, last day, judgement, label).
@@ -166,21 +211,39 @@ def growth_chart(daily: pd.DataFrame, bursts: list[tuple[date, date, str, str]],
     fig, ax = plt.subplots(figsize=(9, 3.2))
     bottom = np.zeros(len(shown))
     for verdict in ("human", "uncertain", "bot"):
-        ax.bar(days, shown[verdict], bottom=bottom, color=COLOURS[verdict],
-               label=labels[verdict], width=0.85)
+        ax.bar(
+            days,
+            shown[verdict],
+            bottom=bottom,
+            color=COLOURS[verdict],
+            label=labels[verdict],
+            width=0.85,
+        )
         bottom += shown[verdict].to_numpy()
     top = bottom.max(initial=1)
     for first, last, judgement, label in bursts:
-        lo, hi = pd.Timestamp(first) - pd.Timedelta(hours=14), pd.Timestamp(last) + pd.Timedelta(hours=14)
+        lo, hi = (
+            pd.Timestamp(first) - pd.Timedelta(hours=14),
+            pd.Timestamp(last) + pd.Timedelta(hours=14),
+        )
         ax.axvspan(lo, hi, color=COLOURS[judgement], alpha=0.15, linewidth=0)
-        ax.annotate(label, (pd.Timestamp(first), top), xytext=(0, 4), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=8, color=COLOURS[judgement],
-                    annotation_clip=False)
+        ax.annotate(
+            label,
+            (pd.Timestamp(first), top),
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color=COLOURS[judgement],
+            annotation_clip=False,
+        )
     ax.set_ylim(0, top * 1.15)
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_ylabel(labels["new_followers_axis"])
-    ax.xaxis.set_major_locator(mdates.DayLocator() if len(shown) <= 14
-                               else mdates.AutoDateLocator(maxticks=10))
+    ax.xaxis.set_major_locator(
+        mdates.DayLocator() if len(shown) <= 14 else mdates.AutoDateLocator(maxticks=10)
+    )
     ax.xaxis.set_major_formatter(mdates.DateFormatter(labels["date_format"]))
     ax.legend(loc="upper left", ncol=3)
     return png_data_uri(fig)
@@ -196,14 +259,24 @@ def paired_bars(groups: dict[str, dict[str, float]], ylabel: str, as_percent: bo
     x = np.arange(len(names))
     width = 0.38
     fig, ax = plt.subplots(figsize=(4.6, 2.4))
-    for offset, (group, colour) in zip((-width / 2, width / 2), zip(groups, (COLOURS["bot"], COLOURS["human"]))):
+    for offset, (group, colour) in zip(
+        (-width / 2, width / 2),
+        zip(groups, (COLOURS["bot"], COLOURS["human"]), strict=False),
+        strict=False,
+    ):
         values = [groups[group][n] for n in names]
         bars = ax.bar(x + offset, np.nan_to_num(values), width, color=colour, label=group)
-        for bar, value in zip(bars, values):
+        for bar, value in zip(bars, values, strict=False):
             if not np.isnan(value):
                 text = f"{value:.0%}" if as_percent else f"{value:.1f}"
-                ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), text,
-                        ha="center", va="bottom", fontsize=8)
+                ax.text(
+                    bar.get_x() + bar.get_width() / 2,
+                    bar.get_height(),
+                    text,
+                    ha="center",
+                    va="bottom",
+                    fontsize=8,
+                )
     ax.set_xticks(x, names)
     if as_percent:
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
@@ -213,8 +286,9 @@ def paired_bars(groups: dict[str, dict[str, float]], ylabel: str, as_percent: bo
     return png_data_uri(fig)
 
 
-def delivery_chart(flows: pd.DataFrame, episodes: list[tuple[date, date, str]],
-                   labels: dict[str, str]) -> str:
+def delivery_chart(
+    flows: pd.DataFrame, episodes: list[tuple[date, date, str]], labels: dict[str, str]
+) -> str:
     """Flagged new followers per day (bars) and their share of the day's new followers
     (line, right axis); each delivery episode shaded and labelled with its pattern."""
     shown = growth_window(flows, [e[0] for e in episodes])
@@ -226,10 +300,17 @@ def delivery_chart(flows: pd.DataFrame, episodes: list[tuple[date, date, str]],
         lo = pd.Timestamp(first) - pd.Timedelta(hours=14)
         hi = pd.Timestamp(last) + pd.Timedelta(hours=14)
         ax.axvspan(lo, hi, color=COLOURS["bought"], alpha=0.10, linewidth=0)
-        ax.annotate(label, (pd.Timestamp(first), top * 1.12), xytext=(3, 0),
-                    textcoords="offset points", ha="left", va="center", fontsize=8,
-                    color=COLOURS["bought"],
-                    annotation_clip=False)
+        ax.annotate(
+            label,
+            (pd.Timestamp(first), top * 1.12),
+            xytext=(3, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize=8,
+            color=COLOURS["bought"],
+            annotation_clip=False,
+        )
     ax.set_ylim(0, top * 1.18)
     ax.set_ylabel(labels["flagged_new"])
     share = shown["flagged"] / shown["new"].where(shown["new"] > 0)
@@ -249,12 +330,20 @@ def cumulative_chart(flows: pd.DataFrame, labels: dict[str, str]) -> str:
     """Cumulative follows and unfollows of the streamer over the whole span (all and flagged)."""
     days = pd.to_datetime(pd.Index(flows.index))
     fig, ax = plt.subplots(figsize=(9, 2.8))
-    for column, colour, style in (("new", COLOURS["neutral"], "-"),
-                                  ("flagged", COLOURS["bot"], "-"),
-                                  ("left", COLOURS["neutral"], "--"),
-                                  ("flagged_left", COLOURS["bot"], "--")):
-        ax.plot(days, flows[column].cumsum(), color=colour, linestyle=style, linewidth=1.6,
-                label=labels[f"cumulative_{column}"])
+    for column, colour, style in (
+        ("new", COLOURS["neutral"], "-"),
+        ("flagged", COLOURS["bot"], "-"),
+        ("left", COLOURS["neutral"], "--"),
+        ("flagged_left", COLOURS["bot"], "--"),
+    ):
+        ax.plot(
+            days,
+            flows[column].cumsum(),
+            color=colour,
+            linestyle=style,
+            linewidth=1.6,
+            label=labels[f"cumulative_{column}"],
+        )
     ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
     ax.set_ylabel(labels["followers_axis"])
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=10))
@@ -267,8 +356,14 @@ def peers_chart(shares: tuple[float, ...], own: float, labels: dict[str, str]) -
     """The peers' fake shares as dots on one line, the streamer's as a red bar."""
     fig, ax = plt.subplots(figsize=(9, 1.3))
     rng = np.random.default_rng(0)
-    ax.scatter(shares, rng.uniform(-0.25, 0.25, len(shares)), color=COLOURS["neutral"], s=22,
-               alpha=0.8, label=labels["peers_dots"])
+    ax.scatter(
+        shares,
+        rng.uniform(-0.25, 0.25, len(shares)),
+        color=COLOURS["neutral"],
+        s=22,
+        alpha=0.8,
+        label=labels["peers_dots"],
+    )
     ax.axvline(own, color=COLOURS["bot"], linewidth=2.5, label=labels["peers_own"])
     ax.set_ylim(-0.6, 0.6)
     ax.set_yticks([])

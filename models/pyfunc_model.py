@@ -17,8 +17,12 @@ from fanaudit.models.artifact import FanauditModel
 def predictions(model: FanauditModel, frame: pd.DataFrame) -> pd.DataFrame:
     """`bot_probability` and `verdict` for each row of a feature frame."""
     probability = model.predict_proba(frame)
-    return pd.DataFrame({"bot_probability": probability,
-                         "verdict": model.thresholds.verdicts(probability).astype(str)})
+    return pd.DataFrame(
+        {
+            "bot_probability": probability,
+            "verdict": model.thresholds.verdicts(probability).astype(str),
+        }
+    )
 
 
 class FanauditPyfunc(PythonModel):

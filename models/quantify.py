@@ -64,7 +64,10 @@ class ShareEstimate:
     accounts: int
 
     def as_dict(self) -> dict:
-        return asdict(self) | {"level": LEVEL, "method_name": METHOD_NAMES.get(self.method, self.method)}
+        return asdict(self) | {
+            "level": LEVEL,
+            "method_name": METHOD_NAMES.get(self.method, self.method),
+        }
 
 
 @dataclass(frozen=True)
@@ -90,13 +93,29 @@ class HeldOutRates:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "HeldOutRates":
-        return cls(*(float(data[k]) for k in ("threshold", "true_positives", "false_negatives",
-                                              "false_positives", "true_negatives", "training_prior")))
+    def from_dict(cls, data: dict) -> HeldOutRates:
+        return cls(
+            *(
+                float(data[k])
+                for k in (
+                    "threshold",
+                    "true_positives",
+                    "false_negatives",
+                    "false_positives",
+                    "true_negatives",
+                    "training_prior",
+                )
+            )
+        )
 
     @classmethod
-    def fit(cls, probability: np.ndarray, y: np.ndarray, bots_among_humans: float = 0.0,
-            humans_among_bots: float = 0.0) -> "HeldOutRates":
+    def fit(
+        cls,
+        probability: np.ndarray,
+        y: np.ndarray,
+        bots_among_humans: float = 0.0,
+        humans_among_bots: float = 0.0,
+    ) -> HeldOutRates:
         """Counts at the threshold maximising tpr - fpr on held-out `probability`, of the
         true classes when the labels carry the given noise: the labelled rates are mixtures,
         ``tpr_l = (1 - b) tpr + b fpr`` and ``fpr_l = a tpr + (1 - a) fpr``, solved for the
@@ -111,8 +130,14 @@ class HeldOutRates:
         n_bots, n_humans = float((y == 1).sum()), float((y == 0).sum())
         true_bots = (1 - b) * n_bots + a * n_humans
         true_humans = len(y) - true_bots
-        return cls(t, tpr * true_bots, (1 - tpr) * true_bots, fpr * true_humans,
-                   (1 - fpr) * true_humans, true_bots / max(len(y), 1))
+        return cls(
+            t,
+            tpr * true_bots,
+            (1 - tpr) * true_bots,
+            fpr * true_humans,
+            (1 - fpr) * true_humans,
+            true_bots / max(len(y), 1),
+        )
 
 
 def held_out_rates(model: FanauditModel) -> HeldOutRates:
@@ -120,7 +145,8 @@ def held_out_rates(model: FanauditModel) -> HeldOutRates:
     if not isinstance(stored, dict):
         raise QuantificationUnavailable(
             "this model records no held-out rates for estimating audience shares; retrain it "
-            "with this version of fanaudit")
+            "with this version of fanaudit"
+        )
     return HeldOutRates.from_dict(stored)
 
 
@@ -142,7 +168,7 @@ def adjusted_count(probability: np.ndarray, rates: HeldOutRates, seed: int = 0) 
     ok = tpr > fpr
     draws = np.clip((qs[ok] - fpr[ok]) / (tpr[ok] - fpr[ok]), 0, 1)
     tail = (1 - LEVEL) / 2 * 100
-    low, high = (np.percentile(draws, [tail, 100 - tail]) if len(draws) else (0.0, 1.0))
+    low, high = np.percentile(draws, [tail, 100 - tail]) if len(draws) else (0.0, 1.0)
     return ShareEstimate(share, float(min(low, share)), float(max(high, share)), "acc", n)
 
 
@@ -161,20 +187,25 @@ def em_prior(probability: np.ndarray, training_prior: float) -> float:
     return prior
 
 
-def expectation_maximisation(probability: np.ndarray, rates: HeldOutRates, seed: int = 0,
-                             rounds: int = 200) -> ShareEstimate:
+def expectation_maximisation(
+    probability: np.ndarray, rates: HeldOutRates, seed: int = 0, rounds: int = 200
+) -> ShareEstimate:
     p = np.asarray(probability, float)
     share = em_prior(p, rates.training_prior)
     rng = np.random.default_rng(seed)
-    draws = [em_prior(p[rng.integers(0, len(p), len(p))], rates.training_prior)
-             for _ in range(rounds)] if len(p) else [0.0]
+    draws = (
+        [em_prior(p[rng.integers(0, len(p), len(p))], rates.training_prior) for _ in range(rounds)]
+        if len(p)
+        else [0.0]
+    )
     tail = (1 - LEVEL) / 2 * 100
     low, high = np.percentile(draws, [tail, 100 - tail])
     return ShareEstimate(share, float(min(low, share)), float(max(high, share)), "em", len(p))
 
 
-def estimate_bot_share(probability: np.ndarray, model: FanauditModel, seed: int = 0,
-                       method: Method = "acc") -> ShareEstimate:
+def estimate_bot_share(
+    probability: np.ndarray, model: FanauditModel, seed: int = 0, method: Method = "acc"
+) -> ShareEstimate:
     """The share of bots among the accounts whose calibrated probabilities are given."""
     rates = held_out_rates(model)
     if len(probability) == 0:

@@ -18,17 +18,30 @@ from fanaudit.features.loading import StagedDataset, duckdb_connection, read_id_
 from fanaudit.features.pipeline import ID
 from fanaudit.models.artifact import FanauditModel
 from fanaudit.models.kinds import kind_columns
-from fanaudit.models.explain import (explain, no_single_reason, reasons_sentence, top_contributions,
-                                     top_features_json)
+from fanaudit.models.explain import (
+    explain,
+    no_single_reason,
+    reasons_sentence,
+    top_contributions,
+    top_features_json,
+)
 
 SCORE_CHUNK = 200_000  # accounts per chunk when only probabilities are needed
 EXPLAIN_CHUNK = 20_000  # when reasons are computed too: SHAP is slow, so progress moves often
 ExplainWhich = Literal["flagged", "all", "none"]
-OUTPUT_SCHEMA = pa.schema([("account_id", pa.string()), ("bot_probability", pa.float64()),
-                           ("verdict", pa.string()), ("reasons", pa.string()),
-                           ("top_features", pa.string()), ("model_version", pa.string()),
-                           ("bot_kind", pa.string()), ("kind_probability", pa.float64()),
-                           ("kind_scores", pa.string())])
+OUTPUT_SCHEMA = pa.schema(
+    [
+        ("account_id", pa.string()),
+        ("bot_probability", pa.float64()),
+        ("verdict", pa.string()),
+        ("reasons", pa.string()),
+        ("top_features", pa.string()),
+        ("model_version", pa.string()),
+        ("bot_kind", pa.string()),
+        ("kind_probability", pa.float64()),
+        ("kind_scores", pa.string()),
+    ]
+)
 
 
 class RequestError(DataError):
@@ -56,9 +69,10 @@ def followers_of(staged: StagedDataset, streamer: str) -> pd.Series:
     if not staged.has("follows"):
         raise RequestError(f"{staged.source}: no follows table, so no followers of {streamer!r}")
     sql = f"""
-        SELECT follower_id FROM {staged.source_sql('follows')}
+        SELECT follower_id FROM {staged.source_sql("follows")}
         WHERE followee_id = $streamer
-        QUALIFY row_number() OVER (PARTITION BY follower_id ORDER BY ts DESC NULLS FIRST, _row DESC) = 1
+        QUALIFY row_number() OVER (
+                PARTITION BY follower_id ORDER BY ts DESC NULLS FIRST, _row DESC) = 1
             AND action = 'follow'
         ORDER BY follower_id"""
     ids = duckdb_connection().execute(sql, {"streamer": streamer}).df()["follower_id"]
@@ -67,9 +81,15 @@ def followers_of(staged: StagedDataset, streamer: str) -> pd.Series:
     return ids.astype(str)
 
 
-def build_request(staged: StagedDataset, all_ids: pd.Index, *, streamer: str | None = None,
-                  accounts_file: Path | None = None, skip_unknown: bool = False,
-                  account_ids: Iterable[str] | None = None) -> Request:
+def build_request(
+    staged: StagedDataset,
+    all_ids: pd.Index,
+    *,
+    streamer: str | None = None,
+    accounts_file: Path | None = None,
+    skip_unknown: bool = False,
+    account_ids: Iterable[str] | None = None,
+) -> Request:
     """The accounts to score: a streamer's followers, the ids in `accounts_file`, the ids
     given as `account_ids`, or (none of them) every account."""
     chosen = [c for c in (streamer, accounts_file, account_ids) if c is not None]
@@ -88,10 +108,17 @@ def build_request(staged: StagedDataset, all_ids: pd.Index, *, streamer: str | N
     unknown = unique.difference(all_ids, sort=False)
     if len(unknown) and not skip_unknown:
         shown = ", ".join(map(repr, unknown[:10]))
-        raise RequestError(f"{len(unknown)} requested account(s) are not in the dataset: {shown}"
-                           + (" ..." if len(unknown) > 10 else "") + " (skip unknown accounts to score the rest)")
-    return Request(unique.difference(unknown, sort=False), source,
-                   duplicates=len(wanted) - len(unique), unknown=tuple(unknown))
+        raise RequestError(
+            f"{len(unknown)} requested account(s) are not in the dataset: {shown}"
+            + (" ..." if len(unknown) > 10 else "")
+            + " (skip unknown accounts to score the rest)"
+        )
+    return Request(
+        unique.difference(unknown, sort=False),
+        source,
+        duplicates=len(wanted) - len(unique),
+        unknown=tuple(unknown),
+    )
 
 
 def needs_reasons(verdicts: np.ndarray, which: ExplainWhich) -> np.ndarray:
@@ -102,8 +129,13 @@ def needs_reasons(verdicts: np.ndarray, which: ExplainWhich) -> np.ndarray:
     return verdicts != "human"
 
 
-def add_reasons(scored: pd.DataFrame, features: pd.DataFrame, model: FanauditModel,
-                which: ExplainWhich, lang: Language) -> None:
+def add_reasons(
+    scored: pd.DataFrame,
+    features: pd.DataFrame,
+    model: FanauditModel,
+    which: ExplainWhich,
+    lang: Language,
+) -> None:
     """Fill `reasons` and `top_features` for the rows that need them (in place)."""
     rows = np.flatnonzero(needs_reasons(scored["verdict"].to_numpy(), which))
     if len(rows) == 0:
@@ -114,8 +146,9 @@ def add_reasons(scored: pd.DataFrame, features: pd.DataFrame, model: FanauditMod
     reasons, tops = [], []
     for position, values in enumerate(subset.loc[:, list(names)].to_dict("records")):
         towards_bot = scored["verdict"].iat[rows[position]] != "human"
-        top = top_contributions(contributions[position], names, values=values,
-                                towards_bot=towards_bot)
+        top = top_contributions(
+            contributions[position], names, values=values, towards_bot=towards_bot
+        )
         if top:
             reasons.append(reasons_sentence(top, values, lang))
         else:  # no readable reason: say so; the file still gets the strongest contributions
@@ -126,26 +159,41 @@ def add_reasons(scored: pd.DataFrame, features: pd.DataFrame, model: FanauditMod
     scored.iloc[rows, scored.columns.get_loc("top_features")] = tops
 
 
-def score_features(features: pd.DataFrame, model: FanauditModel, version: str, *,
-                   which: ExplainWhich = "flagged", lang: Language = "en") -> pd.DataFrame:
+def score_features(
+    features: pd.DataFrame,
+    model: FanauditModel,
+    version: str,
+    *,
+    which: ExplainWhich = "flagged",
+    lang: Language = "en",
+) -> pd.DataFrame:
     """Score one chunk of the feature table (one row per account)."""
     probability = model.predict_proba(features)
-    scored = pd.DataFrame({
-        "account_id": features[ID].astype(str).to_numpy(),
-        "bot_probability": probability,
-        "verdict": model.thresholds.verdicts(probability),
-        "reasons": "",
-        "top_features": "[]",
-        "model_version": str(version),
-    })
+    scored = pd.DataFrame(
+        {
+            "account_id": features[ID].astype(str).to_numpy(),
+            "bot_probability": probability,
+            "verdict": model.thresholds.verdicts(probability),
+            "reasons": "",
+            "top_features": "[]",
+            "model_version": str(version),
+        }
+    )
     add_reasons(scored, features.reset_index(drop=True), model, which, lang)
     kinds = kind_columns(model, features, scored["verdict"].to_numpy() != "human")
     return pd.concat([scored, kinds.set_axis(scored.index)], axis=1)
 
 
-def iter_scored_chunks(features: pd.DataFrame, model: FanauditModel, version: str, *,
-                       rows: np.ndarray | None = None, which: ExplainWhich = "flagged",
-                       lang: Language = "en", chunk_size: int | None = None) -> Iterator[pd.DataFrame]:
+def iter_scored_chunks(
+    features: pd.DataFrame,
+    model: FanauditModel,
+    version: str,
+    *,
+    rows: np.ndarray | None = None,
+    which: ExplainWhich = "flagged",
+    lang: Language = "en",
+    chunk_size: int | None = None,
+) -> Iterator[pd.DataFrame]:
     """Score the rows at positions `rows` of `features` (default: all), one chunk at a time.
 
     Only the current chunk's rows are copied out of `features`; at least one (possibly
@@ -158,16 +206,24 @@ def iter_scored_chunks(features: pd.DataFrame, model: FanauditModel, version: st
         yield empty_scores()
         return
     for start in range(0, len(rows), chunk_size):
-        chunk = features.iloc[rows[start:start + chunk_size]]
+        chunk = features.iloc[rows[start : start + chunk_size]]
         yield score_features(chunk, model, version, which=which, lang=lang)
 
 
-def score_in_chunks(features: pd.DataFrame, model: FanauditModel, version: str, *,
-                    rows: np.ndarray | None = None, which: ExplainWhich = "flagged",
-                    lang: Language = "en") -> pd.DataFrame:
+def score_in_chunks(
+    features: pd.DataFrame,
+    model: FanauditModel,
+    version: str,
+    *,
+    rows: np.ndarray | None = None,
+    which: ExplainWhich = "flagged",
+    lang: Language = "en",
+) -> pd.DataFrame:
     """All scored rows in one frame (for reports and benchmarks, which need them together)."""
-    return pd.concat(iter_scored_chunks(features, model, version, rows=rows, which=which, lang=lang),
-                     ignore_index=True)
+    return pd.concat(
+        iter_scored_chunks(features, model, version, rows=rows, which=which, lang=lang),
+        ignore_index=True,
+    )
 
 
 def empty_scores() -> pd.DataFrame:
@@ -179,21 +235,32 @@ def request_rows(all_ids: pd.Index, request: Request) -> np.ndarray:
     rows = all_ids.get_indexer(request.account_ids)
     if (rows < 0).any():
         missing = request.account_ids[rows < 0]
-        raise RequestError(f"{len(missing)} requested account(s) have no feature row, e.g. {missing[0]!r}")
+        raise RequestError(
+            f"{len(missing)} requested account(s) have no feature row, e.g. {missing[0]!r}"
+        )
     return rows
 
 
-def verdicts_of(features: pd.DataFrame, all_ids: pd.Index, account_ids: pd.Index,
-                model: FanauditModel, version: str, known: pd.DataFrame | None = None) -> pd.Series:
+def verdicts_of(
+    features: pd.DataFrame,
+    all_ids: pd.Index,
+    account_ids: pd.Index,
+    model: FanauditModel,
+    version: str,
+    known: pd.DataFrame | None = None,
+) -> pd.Series:
     """The verdict of each of `account_ids` (no reasons), reusing the rows of `known` scores."""
-    verdicts = (known.set_index("account_id")["verdict"] if known is not None
-                else pd.Series(dtype=object))
+    verdicts = (
+        known.set_index("account_id")["verdict"] if known is not None else pd.Series(dtype=object)
+    )
     todo = pd.Index(account_ids).difference(verdicts.index)
     rows = all_ids.get_indexer(todo)
     if (rows < 0).any():
         raise RequestError(f"account {todo[rows < 0][0]!r} has no feature row")
-    parts = [verdicts] + [chunk.set_index("account_id")["verdict"] for chunk in
-                          iter_scored_chunks(features, model, version, rows=rows, which="none")]
+    parts = [verdicts] + [
+        chunk.set_index("account_id")["verdict"]
+        for chunk in iter_scored_chunks(features, model, version, rows=rows, which="none")
+    ]
     return pd.concat(parts)
 
 
@@ -205,9 +272,13 @@ def reconcile(request: Request, scored_ids: pd.Index) -> None:
         problems.append(f"{out.duplicated().sum()} account(s) scored twice")
     missing = request.account_ids.difference(out)
     if len(missing):
-        problems.append(f"{len(missing)} requested account(s) missing from the output, e.g. {missing[0]!r}")
+        problems.append(
+            f"{len(missing)} requested account(s) missing from the output, e.g. {missing[0]!r}"
+        )
     extra = out.difference(request.account_ids)
     if len(extra):
-        problems.append(f"{len(extra)} account(s) in the output that were not requested, e.g. {extra[0]!r}")
+        problems.append(
+            f"{len(extra)} account(s) in the output that were not requested, e.g. {extra[0]!r}"
+        )
     if problems:
         raise RuntimeError("scoring failed to reconcile: " + "; ".join(problems))

@@ -67,13 +67,28 @@ class ServiceState:
         self.id_list = self.ids.tolist()
 
 
-def build_state(features: pd.DataFrame, model: FanauditModel, *, model_uri: str,
-                model_version: str, features_source: str, fingerprint: str) -> ServiceState:
+def build_state(
+    features: pd.DataFrame,
+    model: FanauditModel,
+    *,
+    model_uri: str,
+    model_version: str,
+    features_source: str,
+    fingerprint: str,
+) -> ServiceState:
     scored = score_in_chunks(features, model, model_version, which="none")
     keep = ["bot_probability", "verdict"] + [c for c in KIND_COLUMNS if c in scored.columns]
-    return ServiceState(model, model_uri, model_version, pd.Index(features[ID].astype(str)),
-                        model.feature_matrix(features), scored[keep].reset_index(drop=True),
-                        features_source, fingerprint, registry_version())
+    return ServiceState(
+        model,
+        model_uri,
+        model_version,
+        pd.Index(features[ID].astype(str)),
+        model.feature_matrix(features),
+        scored[keep].reset_index(drop=True),
+        features_source,
+        fingerprint,
+        registry_version(),
+    )
 
 
 def number(value: object) -> float | None:
@@ -84,8 +99,9 @@ def number(value: object) -> float | None:
     return None if math.isnan(value) else value
 
 
-def reasons_of(model: FanauditModel, rows: np.ndarray, verdicts: list[str], top: int,
-               lang: Language) -> list[list[dict]]:
+def reasons_of(
+    model: FanauditModel, rows: np.ndarray, verdicts: list[str], top: int, lang: Language
+) -> list[list[dict]]:
     """Top reasons of each row of `rows` (a feature matrix) towards its verdict."""
     if len(rows) == 0 or top == 0:
         return [[] for _ in range(len(rows))]
@@ -93,19 +109,35 @@ def reasons_of(model: FanauditModel, rows: np.ndarray, verdicts: list[str], top:
     contributions = explain_matrix(model, rows).contributions
     found = []
     for position, verdict in enumerate(verdicts):
-        values = {k: (None if v != v else v) for k, v in zip(names, rows[position].tolist())}
-        chosen = top_contributions(contributions[position], names, values=values,
-                                   towards_bot=verdict != "human", k=top)
-        found.append([{"feature": name, "family": FEATURES_BY_NAME[name].family,
-                       "value": values[name], "contribution": round(shap, 6),
-                       "reason": reason_for(name, values, shap, lang) or ""}
-                      for name, shap in chosen])
+        row = rows[position].tolist()
+        values = {k: (None if v != v else v) for k, v in zip(names, row, strict=True)}
+        chosen = top_contributions(
+            contributions[position], names, values=values, towards_bot=verdict != "human", k=top
+        )
+        found.append(
+            [
+                {
+                    "feature": name,
+                    "family": FEATURES_BY_NAME[name].family,
+                    "value": values[name],
+                    "contribution": round(shap, 6),
+                    "reason": reason_for(name, values, shap, lang) or "",
+                }
+                for name, shap in chosen
+            ]
+        )
     return found
 
 
-def answers(state: ServiceState, positions: np.ndarray, top: int, lang: Language,
-            ids: list[str] | None = None, scores: pd.DataFrame | None = None,
-            matrix: np.ndarray | None = None) -> list[dict]:
+def answers(
+    state: ServiceState,
+    positions: np.ndarray,
+    top: int,
+    lang: Language,
+    ids: list[str] | None = None,
+    scores: pd.DataFrame | None = None,
+    matrix: np.ndarray | None = None,
+) -> list[dict]:
     """The JSON answers for rows `positions` of the state (or of a posted frame); plain
     numpy and lists on this path, since a look-up costs a millisecond or so."""
     columns = state.columns if scores is None else columns_of(scores)
@@ -115,10 +147,13 @@ def answers(state: ServiceState, positions: np.ndarray, top: int, lang: Language
     reasons = reasons_of(state.model, matrix[positions], verdicts, top, lang)
     out = []
     for i, position in enumerate(positions):
-        answer = {"account_id": ids[position],
-                  "bot_probability": round(columns["bot_probability"][position], 6),
-                  "verdict": verdicts[i], "reasons": reasons[i],
-                  "model_version": state.model_version}
+        answer = {
+            "account_id": ids[position],
+            "bot_probability": round(columns["bot_probability"][position], 6),
+            "verdict": verdicts[i],
+            "reasons": reasons[i],
+            "model_version": state.model_version,
+        }
         for column in KIND_COLUMNS:
             if column in columns:
                 answer[column] = columns[column][position]
@@ -128,14 +163,22 @@ def answers(state: ServiceState, positions: np.ndarray, top: int, lang: Language
 
 def columns_of(scores: pd.DataFrame) -> dict[str, list]:
     """Scores as plain lists (JSON-ready: NaN as None, kind probabilities rounded)."""
-    found = {"bot_probability": scores["bot_probability"].astype(float).tolist(),
-             "verdict": scores["verdict"].astype(str).tolist()}
+    found = {
+        "bot_probability": scores["bot_probability"].astype(float).tolist(),
+        "verdict": scores["verdict"].astype(str).tolist(),
+    }
     for column in KIND_COLUMNS:
         if column in scores.columns:
             values = scores[column]
-            found[column] = [None if pd.isna(v) or v == "" else  # no kind: a human verdict
-                             round(float(v), 6) if column == "kind_probability" else str(v)
-                             for v in values.tolist()]
+            found[column] = [
+                None
+                if pd.isna(v) or v == ""
+                # no kind: a human verdict
+                else round(float(v), 6)
+                if column == "kind_probability"
+                else str(v)
+                for v in values.tolist()
+            ]
     return found
 
 
@@ -144,20 +187,25 @@ def columns_of(scores: pd.DataFrame) -> dict[str, list]:
 
 class LookupBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    account_ids: list[str] = Field(min_length=1, max_length=MAX_BATCH,
-                                   description=f"account ids (at most {MAX_BATCH:,})")
+    account_ids: list[str] = Field(
+        min_length=1, max_length=MAX_BATCH, description=f"account ids (at most {MAX_BATCH:,})"
+    )
     top: int = Field(TOP_REASONS, ge=0, le=MAX_TOP, description="reasons per account (0: none)")
     lang: Literal["en", "zh"] = "en"
-    skip_unknown: bool = Field(False, description="answer for the known ids and list the "
-                                                  "unknown ones instead of refusing (404)")
+    skip_unknown: bool = Field(
+        False,
+        description="answer for the known ids and list the unknown ones instead of refusing (404)",
+    )
 
 
 class ScoreBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rows: list[dict[str, float | str | None]] = Field(
-        min_length=1, max_length=MAX_BATCH,
+        min_length=1,
+        max_length=MAX_BATCH,
         description="feature vectors: every feature of the registry (null when missing), "
-                    "and optionally account_id")
+        "and optionally account_id",
+    )
     top: int = Field(TOP_REASONS, ge=0, le=MAX_TOP)
     lang: Literal["en", "zh"] = "en"
 
@@ -171,16 +219,21 @@ def posted_frame(body: ScoreBody, names: tuple[str, ...]) -> pd.DataFrame:
             raise HTTPException(422, f"rows[{index}]: unknown feature(s) {', '.join(unknown[:5])}")
         missing = [n for n in names if n not in row]
         if missing:
-            raise HTTPException(422, f"rows[{index}]: missing feature(s) {', '.join(missing[:5])}"
-                                + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-                                + " (send null for a missing value)")
+            raise HTTPException(
+                422,
+                f"rows[{index}]: missing feature(s) {', '.join(missing[:5])}"
+                + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+                + " (send null for a missing value)",
+            )
         for name in names:
             value = row[name]
             if isinstance(value, str) or (value is not None and not math.isfinite(value)):
-                raise HTTPException(422, f"rows[{index}].{name}: {value!r} is not a finite number "
-                                         "or null")
-    frame = pd.DataFrame([[row[n] for n in names] for row in body.rows], columns=list(names),
-                         dtype=np.float64)
+                raise HTTPException(
+                    422, f"rows[{index}].{name}: {value!r} is not a finite number or null"
+                )
+    frame = pd.DataFrame(
+        [[row[n] for n in names] for row in body.rows], columns=list(names), dtype=np.float64
+    )
     frame.insert(0, ID, [str(row.get(ID, f"row-{i}")) for i, row in enumerate(body.rows)])
     return frame
 
@@ -222,34 +275,54 @@ class BodyLimit:
 
     async def too_large(self, send):
         body = json.dumps({"detail": f"request body larger than {self.limit:,} bytes"}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
 def create_app(state: ServiceState) -> FastAPI:
-    app = FastAPI(title="fanaudit", version=state.model_version,
-                  description="Bot or human: look up accounts of the current feature table, or "
-                              "score feature vectors, with the registered fanaudit model.")
+    app = FastAPI(
+        title="fanaudit",
+        version=state.model_version,
+        description="Bot or human: look up accounts of the current feature table, or "
+        "score feature vectors, with the registered fanaudit model.",
+    )
 
     @app.exception_handler(RequestValidationError)
     async def clear_validation(request: Request, exc: RequestValidationError):
-        problems = ["{}: {}".format(".".join(str(p) for p in e["loc"]), e["msg"])
-                    for e in exc.errors()[:5]]
+        problems = [
+            "{}: {}".format(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()[:5]
+        ]
         return JSONResponse({"detail": "; ".join(problems)}, status_code=422)
 
     @app.get("/health")
     async def health() -> dict:
         thresholds = state.model.thresholds
-        return {"status": "ok", "model": state.model_uri, "model_version": state.model_version,
-                "accounts": len(state.ids), "features": state.features_source,
-                "data_fingerprint": state.fingerprint, "registry_version": state.registry,
-                "thresholds": {"human_below": thresholds.human, "bot_from": thresholds.bot}}
+        return {
+            "status": "ok",
+            "model": state.model_uri,
+            "model_version": state.model_version,
+            "accounts": len(state.ids),
+            "features": state.features_source,
+            "data_fingerprint": state.fingerprint,
+            "registry_version": state.registry,
+            "thresholds": {"human_below": thresholds.human, "bot_from": thresholds.bot},
+        }
 
     @app.get("/accounts/{account_id}")
-    async def account(account_id: str, top: int = Query(TOP_REASONS, ge=0, le=MAX_TOP),
-                      lang: Literal["en", "zh"] = "en") -> dict:
+    async def account(
+        account_id: str,
+        top: int = Query(TOP_REASONS, ge=0, le=MAX_TOP),
+        lang: Literal["en", "zh"] = "en",
+    ) -> dict:
         """Probability, verdict, top reasons (and kind, when known) of one account."""
         position = state.ids.get_indexer([account_id])[0]
         if position < 0:
@@ -264,8 +337,11 @@ def create_app(state: ServiceState) -> FastAPI:
         unknown = wanted[positions < 0].tolist()
         if unknown and not body.skip_unknown:
             shown = ", ".join(map(repr, unknown[:10])) + (" ..." if len(unknown) > 10 else "")
-            raise HTTPException(404, f"{len(unknown)} account(s) are not in the feature table: "
-                                     f"{shown} (set skip_unknown to answer for the rest)")
+            raise HTTPException(
+                404,
+                f"{len(unknown)} account(s) are not in the feature table: "
+                f"{shown} (set skip_unknown to answer for the rest)",
+            )
         results = answers(state, positions[positions >= 0], body.top, body.lang)
         return {"results": results, "unknown": unknown}
 
@@ -275,17 +351,31 @@ def create_app(state: ServiceState) -> FastAPI:
         frame = posted_frame(body, state.model.feature_names)
         scored = score_features(frame, state.model, state.model_version, which="none")
         positions = np.arange(len(frame))
-        return {"results": answers(state, positions, body.top, body.lang,
-                                   ids=frame[ID].tolist(), scores=scored,
-                                   matrix=state.model.feature_matrix(frame))}
+        return {
+            "results": answers(
+                state,
+                positions,
+                body.top,
+                body.lang,
+                ids=frame[ID].tolist(),
+                scores=scored,
+                matrix=state.model.feature_matrix(frame),
+            )
+        }
 
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     return app
 
 
-def load_state(*, features_file: Path | None = None, data_dir: Path | None = None,
-               model_uri: str | None = None, tracking_uri: str | None = None,
-               allow_unknown: bool = False, progress=None) -> ServiceState:
+def load_state(
+    *,
+    features_file: Path | None = None,
+    data_dir: Path | None = None,
+    model_uri: str | None = None,
+    tracking_uri: str | None = None,
+    allow_unknown: bool = False,
+    progress=None,
+) -> ServiceState:
     """The model and the current feature table: `features_file` (checked against `data_dir`'s
     fingerprint when both are given), else `data_dir`'s features from the cache."""
     from fanaudit.features.cache import data_fingerprint, features_of, staged
@@ -301,8 +391,9 @@ def load_state(*, features_file: Path | None = None, data_dir: Path | None = Non
         progress("reading the feature table")
     if features_file is not None:
         fingerprint = None if data_dir is None else data_fingerprint(Path(data_dir))
-        frame, info = read_feature_table(Path(features_file), fingerprint=fingerprint,
-                                         data_name=str(data_dir))
+        frame, info = read_feature_table(
+            Path(features_file), fingerprint=fingerprint, data_name=str(data_dir)
+        )
         source, fingerprint = str(features_file), info.fingerprint
     else:
         with staged(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as data:
@@ -310,12 +401,17 @@ def load_state(*, features_file: Path | None = None, data_dir: Path | None = Non
         source, fingerprint = f"{data_dir} (cached features)", data.fingerprint
     if progress:
         progress(f"scoring {len(frame):,} accounts")
-    return build_state(frame, loaded.model, model_uri=loaded.uri, model_version=loaded.version,
-                       features_source=source, fingerprint=fingerprint)
+    return build_state(
+        frame,
+        loaded.model,
+        model_uri=loaded.uri,
+        model_version=loaded.version,
+        features_source=source,
+        fingerprint=fingerprint,
+    )
 
 
 def run_server(state: ServiceState, host: str = "127.0.0.1", port: int = 8000) -> None:
     import uvicorn
 
-    uvicorn.run(create_app(state), host=host, port=port, log_level="warning",
-                timeout_keep_alive=30)
+    uvicorn.run(create_app(state), host=host, port=port, log_level="warning", timeout_keep_alive=30)

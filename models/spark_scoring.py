@@ -34,8 +34,13 @@ from fanaudit.features.loading import StagedDataset
 from fanaudit.features.io import check_parquet_folder, publish_folder, unpublished_folder
 from fanaudit.features.pipeline import ID, feature_dataframe
 from fanaudit.models.artifact import METADATA_FILE, MODEL_FILE, FanauditModel
-from fanaudit.models.scoring import (OUTPUT_SCHEMA, ExplainWhich, Request, RequestError, build_request,
-                            needs_reasons)
+from fanaudit.models.scoring import (
+    OUTPUT_SCHEMA,
+    ExplainWhich,
+    Request,
+    build_request,
+    needs_reasons,
+)
 
 
 @dataclass(frozen=True)
@@ -46,11 +51,13 @@ class ShippedModel:
     metadata_json: str
 
     @classmethod
-    def of(cls, model: FanauditModel) -> "ShippedModel":
+    def of(cls, model: FanauditModel) -> ShippedModel:
         with tempfile.TemporaryDirectory(prefix="fanaudit-ship-") as folder:
             model.save(Path(folder))
-            return cls((Path(folder) / MODEL_FILE).read_text(encoding="utf-8"),
-                       (Path(folder) / METADATA_FILE).read_text(encoding="utf-8"))
+            return cls(
+                (Path(folder) / MODEL_FILE).read_text(encoding="utf-8"),
+                (Path(folder) / METADATA_FILE).read_text(encoding="utf-8"),
+            )
 
     def load(self) -> FanauditModel:
         with tempfile.TemporaryDirectory(prefix="fanaudit-model-") as folder:
@@ -72,8 +79,9 @@ def spark_type(field: pa.Field) -> str:
 SCORE_SCHEMA = ", ".join(f"{f.name} {spark_type(f)}" for f in OUTPUT_SCHEMA)
 
 
-def partition_scorer(shipped, version: str, which: ExplainWhich,
-                     lang: Language) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
+def partition_scorer(
+    shipped, version: str, which: ExplainWhich, lang: Language
+) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
     """The mapInPandas function: score each Arrow batch of a partition of features."""
 
     def score_partition(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -86,8 +94,14 @@ def partition_scorer(shipped, version: str, which: ExplainWhich,
     return score_partition
 
 
-def score_dataframe(features, model: FanauditModel, version: str, *,
-                    which: ExplainWhich = "flagged", lang: Language = "en"):
+def score_dataframe(
+    features,
+    model: FanauditModel,
+    version: str,
+    *,
+    which: ExplainWhich = "flagged",
+    lang: Language = "en",
+):
     """A Spark DataFrame of scores (the columns of models.scoring.OUTPUT_SCHEMA)."""
     shipped = features.sparkSession.sparkContext.broadcast(ShippedModel.of(model))
     return features.mapInPandas(partition_scorer(shipped, str(version), which, lang), SCORE_SCHEMA)
@@ -119,18 +133,26 @@ class SparkScoring:
     verdicts: dict[str, int]
 
 
-def written_counts(spark, folder: Path, which: ExplainWhich) -> tuple[int, int, dict[str, int], int]:
+def written_counts(
+    spark, folder: Path, which: ExplainWhich
+) -> tuple[int, int, dict[str, int], int]:
     """Rows, distinct accounts, verdict counts and explained rows of a written score folder."""
     written = spark.read.parquet(str(folder))
-    verdicts = {row["verdict"]: int(row["count"]) for row in written.groupBy("verdict").count().collect()}
+    verdicts = {
+        row["verdict"]: int(row["count"]) for row in written.groupBy("verdict").count().collect()
+    }
     distinct = written.select(ID).distinct().count()
-    explained = sum(n for verdict, n in verdicts.items()
-                    if needs_reasons(np.array([verdict], dtype=object), which)[0])
+    explained = sum(
+        n
+        for verdict, n in verdicts.items()
+        if needs_reasons(np.array([verdict], dtype=object), which)[0]
+    )
     return sum(verdicts.values()), distinct, verdicts, explained
 
 
-def reconcile_written(spark, folder: Path, expected: int, request: Request | None,
-                      which: ExplainWhich) -> tuple[int, dict[str, int], int]:
+def reconcile_written(
+    spark, folder: Path, expected: int, request: Request | None, which: ExplainWhich
+) -> tuple[int, dict[str, int], int]:
     """Accounts in must equal accounts out; raise before the output is published."""
     rows, distinct, verdicts, explained = written_counts(spark, folder, which)
     problems = []
@@ -148,10 +170,19 @@ def reconcile_written(spark, folder: Path, expected: int, request: Request | Non
     return rows, verdicts, explained
 
 
-def score_staged_on_spark(staged: StagedDataset, out: Path, model: FanauditModel, version: str, *,
-                          streamer: str | None = None, accounts_file: Path | None = None,
-                          skip_unknown: bool = False, which: ExplainWhich = "flagged",
-                          lang: Language = "en", spark_master: str | None = None) -> SparkScoring:
+def score_staged_on_spark(
+    staged: StagedDataset,
+    out: Path,
+    model: FanauditModel,
+    version: str,
+    *,
+    streamer: str | None = None,
+    accounts_file: Path | None = None,
+    skip_unknown: bool = False,
+    which: ExplainWhich = "flagged",
+    lang: Language = "en",
+    spark_master: str | None = None,
+) -> SparkScoring:
     """Score the requested accounts of a staged dataset on Spark into the Parquet folder `out`.
 
     The folder is written beside `out` under a hidden name, read back and reconciled
@@ -162,8 +193,13 @@ def score_staged_on_spark(staged: StagedDataset, out: Path, model: FanauditModel
     spark = spark_session(spark_master)
     request = None
     if streamer is not None or accounts_file is not None:
-        request = build_request(staged, account_ids(staged), streamer=streamer,
-                                accounts_file=accounts_file, skip_unknown=skip_unknown)
+        request = build_request(
+            staged,
+            account_ids(staged),
+            streamer=streamer,
+            accounts_file=accounts_file,
+            skip_unknown=skip_unknown,
+        )
     expected = staged.accounts if request is None else len(request.account_ids)
     features = requested_subset(spark, feature_dataframe(staged, spark_master), request)
     scores = score_dataframe(features, model, version, which=which, lang=lang)
@@ -177,5 +213,12 @@ def score_staged_on_spark(staged: StagedDataset, out: Path, model: FanauditModel
         shutil.rmtree(tmp, ignore_errors=True)
     if request is None:
         return SparkScoring("all accounts", expected, 0, (), rows, explained, verdicts)
-    return SparkScoring(request.source, expected + len(request.unknown), request.duplicates,
-                        request.unknown, rows, explained, verdicts)
+    return SparkScoring(
+        request.source,
+        expected + len(request.unknown),
+        request.duplicates,
+        request.unknown,
+        rows,
+        explained,
+        verdicts,
+    )

@@ -58,9 +58,9 @@ def store_exists(uri: str) -> bool:
     """Whether the tracking store at `uri` exists already. Only local stores (SQLite files,
     file: folders, plain paths) can be known to be absent; any server counts as existing."""
     if uri.startswith("sqlite:///"):
-        return Path(uri[len("sqlite:///"):]).exists()
+        return Path(uri[len("sqlite:///") :]).exists()
     if uri.startswith("file:"):
-        return Path(uri[len("file:"):].removeprefix("//")).exists()
+        return Path(uri[len("file:") :].removeprefix("//")).exists()
     if "://" not in uri:
         return Path(uri).exists()
     return True
@@ -101,11 +101,11 @@ def registered_version(uri: str) -> str:
     """The registry version a models:/ URI names (alias or number), else 'unregistered'."""
     if not uri.startswith("models:/"):
         return "unregistered"
-    name, _, ref = uri[len("models:/"):].partition("@")
+    name, _, ref = uri[len("models:/") :].partition("@")
     client = MlflowClient()
     if ref:
         return str(client.get_model_version_by_alias(name, ref).version)
-    name, _, number = uri[len("models:/"):].partition("/")
+    name, _, number = uri[len("models:/") :].partition("/")
     return number
 
 
@@ -119,7 +119,8 @@ def check_registry(model: FanauditModel, uri: str) -> None:
         raise RegistryMismatchError(
             f"model {uri} was built with feature registry {built or 'unknown'}, this fanaudit "
             f"has {ours}: its features or reasons may differ; retrain, or allow the "
-            "mismatch explicitly")
+            "mismatch explicitly"
+        )
 
 
 def load_model(uri: str | None = None, *, allow_registry_mismatch: bool = False) -> LoadedModel:
@@ -146,7 +147,8 @@ def download_model(uri: str) -> LoadedModel:
         except MlflowException as exc:
             raise ModelArtifactError(
                 f"cannot load model {uri!r} from {mlflow.get_tracking_uri()}: {exc.message}. "
-                + missing_champion_hint(uri)) from exc
+                + missing_champion_hint(uri)
+            ) from exc
         model = FanauditModel.load(Path(path) / "artifacts" / ARTIFACT_KEY)  # read into memory
     return LoadedModel(model, uri, version)
 
@@ -165,15 +167,19 @@ def has_champion(name: str | None = None) -> bool:
 
 def missing_champion_hint(uri: str) -> str:
     """What to do when a model cannot be found: train, or promote an orphaned version."""
-    name = uri[len("models:/"):].partition("@")[0] if uri.startswith("models:/") else None
+    name = uri[len("models:/") :].partition("@")[0] if uri.startswith("models:/") else None
     try:
-        versions = MlflowClient().search_model_versions(f"name = {mlflow_string(name)}") if name else []
+        versions = (
+            MlflowClient().search_model_versions(f"name = {mlflow_string(name)}") if name else []
+        )
     except MlflowException:
         versions = []
     if versions:
-        return (f"Model {name!r} has {len(versions)} version(s) but no {CHAMPION!r} (a training "
-                "was interrupted?): promote one, or train again (the next training becomes "
-                "champion).")
+        return (
+            f"Model {name!r} has {len(versions)} version(s) but no {CHAMPION!r} (a training "
+            "was interrupted?): promote one, or train again (the next training becomes "
+            "champion)."
+        )
     return "Train a model first, or name another model URI or folder."
 
 

@@ -29,8 +29,10 @@ def require_input(present: bool, what: str) -> None:
     if present:
         return
     if IN_CI:
-        pytest.fail(f"{what} is missing (CI=true: missing test inputs fail, they are not "
-                    "skipped)", pytrace=False)
+        pytest.fail(
+            f"{what} is missing (CI=true: missing test inputs fail, they are not skipped)",
+            pytrace=False,
+        )
     pytest.skip(f"{what} is missing")
 
 
@@ -58,8 +60,9 @@ def installed_cjk_fonts() -> list[str]:
     """Font files fontconfig knows for Chinese (`fc-list :lang=zh`)."""
     if shutil.which("fc-list") is None:
         return []
-    listed = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True,
-                            timeout=60)
+    listed = subprocess.run(
+        ["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=60
+    )
     return [line for line in listed.stdout.splitlines() if line.strip()]
 
 
@@ -68,8 +71,9 @@ def cjk_font() -> list[str]:
     """The CJK fonts installed: a Chinese report without one shows boxes (page) or English
     labels (charts)."""
     fonts = installed_cjk_fonts()
-    require_input(bool(fonts), "a CJK font (fc-list :lang=zh; apt-get install -y "
-                               "fonts-wqy-microhei)")
+    require_input(
+        bool(fonts), "a CJK font (fc-list :lang=zh; apt-get install -y fonts-wqy-microhei)"
+    )
     return fonts
 
 

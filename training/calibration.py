@@ -44,8 +44,9 @@ def cross_fitted(method: str, raw: np.ndarray, y: np.ndarray, folds: np.ndarray)
     return calibrated
 
 
-def choose_calibration(raw: np.ndarray, y: np.ndarray, folds: np.ndarray, method: str = "auto"
-                       ) -> tuple[Calibration, dict[str, float], np.ndarray]:
+def choose_calibration(
+    raw: np.ndarray, y: np.ndarray, folds: np.ndarray, method: str = "auto"
+) -> tuple[Calibration, dict[str, float], np.ndarray]:
     """The calibration map (fitted on all out-of-fold scores), each candidate's cross-fitted
     Brier score, and the chosen method's cross-fitted (held-out) probabilities."""
     candidates = list(FITTERS) if method == "auto" else [method]

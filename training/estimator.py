@@ -44,12 +44,25 @@ class FanauditClassifier(ClassifierMixin, BaseEstimator):
     (NaN) are allowed: they mean "no data" to LightGBM, as in fanaudit's feature table.
     """
 
-    def __init__(self, *, n_estimators: int = 100, learning_rate: float = 0.1,
-                 num_leaves: int = 31, max_depth: int = 8, min_child_samples: int = 20,
-                 feature_fraction: float = 0.8, bagging_fraction: float = 0.8,
-                 reg_lambda: float = 1.0, calibration: str = "auto", n_folds: int = 5,
-                 target_fpr: float = 0.01, human_max_miss: float = 0.05,
-                 label_noise: str = "ignore", random_state: int = 42, n_jobs: int = 2):
+    def __init__(
+        self,
+        *,
+        n_estimators: int = 100,
+        learning_rate: float = 0.1,
+        num_leaves: int = 31,
+        max_depth: int = 8,
+        min_child_samples: int = 20,
+        feature_fraction: float = 0.8,
+        bagging_fraction: float = 0.8,
+        reg_lambda: float = 1.0,
+        calibration: str = "auto",
+        n_folds: int = 5,
+        target_fpr: float = 0.01,
+        human_max_miss: float = 0.05,
+        label_noise: str = "ignore",
+        random_state: int = 42,
+        n_jobs: int = 2,
+    ):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -75,15 +88,24 @@ class FanauditClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ fitting
     def _config(self) -> TrainConfig:
         calibration = "auto" if self.calibration == "none" else self.calibration
-        return TrainConfig(seed=self.random_state, n_estimators=self.n_estimators,
-                           learning_rate=self.learning_rate, num_leaves=self.num_leaves,
-                           max_depth=self.max_depth, min_child_samples=self.min_child_samples,
-                           feature_fraction=self.feature_fraction,
-                           bagging_fraction=self.bagging_fraction, reg_lambda=self.reg_lambda,
-                           n_folds=max(self.n_folds, 2), calibration=calibration,
-                           target_fpr=self.target_fpr, human_max_miss=self.human_max_miss,
-                           label_noise=self.label_noise,
-                           n_jobs=self.n_jobs, bootstrap=0)
+        return TrainConfig(
+            seed=self.random_state,
+            n_estimators=self.n_estimators,
+            learning_rate=self.learning_rate,
+            num_leaves=self.num_leaves,
+            max_depth=self.max_depth,
+            min_child_samples=self.min_child_samples,
+            feature_fraction=self.feature_fraction,
+            bagging_fraction=self.bagging_fraction,
+            reg_lambda=self.reg_lambda,
+            n_folds=max(self.n_folds, 2),
+            calibration=calibration,
+            target_fpr=self.target_fpr,
+            human_max_miss=self.human_max_miss,
+            label_noise=self.label_noise,
+            n_jobs=self.n_jobs,
+            bootstrap=0,
+        )
 
     def _names(self, X: Any) -> list[str]:
         if hasattr(self, "feature_names_in_"):
@@ -94,17 +116,22 @@ class FanauditClassifier(ClassifierMixin, BaseEstimator):
         """Fit on feature rows `X` and labels `y` (two classes). `groups` (optional) keeps
         related accounts in one fold when the calibration's held-out scores are made."""
         if self.calibration not in ("auto", "isotonic", "sigmoid", "none"):
-            raise ValueError(f"calibration must be auto, isotonic, sigmoid or none, "
-                             f"not {self.calibration!r}")
+            raise ValueError(
+                f"calibration must be auto, isotonic, sigmoid or none, not {self.calibration!r}"
+            )
         X, y = validate_data(self, X, y, ensure_all_finite=False, dtype=np.float64)
         check_classification_targets(y)
         self.classes_ = unique_labels(y)
         if len(self.classes_) == 1:
-            raise ValueError(f"FanauditClassifier needs two classes; the labels hold one class "
-                             f"({self.classes_[0]!r})")
+            raise ValueError(
+                f"FanauditClassifier needs two classes; the labels hold one class "
+                f"({self.classes_[0]!r})"
+            )
         if len(self.classes_) > 2:
-            raise ValueError(f"Only binary classification is supported; the labels hold "
-                             f"{len(self.classes_)} classes: {list(self.classes_)[:5]}")
+            raise ValueError(
+                f"Only binary classification is supported; the labels hold "
+                f"{len(self.classes_)} classes: {list(self.classes_)[:5]}"
+            )
         self.positive_class_ = POSITIVE if POSITIVE in self.classes_ else self.classes_[1]
         target = (y == self.positive_class_).astype(int)
         config, names = self._config(), self._names(X)
@@ -124,19 +151,26 @@ class FanauditClassifier(ClassifierMixin, BaseEstimator):
         booster = fit_booster_on(X, target, names, config)
         if thresholds is None:  # too few rows of a class to hold any out
             in_sample = calibration.apply(np.asarray(booster.predict(X, raw_score=True)))
-            thresholds = choose_thresholds(in_sample, target, config.target_fpr,
-                                           config.human_max_miss, config.min_bot_probability,
-                                           config.max_human_probability)
+            thresholds = choose_thresholds(
+                in_sample,
+                target,
+                config.target_fpr,
+                config.human_max_miss,
+                config.min_bot_probability,
+                config.max_human_probability,
+            )
         self.model_ = FanauditModel(booster, tuple(names), calibration, thresholds, metadata)
         return self
 
     def _folds(self, X: np.ndarray, target: np.ndarray, groups: Any, splits: int) -> np.ndarray:
         if groups is not None:
             splitter: StratifiedGroupKFold | StratifiedKFold = StratifiedGroupKFold(
-                n_splits=splits, shuffle=True, random_state=self.random_state)
+                n_splits=splits, shuffle=True, random_state=self.random_state
+            )
         else:
-            splitter = StratifiedKFold(n_splits=splits, shuffle=True,
-                                       random_state=self.random_state)
+            splitter = StratifiedKFold(
+                n_splits=splits, shuffle=True, random_state=self.random_state
+            )
         folds = np.empty(len(target), dtype=int)
         for number, (_, held) in enumerate(splitter.split(X, target, groups)):
             folds[held] = number

@@ -30,8 +30,10 @@ class LabelNoise:
     humans_among_bots: float  # share of accounts labelled bot that are humans
 
     def as_dict(self) -> dict[str, float]:
-        return {"label_noise_bots_among_humans": self.bots_among_humans,
-                "label_noise_humans_among_bots": self.humans_among_bots}
+        return {
+            "label_noise_bots_among_humans": self.bots_among_humans,
+            "label_noise_humans_among_bots": self.humans_among_bots,
+        }
 
 
 NO_NOISE = LabelNoise(0.0, 0.0)
@@ -42,7 +44,9 @@ NOISE_MIN_SHARE = 0.5
 MAX_NOISE_RELAXATION = 2.0
 
 
-def estimate_label_noise(p: np.ndarray, y: np.ndarray, min_share: float = NOISE_MIN_SHARE) -> LabelNoise:
+def estimate_label_noise(
+    p: np.ndarray, y: np.ndarray, min_share: float = NOISE_MIN_SHARE
+) -> LabelNoise:
     """Mixture proportion estimates of label noise (Scott, Blanchard & Handy 2013): the
     labelled humans are a mixture (1 - a) humans + a bots, so wherever true humans are
     rare, the share of labelled humans scoring above a threshold, over the share of
@@ -65,8 +69,9 @@ def estimate_label_noise(p: np.ndarray, y: np.ndarray, min_share: float = NOISE_
     return LabelNoise(min(a, 0.5), min(b, 0.5))
 
 
-def bot_threshold_at_fpr(p: np.ndarray, y: np.ndarray, target_fpr: float,
-                         noise: LabelNoise = NO_NOISE) -> float:
+def bot_threshold_at_fpr(
+    p: np.ndarray, y: np.ndarray, target_fpr: float, noise: LabelNoise = NO_NOISE
+) -> float:
     """The lowest threshold whose false-positive rate on humans is at most `target_fpr`;
     with label noise, on true humans: the labelled humans' rate less the bots among them,
     ``(fpr_labelled - a * tpr_labelled) / (1 - a)``."""
@@ -78,12 +83,15 @@ def bot_threshold_at_fpr(p: np.ndarray, y: np.ndarray, target_fpr: float,
     labelled = _share_at_or_above(humans, candidates)
     flagged = labelled - a * _share_at_or_above(bots, candidates)
     allowed = np.floor(target_fpr * len(humans) + 1e-9) / len(humans)
-    ok = (flagged / (1 - a) <= allowed + 1e-12) & (labelled <= MAX_NOISE_RELAXATION * allowed + 1e-12)
+    ok = (flagged / (1 - a) <= allowed + 1e-12) & (
+        labelled <= MAX_NOISE_RELAXATION * allowed + 1e-12
+    )
     return float(candidates[np.argmax(ok)]) if ok.any() else float(np.nextafter(humans[-1], np.inf))
 
 
-def human_threshold_at_miss(p: np.ndarray, y: np.ndarray, max_miss: float, bot: float,
-                            noise: LabelNoise = NO_NOISE) -> float:
+def human_threshold_at_miss(
+    p: np.ndarray, y: np.ndarray, max_miss: float, bot: float, noise: LabelNoise = NO_NOISE
+) -> float:
     """The highest threshold below which at most `max_miss` of bots fall (never above `bot`);
     with label noise, of true bots (the labelled bots' rate less the humans among them)."""
     bots, humans = np.sort(p[y == 1]), np.sort(p[y == 0])
@@ -94,14 +102,22 @@ def human_threshold_at_miss(p: np.ndarray, y: np.ndarray, max_miss: float, bot: 
     labelled = _share_below(bots, candidates)
     missed = labelled - b * _share_below(humans, candidates)
     allowed = np.floor(max_miss * len(bots) + 1e-9) / len(bots)
-    ok = (missed / (1 - b) <= allowed + 1e-12) & (labelled <= MAX_NOISE_RELAXATION * allowed + 1e-12)
+    ok = (missed / (1 - b) <= allowed + 1e-12) & (
+        labelled <= MAX_NOISE_RELAXATION * allowed + 1e-12
+    )
     threshold = candidates[ok].max() if ok.any() else bots[0]
     return float(min(threshold, bot))
 
 
-def choose_thresholds(p: np.ndarray, y: np.ndarray, target_fpr: float, max_miss: float,
-                      min_bot: float = 0.5, max_human: float = 0.2,
-                      noise: LabelNoise = NO_NOISE) -> Thresholds:
+def choose_thresholds(
+    p: np.ndarray,
+    y: np.ndarray,
+    target_fpr: float,
+    max_miss: float,
+    min_bot: float = 0.5,
+    max_human: float = 0.2,
+    noise: LabelNoise = NO_NOISE,
+) -> Thresholds:
     """`bot` at the target false-positive rate but never below `min_bot` (a higher threshold
     only lowers the FPR); `human` where at most `max_miss` of bots fall below, but never
     above `max_human` nor the bot threshold. Rates are of true classes under `noise`."""
@@ -126,7 +142,9 @@ def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> 
     return float(total)
 
 
-def headline_metrics(p: np.ndarray, y: np.ndarray, thresholds: Thresholds, target_fpr: float) -> dict[str, float]:
+def headline_metrics(
+    p: np.ndarray, y: np.ndarray, thresholds: Thresholds, target_fpr: float
+) -> dict[str, float]:
     flagged = p >= thresholds.bot
     tp = float((flagged & (y == 1)).sum())
     return {
@@ -142,8 +160,9 @@ def headline_metrics(p: np.ndarray, y: np.ndarray, thresholds: Thresholds, targe
     }
 
 
-def bootstrap_intervals(p: np.ndarray, y: np.ndarray, thresholds: Thresholds, target_fpr: float,
-                        rounds: int, seed: int) -> dict[str, tuple[float, float]]:
+def bootstrap_intervals(
+    p: np.ndarray, y: np.ndarray, thresholds: Thresholds, target_fpr: float, rounds: int, seed: int
+) -> dict[str, tuple[float, float]]:
     """Percentile confidence intervals of every headline metric over bootstrap resamples."""
     rng = np.random.default_rng(seed)
     draws: dict[str, list[float]] = {}
@@ -154,20 +173,31 @@ def bootstrap_intervals(p: np.ndarray, y: np.ndarray, thresholds: Thresholds, ta
         for name, value in headline_metrics(p[pick], y[pick], thresholds, target_fpr).items():
             draws.setdefault(name, []).append(value)
     tail = (1 - CI_LEVEL) / 2 * 100
-    return {name: (float(np.percentile(v, tail)), float(np.percentile(v, 100 - tail)))
-            for name, v in draws.items()}
+    return {
+        name: (float(np.percentile(v, tail)), float(np.percentile(v, 100 - tail)))
+        for name, v in draws.items()
+    }
 
 
 def per_group_rates(p: np.ndarray, labels: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
     """Recall per bot_kind and false-positive rate per human archetype at the bot threshold."""
-    frame = labels.assign(p=p, flagged=p >= thresholds.bot,
-                          uncertain=(p >= thresholds.human) & (p < thresholds.bot))
-    frame["group"] = np.where(frame["label"] == "bot",
-                              "bot:" + frame["bot_kind"].fillna("unknown").astype(str),
-                              "human:" + frame.get("archetype", pd.Series(index=frame.index, dtype=object))
-                              .fillna("unspecified").astype(str))
-    table = frame.groupby("group").agg(accounts=("p", "size"), flagged_share=("flagged", "mean"),
-                                       uncertain_share=("uncertain", "mean"), mean_probability=("p", "mean"))
+    frame = labels.assign(
+        p=p, flagged=p >= thresholds.bot, uncertain=(p >= thresholds.human) & (p < thresholds.bot)
+    )
+    frame["group"] = np.where(
+        frame["label"] == "bot",
+        "bot:" + frame["bot_kind"].fillna("unknown").astype(str),
+        "human:"
+        + frame.get("archetype", pd.Series(index=frame.index, dtype=object))
+        .fillna("unspecified")
+        .astype(str),
+    )
+    table = frame.groupby("group").agg(
+        accounts=("p", "size"),
+        flagged_share=("flagged", "mean"),
+        uncertain_share=("uncertain", "mean"),
+        mean_probability=("p", "mean"),
+    )
     return table.reset_index()
 
 
@@ -187,8 +217,17 @@ class Evaluation:
         return flat
 
 
-def evaluate(p: np.ndarray, y: np.ndarray, labels: pd.DataFrame, thresholds: Thresholds,
-             target_fpr: float, rounds: int, seed: int) -> Evaluation:
-    return Evaluation(headline_metrics(p, y, thresholds, target_fpr),
-                      bootstrap_intervals(p, y, thresholds, target_fpr, rounds, seed),
-                      per_group_rates(p, labels, thresholds))
+def evaluate(
+    p: np.ndarray,
+    y: np.ndarray,
+    labels: pd.DataFrame,
+    thresholds: Thresholds,
+    target_fpr: float,
+    rounds: int,
+    seed: int,
+) -> Evaluation:
+    return Evaluation(
+        headline_metrics(p, y, thresholds, target_fpr),
+        bootstrap_intervals(p, y, thresholds, target_fpr, rounds, seed),
+        per_group_rates(p, labels, thresholds),
+    )

@@ -11,9 +11,9 @@ pass through chain most of a platform into one connected component (81% of the a
 one independent simulated platform), and grouped k-fold then puts most of the data in one
 fold. So every connected component holding more than `max_share` of the accounts is split
 with community detection (Leiden, maximising modularity, seeded, on the account graph
-weighted by shared keys): batches, crews and households are dense communities, and the long chains between
-them are what the split cuts. A community still too large is split again; the few links cut
-are the price of a validation whose folds are all of a similar size.
+weighted by shared keys): batches, crews and households are dense communities, and the long
+chains between them are what the split cuts. A community still too large is split again;
+the few links cut are the price of a validation whose folds are all of a similar size.
 """
 
 from __future__ import annotations
@@ -54,17 +54,24 @@ class GroupSummary:
     def warning(self, n_folds: int) -> str | None:
         """A sentence when the largest group cannot fit in one fold of `n_folds`."""
         if self.accounts and self.largest_group_share > 1 / n_folds:
-            return (f"the largest validation group holds {self.largest_group_share:.0%} of the "
-                    f"accounts, more than one fold in {n_folds}: out-of-fold figures come from "
-                    "models trained on unevenly sized folds")
+            return (
+                f"the largest validation group holds {self.largest_group_share:.0%} of the "
+                f"accounts, more than one fold in {n_folds}: out-of-fold figures come from "
+                "models trained on unevenly sized folds"
+            )
         return None
 
     def sentence(self) -> str:
-        split = (f"; {self.components_split} component(s) larger than {self.max_share:.0%} "
-                 f"of the accounts (largest {self.largest_component_share:.0%}) split by Leiden"
-                 if self.components_split else "")
-        return (f"{self.groups:,} validation groups over {self.accounts:,} accounts, largest "
-                f"{self.largest_group:,} ({self.largest_group_share:.1%}){split}")
+        split = (
+            f"; {self.components_split} component(s) larger than {self.max_share:.0%} "
+            f"of the accounts (largest {self.largest_component_share:.0%}) split by Leiden"
+            if self.components_split
+            else ""
+        )
+        return (
+            f"{self.groups:,} validation groups over {self.accounts:,} accounts, largest "
+            f"{self.largest_group:,} ({self.largest_group_share:.1%}){split}"
+        )
 
     def as_params(self) -> dict[str, float | int]:
         return {f"groups_{k}": v for k, v in asdict(self).items()}
@@ -80,26 +87,33 @@ def link_sql(staged: StagedDataset, key_cap: int) -> list[str]:
             queries.append(
                 f"SELECT DISTINCT account_id, '{prefix}:' || {column} AS key FROM {logins} "
                 f"WHERE {column} IS NOT NULL AND {column} IN (SELECT {column} FROM {logins} "
-                f"GROUP BY 1 HAVING count(DISTINCT account_id) <= {int(key_cap)})")
+                f"GROUP BY 1 HAVING count(DISTINCT account_id) <= {int(key_cap)})"
+            )
     if staged.has("follows"):
         follows = staged.source_sql("follows")
         cell = f"followee_id || ':' || CAST(floor(epoch(ts) / {FOLLOW_CELL_SECONDS}) AS BIGINT)"
-        timed = f"ts IS NOT NULL AND action = 'follow'"
+        timed = "ts IS NOT NULL AND action = 'follow'"
         queries.append(
             f"SELECT DISTINCT follower_id AS account_id, 'f:' || {cell} AS key FROM {follows} "
             f"WHERE {timed} AND {cell} IN (SELECT {cell} FROM {follows} WHERE {timed} "
             f"GROUP BY 1 HAVING count(DISTINCT follower_id) BETWEEN {MIN_FOLLOW_CELL} "
-            f"AND {int(key_cap)})")
+            f"AND {int(key_cap)})"
+        )
     return queries
 
 
-def bipartite_edges(staged: StagedDataset, index: pd.Index, key_cap: int) -> tuple[np.ndarray, np.ndarray]:
+def bipartite_edges(
+    staged: StagedDataset, index: pd.Index, key_cap: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(account row, key number) of every link, in a deterministic order."""
     queries = link_sql(staged, key_cap)
     if not queries:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    edges = duckdb_connection().sql(
-        " UNION ALL ".join(f"({q})" for q in queries) + " ORDER BY key, account_id").df()
+    edges = (
+        duckdb_connection()
+        .sql(" UNION ALL ".join(f"({q})" for q in queries) + " ORDER BY key, account_id")
+        .df()
+    )
     rows = index.get_indexer(edges["account_id"].astype(str))
     keep = rows >= 0
     keys, _ = pd.factorize(edges["key"][keep], sort=True)
@@ -119,31 +133,35 @@ def account_graph(n: int, rows: np.ndarray, keys: np.ndarray) -> igraph.Graph:
     pair_size = small.groupby("key")["row"].size().reindex(pairs["key"]).to_numpy()
     large = links[size > CLIQUE_MAX]
     hubs, _ = pd.factorize(large["key"], sort=True)
-    edges = np.concatenate([pairs[["row_a", "row_b"]].to_numpy(),
-                            np.column_stack([large["row"].to_numpy(), n + hubs])]).astype(np.int64)
+    edges = np.concatenate(
+        [pairs[["row_a", "row_b"]].to_numpy(), np.column_stack([large["row"].to_numpy(), n + hubs])]
+    ).astype(np.int64)
     weights = np.concatenate([1.0 / (pair_size - 1), np.ones(len(large))])
     graph = igraph.Graph(n=n + int(hubs.max(initial=-1)) + 1, edges=edges.tolist())
     graph.es["weight"] = weights.tolist()
     return graph
 
 
-def _leiden(accounts: np.ndarray, edge_rows: np.ndarray, edge_keys: np.ndarray,
-            rng: random.Random) -> np.ndarray:
+def _leiden(
+    accounts: np.ndarray, edge_rows: np.ndarray, edge_keys: np.ndarray, rng: random.Random
+) -> np.ndarray:
     """Leiden communities (modularity) of `accounts` on their part of the account graph."""
     local = pd.Index(accounts)
     mine = local.get_indexer(edge_rows) >= 0
     graph = account_graph(len(local), local.get_indexer(edge_rows[mine]), edge_keys[mine])
     previous = igraph.set_random_number_generator(rng)
     try:
-        partition = graph.community_leiden(objective_function="modularity", weights="weight",
-                                           n_iterations=-1)
+        partition = graph.community_leiden(
+            objective_function="modularity", weights="weight", n_iterations=-1
+        )
     finally:
         igraph.set_random_number_generator(previous or random)
-    return np.asarray(partition.membership[:len(local)])
+    return np.asarray(partition.membership[: len(local)])
 
 
-def split_large(labels: np.ndarray, edge_rows: np.ndarray, edge_keys: np.ndarray, max_size: int,
-                seed: int) -> tuple[np.ndarray, int]:
+def split_large(
+    labels: np.ndarray, edge_rows: np.ndarray, edge_keys: np.ndarray, max_size: int, seed: int
+) -> tuple[np.ndarray, int]:
     """Split every group larger than `max_size` into Leiden communities, again where needed;
     a group Leiden cannot split (no community structure) is cut into consecutive chunks."""
     rng, split = random.Random(seed), 0
@@ -168,21 +186,37 @@ def split_large(labels: np.ndarray, edge_rows: np.ndarray, edge_keys: np.ndarray
     return labels, split
 
 
-def account_groups(staged: StagedDataset, account_ids: pd.Series, *, key_cap: int = 200,
-                   max_share: float = 0.1, seed: int = 0) -> tuple[np.ndarray, GroupSummary]:
+def account_groups(
+    staged: StagedDataset,
+    account_ids: pd.Series,
+    *,
+    key_cap: int = 200,
+    max_share: float = 0.1,
+    seed: int = 0,
+) -> tuple[np.ndarray, GroupSummary]:
     """A validation group for each of `account_ids` and the summary of what was done."""
     index = pd.Index(account_ids.astype(str))
     n = len(index)
     edge_rows, edge_keys = bipartite_edges(staged, index, key_cap)
     n_keys = int(edge_keys.max(initial=-1)) + 1
-    graph = coo_matrix((np.ones(len(edge_rows)), (edge_rows, n + edge_keys)), shape=(n + n_keys,) * 2)
+    graph = coo_matrix(
+        (np.ones(len(edge_rows)), (edge_rows, n + edge_keys)), shape=(n + n_keys,) * 2
+    )
     _, components = connected_components(graph, directed=False)
     _, components = np.unique(components[:n], return_inverse=True)
     largest_component = int(np.bincount(components).max(initial=0))
     max_size = max(1, int(max_share * n))
     labels, split = split_large(components, edge_rows, edge_keys, max_size, seed)
     largest = int(np.bincount(labels).max(initial=0))
-    summary = GroupSummary(n, int(labels.max(initial=-1)) + 1, largest, largest / max(n, 1),
-                           largest_component / max(n, 1), split, key_cap, max_share)
+    summary = GroupSummary(
+        n,
+        int(labels.max(initial=-1)) + 1,
+        largest,
+        largest / max(n, 1),
+        largest_component / max(n, 1),
+        split,
+        key_cap,
+        max_share,
+    )
     log.info("validation groups: %s", summary.sentence())
     return labels, summary

@@ -10,10 +10,17 @@ from fanaudit.training.tracking import RunResult, log_training_run, start_traini
 from fanaudit.training.train import Progress, load_training_data, train_model
 
 
-def train_from_folder(data_dir: DataSource, config: TrainConfig, *, promote: bool = False,
-                      tracking_uri: str | None = None, allow_unknown: bool = False,
-                      tune_trials: int = 0, progress: Progress | None = None,
-                      first_is_champion: bool = True) -> RunResult:
+def train_from_folder(
+    data_dir: DataSource,
+    config: TrainConfig,
+    *,
+    promote: bool = False,
+    tracking_uri: str | None = None,
+    allow_unknown: bool = False,
+    tune_trials: int = 0,
+    progress: Progress | None = None,
+    first_is_champion: bool = True,
+) -> RunResult:
     """Train on a labelled dataset folder: one MLflow run, one new registered version.
 
     With `tune_trials`, an Optuna search (each trial a nested run) picks the LightGBM
@@ -22,8 +29,9 @@ def train_from_folder(data_dir: DataSource, config: TrainConfig, *, promote: boo
     """
     uri = use_tracking(tracking_uri)
     with opened(data_dir, allow_unknown=allow_unknown, progress=progress) as dataset:
-        data = load_training_data(dataset.staged, config, progress,
-                                  features=dataset.features(progress))
+        data = load_training_data(
+            dataset.staged, config, progress, features=dataset.features(progress)
+        )
         with start_training_run(config):
             if tune_trials:
                 from fanaudit.training.tuning import tune

@@ -35,8 +35,9 @@ def kind_params(config: TrainConfig, n_kinds: int) -> dict:
     return config.lightgbm_params() | {"objective": "multiclass", "num_class": n_kinds}
 
 
-def fit_kind_booster(X: np.ndarray, y: np.ndarray, n_kinds: int,
-                     config: TrainConfig) -> lgb.Booster:
+def fit_kind_booster(
+    X: np.ndarray, y: np.ndarray, n_kinds: int, config: TrainConfig
+) -> lgb.Booster:
     # lightgbm.train, not LGBMClassifier: the wrapper re-encodes the classes it sees, so a
     # fold whose training part lacks a kind would give one column fewer than there are kinds
     params = kind_params(config, n_kinds)
@@ -54,6 +55,7 @@ def softmax(raw: np.ndarray, temperature: float) -> np.ndarray:
 
 def fit_temperature(raw: np.ndarray, y: np.ndarray) -> float:
     """The temperature minimising the log loss of softmax(raw / T) on held-out scores."""
+
     def loss(log_t: float) -> float:
         p = softmax(raw, math.exp(log_t))
         return -float(np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1.0))))
@@ -72,26 +74,44 @@ def held_out_metrics(p: np.ndarray, y: np.ndarray, kinds: list[str]) -> dict:
     confidence = p.max(axis=1)
     correct = predicted == y
     bins = np.minimum((confidence * 10).astype(int), 9)
-    ece = sum(abs(correct[bins == b].mean() - confidence[bins == b].mean()) * np.mean(bins == b)
-              for b in range(10) if np.any(bins == b))
-    return {"kind_accuracy": float(correct.mean()), "kind_macro_f1": float(np.mean(f1s)),
-            "kind_log_loss": float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1)))),
-            "kind_ece": float(ece), "kind_held_out_accounts": int(len(y))}
+    ece = sum(
+        abs(correct[bins == b].mean() - confidence[bins == b].mean()) * np.mean(bins == b)
+        for b in range(10)
+        if np.any(bins == b)
+    )
+    return {
+        "kind_accuracy": float(correct.mean()),
+        "kind_macro_f1": float(np.mean(f1s)),
+        "kind_log_loss": float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1)))),
+        "kind_ece": float(ece),
+        "kind_held_out_accounts": int(len(y)),
+    }
 
 
-def fit_kind_model(X: np.ndarray, labels: pd.DataFrame, is_bot: np.ndarray, folds: np.ndarray,
-                   config: TrainConfig, progress=None) -> KindOutcome:
+def fit_kind_model(
+    X: np.ndarray,
+    labels: pd.DataFrame,
+    is_bot: np.ndarray,
+    folds: np.ndarray,
+    config: TrainConfig,
+    progress=None,
+) -> KindOutcome:
     """The kind model of labelled bots (see the module docstring)."""
     kind = labels["bot_kind"].fillna("").astype(str).str.strip().to_numpy()
     usable = is_bot.astype(bool) & (kind != "")
     counts = pd.Series(kind[usable]).value_counts()
     kinds = sorted(counts.index[counts >= MIN_KIND_ACCOUNTS])
     rare = sorted(counts.index[counts < MIN_KIND_ACCOUNTS])
-    rare_note = (f"; left out, fewer than {MIN_KIND_ACCOUNTS} labelled bots: {', '.join(rare)}"
-                 if rare else "")
+    rare_note = (
+        f"; left out, fewer than {MIN_KIND_ACCOUNTS} labelled bots: {', '.join(rare)}"
+        if rare
+        else ""
+    )
     if len(kinds) < 2:
-        note = (f"no kind model: the labels name {len(kinds)} bot kind(s) with at least "
-                f"{MIN_KIND_ACCOUNTS} accounts, at least 2 are needed{rare_note}")
+        note = (
+            f"no kind model: the labels name {len(kinds)} bot kind(s) with at least "
+            f"{MIN_KIND_ACCOUNTS} accounts, at least 2 are needed{rare_note}"
+        )
         return KindOutcome(None, {"note": note, "kinds": kinds})
     rows = np.flatnonzero(usable & np.isin(kind, kinds))
     code = {k: i for i, k in enumerate(kinds)}
@@ -109,12 +129,16 @@ def fit_kind_model(X: np.ndarray, labels: pd.DataFrame, is_bot: np.ndarray, fold
         raw[held] = np.asarray(booster.predict(Xk[held], raw_score=True)).reshape(held.sum(), -1)
     scored = ~np.isnan(raw[:, 0])
     temperature = fit_temperature(raw[scored], y[scored]) if scored.any() else 1.0
-    metrics = held_out_metrics(softmax(raw[scored], temperature), y[scored], kinds) \
-        if scored.any() else {}
+    metrics = (
+        held_out_metrics(softmax(raw[scored], temperature), y[scored], kinds)
+        if scored.any()
+        else {}
+    )
     if progress:
         progress("kind model")
     booster = fit_kind_booster(Xk, y, len(kinds), config)
     note = f"kinds of {len(rows):,} labelled bots, calibrated by temperature scaling{rare_note}"
     model = KindModel(booster, tuple(kinds), temperature, metrics)
-    return KindOutcome(model, {"note": note, "kinds": kinds, "temperature": temperature,
-                               "metrics": metrics})
+    return KindOutcome(
+        model, {"note": note, "kinds": kinds, "temperature": temperature, "metrics": metrics}
+    )

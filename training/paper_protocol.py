@@ -47,7 +47,12 @@ from fanaudit.features.registry import FEATURE_NAMES
 from fanaudit.models.artifact import FanauditModel
 from fanaudit.training.config import TrainConfig
 from fanaudit.training.train import (
-    TrainingDataError, fit_booster, fit_on_held_out, load_training_data, out_of_fold_raw_scores)
+    TrainingDataError,
+    fit_booster,
+    fit_on_held_out,
+    load_training_data,
+    out_of_fold_raw_scores,
+)
 
 Progress = Callable[[str], None]
 PAPER_DECISION = 0.5
@@ -81,12 +86,16 @@ class LabelledSet:
     def y(self) -> np.ndarray:
         return (self.labels["label"].to_numpy() == "bot").astype(int)
 
-    def subset(self, keep: np.ndarray) -> "LabelledSet":
-        return replace(self, features=self.features[keep].reset_index(drop=True),
-                       labels=self.labels[keep].reset_index(drop=True),
-                       groups=None if self.groups is None else self.groups[keep],
-                       documents=None if self.documents is None
-                       else self.documents[keep].reset_index(drop=True))
+    def subset(self, keep: np.ndarray) -> LabelledSet:
+        return replace(
+            self,
+            features=self.features[keep].reset_index(drop=True),
+            labels=self.labels[keep].reset_index(drop=True),
+            groups=None if self.groups is None else self.groups[keep],
+            documents=None
+            if self.documents is None
+            else self.documents[keep].reset_index(drop=True),
+        )
 
 
 @dataclass(frozen=True)
@@ -118,17 +127,24 @@ class ProtocolResult:
 # --------------------------------------------------------------------------- data
 
 
-def read_labelled_set(folder: Path, config: ProtocolConfig, progress: Progress | None = None) -> LabelledSet:
+def read_labelled_set(
+    folder: Path, config: ProtocolConfig, progress: Progress | None = None
+) -> LabelledSet:
     """Features and labels of `folder`, with only the requested kinds of bot."""
     adapter = imported_adapter(folder)
     with staged_dataset(Path(folder), progress=progress) as staged:
         data = load_training_data(staged, config.train, progress)
         documents = account_documents(staged, data.labels["account_id"])
     linked = len(np.unique(data.groups)) < len(data.groups)
-    labelled = LabelledSet(adapter.name if adapter else Path(folder).name, data.features, data.labels,
-                           adapter.protocol.balanced if adapter else False,
-                           adapter.published if adapter else (),
-                           data.groups if linked else None, documents)
+    labelled = LabelledSet(
+        adapter.name if adapter else Path(folder).name,
+        data.features,
+        data.labels,
+        adapter.protocol.balanced if adapter else False,
+        adapter.published if adapter else (),
+        data.groups if linked else None,
+        documents,
+    )
     return keep_bot_kinds(labelled, config.bot_kinds)
 
 
@@ -136,9 +152,14 @@ def account_documents(staged: StagedDataset, account_ids: pd.Series) -> pd.Serie
     """Each account's comments joined into one text, in time order ("" without comments)."""
     if not staged.has("comments"):
         return None
-    docs = duckdb_connection().sql(
-        "SELECT account_id, string_agg(text, ' ' ORDER BY ts, text) AS doc "
-        f"FROM read_parquet('{staged.parquet_glob('comments')}') GROUP BY 1").df()
+    docs = (
+        duckdb_connection()
+        .sql(
+            "SELECT account_id, string_agg(text, ' ' ORDER BY ts, text) AS doc "
+            f"FROM read_parquet('{staged.parquet_glob('comments')}') GROUP BY 1"
+        )
+        .df()
+    )
     docs = docs.set_index(docs["account_id"].astype(str))["doc"]
     return docs.reindex(account_ids.astype(str)).fillna("").reset_index(drop=True)
 
@@ -147,11 +168,17 @@ def keep_bot_kinds(labelled: LabelledSet, kinds: tuple[str, ...]) -> LabelledSet
     """All humans and the bots of `kinds` (every bot when `kinds` is empty)."""
     labels = labelled.labels
     if kinds:
-        labelled = replace(labelled.subset(((labels["label"] == "human") | labels["bot_kind"].isin(kinds))
-                                           .to_numpy()), name=f"{labelled.name} ({', '.join(kinds)})")
+        labelled = replace(
+            labelled.subset(
+                ((labels["label"] == "human") | labels["bot_kind"].isin(kinds)).to_numpy()
+            ),
+            name=f"{labelled.name} ({', '.join(kinds)})",
+        )
     if len(np.unique(labelled.y)) < 2:
-        raise TrainingDataError(f"{labelled.name}: needs both humans and bots"
-                                + (f" of kind {', '.join(kinds)}" if kinds else ""))
+        raise TrainingDataError(
+            f"{labelled.name}: needs both humans and bots"
+            + (f" of kind {', '.join(kinds)}" if kinds else "")
+        )
     return labelled
 
 
@@ -166,7 +193,9 @@ def balanced_rows(y: np.ndarray, seed: int) -> np.ndarray:
     return mask
 
 
-def as_evaluated(labelled: LabelledSet, config: ProtocolConfig) -> tuple[LabelledSet, tuple[str, ...]]:
+def as_evaluated(
+    labelled: LabelledSet, config: ProtocolConfig
+) -> tuple[LabelledSet, tuple[str, ...]]:
     """The set as the protocol uses it: balanced when asked (or when its paper balanced);
     also a note of what balancing left out."""
     balanced = labelled.balanced if config.balanced is None else config.balanced
@@ -174,8 +203,10 @@ def as_evaluated(labelled: LabelledSet, config: ProtocolConfig) -> tuple[Labelle
         return labelled, ()
     data = labelled.subset(balanced_rows(labelled.y, config.train.seed))
     left_out = len(labelled.y) - len(data.y)
-    return data, (f"{labelled.name} balanced: {left_out:,} majority-class accounts left out "
-                  f"(seed {config.train.seed})",)
+    return data, (
+        f"{labelled.name} balanced: {left_out:,} majority-class accounts left out "
+        f"(seed {config.train.seed})",
+    )
 
 
 # --------------------------------------------------------------------------- models
@@ -192,8 +223,13 @@ def build_model(features: pd.DataFrame, y: np.ndarray, config: ProtocolConfig) -
         folds[held] = number
     raw = out_of_fold_raw_scores(X, y, folds, train)
     fit = fit_on_held_out(raw, y, folds, train)
-    return FanauditModel(fit_booster(X, y, train), FEATURE_NAMES, fit.calibration, fit.thresholds,
-                         {"quantification": fit.rates.to_dict()})
+    return FanauditModel(
+        fit_booster(X, y, train),
+        FEATURE_NAMES,
+        fit.calibration,
+        fit.thresholds,
+        {"quantification": fit.rates.to_dict()},
+    )
 
 
 def operating_point(flagged: np.ndarray, y: np.ndarray) -> OperatingPoint:
@@ -207,13 +243,28 @@ def operating_point(flagged: np.ndarray, y: np.ndarray) -> OperatingPoint:
     )
 
 
-def scored_result(labelled: LabelledSet, mode: str, p: np.ndarray, bot_threshold: np.ndarray,
-                  thresholds: list[float], published: tuple[PublishedResult, ...],
-                  notes: tuple[str, ...]) -> ProtocolResult:
+def scored_result(
+    labelled: LabelledSet,
+    mode: str,
+    p: np.ndarray,
+    bot_threshold: np.ndarray,
+    thresholds: list[float],
+    published: tuple[PublishedResult, ...],
+    notes: tuple[str, ...],
+) -> ProtocolResult:
     y = labelled.y
-    return ProtocolResult(labelled.name, mode, int((y == 0).sum()), int((y == 1).sum()),
-                          float(roc_auc_score(y, p)), operating_point(p >= bot_threshold, y),
-                          operating_point(p >= PAPER_DECISION, y), tuple(thresholds), published, notes)
+    return ProtocolResult(
+        labelled.name,
+        mode,
+        int((y == 0).sum()),
+        int((y == 1).sum()),
+        float(roc_auc_score(y, p)),
+        operating_point(p >= bot_threshold, y),
+        operating_point(p >= PAPER_DECISION, y),
+        tuple(thresholds),
+        published,
+        notes,
+    )
 
 
 def outer_folds(data: LabelledSet, config: ProtocolConfig) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -227,21 +278,24 @@ def outer_folds(data: LabelledSet, config: ProtocolConfig) -> list[tuple[np.ndar
     return list(outer.split(np.zeros(len(y)), y, data.groups))
 
 
-def text_baseline(documents: pd.Series, y: np.ndarray,
-                  folds: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+def text_baseline(
+    documents: pd.Series, y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]]
+) -> np.ndarray:
     """Held-out probabilities of TF-IDF (character 1-2-grams) + logistic regression."""
     p = np.empty(len(y))
     for train, held in folds:
-        vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 2), min_df=2,
-                                     sublinear_tf=True)
+        vectoriser = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(1, 2), min_df=2, sublinear_tf=True
+        )
         words = vectoriser.fit_transform(documents.iloc[train])
         model = LogisticRegression(max_iter=2000).fit(words, y[train])
         p[held] = model.predict_proba(vectoriser.transform(documents.iloc[held]))[:, 1]
     return p
 
 
-def cross_validate(labelled: LabelledSet, config: ProtocolConfig,
-                   progress: Progress | None = None) -> ProtocolResult:
+def cross_validate(
+    labelled: LabelledSet, config: ProtocolConfig, progress: Progress | None = None
+) -> ProtocolResult:
     """Stratified (grouped) k-fold on one set; every account scored once by a model that
     never saw it or its group; the text baseline on the same folds where there are posts."""
     data, notes = as_evaluated(labelled, config)
@@ -255,12 +309,17 @@ def cross_validate(labelled: LabelledSet, config: ProtocolConfig,
         p[held] = model.predict_proba(data.features.iloc[held])
         bot_threshold[held] = model.thresholds.bot
         thresholds.append(model.thresholds.bot)
-    mode = (f"{config.folds}-fold {'grouped ' if data.groups is not None else ''}CV"
-            + (", balanced" if notes else ""))
+    mode = f"{config.folds}-fold {'grouped ' if data.groups is not None else ''}CV" + (
+        ", balanced" if notes else ""
+    )
     if data.groups is not None:
-        notes += ((f"{len(y) - len(np.unique(data.groups)):,} accounts share a group with "
-                   "another (shared addresses, devices or follow bursts) and were kept on one "
-                   "side of every split"),)
+        notes += (
+            (
+                f"{len(y) - len(np.unique(data.groups)):,} accounts share a group with "
+                "another (shared addresses, devices or follow bursts) and were kept on one "
+                "side of every split"
+            ),
+        )
     result = scored_result(data, mode, p, bot_threshold, thresholds, labelled.published, notes)
     if data.documents is None:
         return result
@@ -270,29 +329,49 @@ def cross_validate(labelled: LabelledSet, config: ProtocolConfig,
     return replace(result, baseline_roc_auc=float(roc_auc_score(y, baseline)))
 
 
-def transfer(train_set: LabelledSet, test_set: LabelledSet, config: ProtocolConfig,
-             progress: Progress | None = None) -> ProtocolResult:
+def transfer(
+    train_set: LabelledSet,
+    test_set: LabelledSet,
+    config: ProtocolConfig,
+    progress: Progress | None = None,
+) -> ProtocolResult:
     """A model built on all of `train_set` (balanced as its paper did), scored on `test_set`
     without the accounts the two share (both with the same kinds of bot)."""
     train_data, notes = as_evaluated(train_set, config)
     shared = test_set.features["account_id"].isin(set(train_set.features["account_id"])).to_numpy()
     test_data = test_set.subset(~shared)
     if len(np.unique(test_data.y)) < 2:
-        raise TrainingDataError(f"{test_set.name}: nothing left to test on after leaving out "
-                                f"the {shared.sum():,} accounts it shares with {train_set.name}")
+        raise TrainingDataError(
+            f"{test_set.name}: nothing left to test on after leaving out "
+            f"the {shared.sum():,} accounts it shares with {train_set.name}"
+        )
     if progress:
         progress(f"training on {train_set.name}")
     model = build_model(train_data.features, train_data.y, config)
     p = model.predict_proba(test_data.features)
     if shared.any():
-        notes += (f"{shared.sum():,} accounts of {test_set.name} are also in {train_set.name} and "
-                  "were left out of the test",)
-    return scored_result(test_data, f"trained on {train_set.name}", p, np.full(len(p), model.thresholds.bot),
-                         [model.thresholds.bot], (), notes)
+        notes += (
+            f"{shared.sum():,} accounts of {test_set.name} are also in {train_set.name} and "
+            "were left out of the test",
+        )
+    return scored_result(
+        test_data,
+        f"trained on {train_set.name}",
+        p,
+        np.full(len(p), model.thresholds.bot),
+        [model.thresholds.bot],
+        (),
+        notes,
+    )
 
 
-def evaluate_folder(data_dir: Path, config: ProtocolConfig, *, train_on: Path | None = None,
-                    progress: Progress | None = None) -> ProtocolResult:
+def evaluate_folder(
+    data_dir: Path,
+    config: ProtocolConfig,
+    *,
+    train_on: Path | None = None,
+    progress: Progress | None = None,
+) -> ProtocolResult:
     """The protocol on `data_dir`: cross-validation, or transfer from `train_on`."""
     test_set = read_labelled_set(data_dir, config, progress)
     if train_on is None:
@@ -304,8 +383,14 @@ def evaluate_folder(data_dir: Path, config: ProtocolConfig, *, train_on: Path | 
 # --------------------------------------------------------------------------- reporting
 
 BASELINE = "TF-IDF + logistic regression on the posts' words, same folds"
-METRIC_TITLES = {"accuracy": "accuracy", "f1": "F1", "mcc": "MCC", "roc_auc": "ROC-AUC",
-                 "fpr_humans": "FPR humans", "recall": "recall"}
+METRIC_TITLES = {
+    "accuracy": "accuracy",
+    "f1": "F1",
+    "mcc": "MCC",
+    "roc_auc": "ROC-AUC",
+    "fpr_humans": "FPR humans",
+    "recall": "recall",
+}
 
 
 def format_metric(name: str, value: float | None) -> str:
@@ -325,16 +410,52 @@ def comparison_rows(result: ProtocolResult) -> list[tuple[str, str, dict[str, fl
     """(who, setting, metric -> value or None when not reported): fanaudit at its `bot`
     threshold and at 0.5, then each published result with its source as the setting."""
     rows = []
-    for setting, point in (("bot threshold", result.at_bot), (f"p >= {PAPER_DECISION}", result.at_half)):
-        rows.append(("fanaudit", setting, {"accuracy": point.accuracy, "f1": point.f1, "mcc": point.mcc,
-                                           "roc_auc": result.roc_auc, "fpr_humans": point.fpr_humans,
-                                           "recall": point.recall}))
+    for setting, point in (
+        ("bot threshold", result.at_bot),
+        (f"p >= {PAPER_DECISION}", result.at_half),
+    ):
+        rows.append(
+            (
+                "fanaudit",
+                setting,
+                {
+                    "accuracy": point.accuracy,
+                    "f1": point.f1,
+                    "mcc": point.mcc,
+                    "roc_auc": result.roc_auc,
+                    "fpr_humans": point.fpr_humans,
+                    "recall": point.recall,
+                },
+            )
+        )
     if result.baseline_roc_auc is not None:
-        rows.append(("baseline", BASELINE, {"accuracy": None, "f1": None, "mcc": None,
-                                            "roc_auc": result.baseline_roc_auc,
-                                            "fpr_humans": None, "recall": None}))
+        rows.append(
+            (
+                "baseline",
+                BASELINE,
+                {
+                    "accuracy": None,
+                    "f1": None,
+                    "mcc": None,
+                    "roc_auc": result.baseline_roc_auc,
+                    "fpr_humans": None,
+                    "recall": None,
+                },
+            )
+        )
     for published in result.published:
-        rows.append(("published", published.source,
-                     {"accuracy": published.accuracy, "f1": published.f1, "mcc": published.mcc,
-                      "roc_auc": published.roc_auc, "fpr_humans": None, "recall": None}))
+        rows.append(
+            (
+                "published",
+                published.source,
+                {
+                    "accuracy": published.accuracy,
+                    "f1": published.f1,
+                    "mcc": published.mcc,
+                    "roc_auc": published.roc_auc,
+                    "fpr_humans": None,
+                    "recall": None,
+                },
+            )
+        )
     return rows

@@ -29,8 +29,13 @@ def pr_curve_plot(p: np.ndarray, y: np.ndarray, path: Path) -> Path:
     precision, recall, _ = precision_recall_curve(y, p)
     fig, ax = plt.subplots(figsize=(5, 4))
     ax.plot(recall, precision)
-    ax.set(xlabel="recall (bots caught)", ylabel="precision", title="Precision-recall, held-out folds",
-           xlim=(0, 1), ylim=(0, 1.02))
+    ax.set(
+        xlabel="recall (bots caught)",
+        ylabel="precision",
+        title="Precision-recall, held-out folds",
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+    )
     return _save(fig, path)
 
 
@@ -39,17 +44,21 @@ def calibration_plot(p: np.ndarray, y: np.ndarray, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(5, 4))
     ax.plot([0, 1], [0, 1], linestyle=":", color="grey", label="perfect")
     ax.plot(predicted, observed, marker="o", label="fanaudit")
-    ax.set(xlabel="predicted bot probability", ylabel="observed bot share",
-           title="Calibration, held-out folds")
+    ax.set(
+        xlabel="predicted bot probability",
+        ylabel="observed bot share",
+        title="Calibration, held-out folds",
+    )
     ax.legend()
     return _save(fig, path)
 
 
 def confusion_plot(p: np.ndarray, y: np.ndarray, thresholds: Thresholds, path: Path) -> Path:
     verdicts = thresholds.verdicts(p)
-    table = pd.crosstab(pd.Series(np.where(y == 1, "bot", "human"), name="truth"),
-                        pd.Series(verdicts, name="verdict")).reindex(
-        index=["human", "bot"], columns=["human", "uncertain", "bot"], fill_value=0)
+    table = pd.crosstab(
+        pd.Series(np.where(y == 1, "bot", "human"), name="truth"),
+        pd.Series(verdicts, name="verdict"),
+    ).reindex(index=["human", "bot"], columns=["human", "uncertain", "bot"], fill_value=0)
     fig, ax = plt.subplots(figsize=(5, 3.2))
     ax.imshow(table.to_numpy(), cmap="Blues")
     for (i, j), count in np.ndenumerate(table.to_numpy()):

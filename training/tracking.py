@@ -19,8 +19,14 @@ from fanaudit.models import pyfunc_model
 from fanaudit import __version__
 from fanaudit.features.registry import FEATURE_NAMES, registry_version
 from fanaudit.models.explain import explain
-from fanaudit.models.store import (ARTIFACT_KEY, PROCESS_TAG, ensure_experiment, needs_champion,
-                                   process_identity, set_champion)
+from fanaudit.models.store import (
+    ARTIFACT_KEY,
+    PROCESS_TAG,
+    ensure_experiment,
+    needs_champion,
+    process_identity,
+    set_champion,
+)
 from fanaudit.training import plots
 from fanaudit.training.config import TrainConfig
 from fanaudit.training.groups import GroupSummary
@@ -78,29 +84,39 @@ class FolderSource(DatasetSource):
 def pip_requirements() -> list[str]:
     """Explicit requirements: inferring them costs seconds per model. The pyfunc imports
     `fanaudit.models.artifact`, so the model depends on the fanaudit package itself."""
-    return [f"fanaudit=={__version__}", f"mlflow=={mlflow.__version__}",
-            f"lightgbm=={lgb.__version__}", f"numpy=={np.__version__}", f"pandas=={pd.__version__}"]
+    return [
+        f"fanaudit=={__version__}",
+        f"mlflow=={mlflow.__version__}",
+        f"lightgbm=={lgb.__version__}",
+        f"numpy=={np.__version__}",
+        f"pandas=={pd.__version__}",
+    ]
 
 
 def log_params(data: TrainingData, config: TrainConfig) -> None:
     mlflow.log_params(config.model_dump())
     rows = data.staged.rows()
-    mlflow.log_params({
-        "dataset_fingerprint": data.staged.fingerprint[:16],
-        "dataset_accounts": data.staged.accounts,
-        "labelled_accounts": len(data.labels),
-        "feature_registry_version": registry_version(),
-        "n_features": len(FEATURE_NAMES),
-        **(data.group_summary.as_params() if data.group_summary else {}),
-        **{f"rows_{name}": count for name, count in rows.items()},
-    })
+    mlflow.log_params(
+        {
+            "dataset_fingerprint": data.staged.fingerprint[:16],
+            "dataset_accounts": data.staged.accounts,
+            "labelled_accounts": len(data.labels),
+            "feature_registry_version": registry_version(),
+            "n_features": len(FEATURE_NAMES),
+            **(data.group_summary.as_params() if data.group_summary else {}),
+            **{f"rows_{name}": count for name, count in rows.items()},
+        }
+    )
     if data.group_summary is not None:
         mlflow.set_tag("validation_groups", data.group_summary.sentence())
         warning = data.group_summary.warning(config.n_folds)
         if warning:
             mlflow.set_tag("validation_groups_warning", warning)
-    dataset = MetaDataset(source=FolderSource(str(data.staged.source)),  # type: ignore[abstract]
-                          name=data.staged.source.name, digest=data.staged.fingerprint[:16])
+    dataset = MetaDataset(
+        source=FolderSource(str(data.staged.source)),  # type: ignore[abstract]
+        name=data.staged.source.name,
+        digest=data.staged.fingerprint[:16],
+    )
     mlflow.log_input(dataset, context="training")
 
 
@@ -113,8 +129,9 @@ def log_plots(data: TrainingData, outcome: TrainOutcome, folder: Path, seed: int
     plots.confusion_plot(p, y, thresholds, folder / "confusion_matrix.png")
     sample = data.features.sample(min(plots.SHAP_SAMPLE, len(data.features)), random_state=seed)
     contributions = explain(outcome.model, sample).contributions
-    plots.shap_summary_plot(contributions, sample.loc[:, list(FEATURE_NAMES)],
-                            folder / "shap_summary.png")
+    plots.shap_summary_plot(
+        contributions, sample.loc[:, list(FEATURE_NAMES)], folder / "shap_summary.png"
+    )
     outcome.evaluation.groups.to_csv(folder / "per_kind.csv", index=False)
     mlflow.log_artifacts(str(folder), artifact_path="evaluation")
 
@@ -141,8 +158,14 @@ def start_training_run(config: TrainConfig):
     return mlflow.start_run(tags={PROCESS_TAG: process_identity()})  # tells a killed run apart
 
 
-def log_training_run(data: TrainingData, outcome: TrainOutcome, config: TrainConfig,
-                     promote: bool, tracking_uri: str, first_is_champion: bool = True) -> RunResult:
+def log_training_run(
+    data: TrainingData,
+    outcome: TrainOutcome,
+    config: TrainConfig,
+    promote: bool,
+    tracking_uri: str,
+    first_is_champion: bool = True,
+) -> RunResult:
     """Log everything about a trained model into the active run and register it; the
     version becomes `champion` when promoted, or (with `first_is_champion`) when it is the
     model's first."""
@@ -155,9 +178,13 @@ def log_training_run(data: TrainingData, outcome: TrainOutcome, config: TrainCon
     kinds = outcome.model.metadata.get("kind_model", {})
     mlflow.log_metrics(kinds.get("metrics", {}))
     mlflow.set_tag("kind_model", kinds.get("note", ""))
-    mlflow.set_tags({"calibration": outcome.model.calibration.method,
-                     "threshold_bot": f"{outcome.model.thresholds.bot:.6f}",
-                     "threshold_human": f"{outcome.model.thresholds.human:.6f}"})
+    mlflow.set_tags(
+        {
+            "calibration": outcome.model.calibration.method,
+            "threshold_bot": f"{outcome.model.thresholds.bot:.6f}",
+            "threshold_human": f"{outcome.model.thresholds.human:.6f}",
+        }
+    )
     with tempfile.TemporaryDirectory() as folder:
         log_plots(data, outcome, Path(folder), config.seed)
     info = log_model(outcome, data, config)
@@ -168,5 +195,13 @@ def log_training_run(data: TrainingData, outcome: TrainOutcome, config: TrainCon
     if champion:
         set_champion(version, config.model_name)
     summary = data.group_summary
-    return RunResult(run.info.run_id, version, champion, metrics, tracking_uri, summary,
-                     summary.warning(config.n_folds) if summary else None, config.model_name)
+    return RunResult(
+        run.info.run_id,
+        version,
+        champion,
+        metrics,
+        tracking_uri,
+        summary,
+        summary.warning(config.n_folds) if summary else None,
+        config.model_name,
+    )

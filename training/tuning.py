@@ -8,7 +8,13 @@ import numpy as np
 from sklearn.metrics import average_precision_score
 
 from fanaudit.training.config import TrainConfig
-from fanaudit.training.train import NEVER_HELD_OUT, Progress, TrainingData, assign_folds, out_of_fold_raw_scores
+from fanaudit.training.train import (
+    NEVER_HELD_OUT,
+    Progress,
+    TrainingData,
+    assign_folds,
+    out_of_fold_raw_scores,
+)
 
 
 def suggest(trial, config: TrainConfig) -> dict:
@@ -32,8 +38,9 @@ def held_out_pr_auc(data: TrainingData, config: TrainConfig) -> float:
     return float(average_precision_score(data.y[held], raw[held]))
 
 
-def tune(data: TrainingData, config: TrainConfig, trials: int,
-         progress: Progress | None = None) -> TrainConfig:
+def tune(
+    data: TrainingData, config: TrainConfig, trials: int, progress: Progress | None = None
+) -> TrainConfig:
     """The config with the best trial's settings; trials are nested runs of the active run."""
     import optuna
 
@@ -50,8 +57,9 @@ def tune(data: TrainingData, config: TrainConfig, trials: int,
             progress(f"trial {trial.number + 1}/{trials}: PR-AUC {score:.4f}")
         return score
 
-    study = optuna.create_study(direction="maximize",
-                                sampler=optuna.samplers.TPESampler(seed=config.seed))
+    study = optuna.create_study(
+        direction="maximize", sampler=optuna.samplers.TPESampler(seed=config.seed)
+    )
     study.optimize(objective, n_trials=trials)
     mlflow.log_metric("tuning_best_pr_auc", study.best_value)
     best = {k: v for k, v in study.best_params.items() if np.isscalar(v)}

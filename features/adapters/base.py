@@ -1,7 +1,7 @@
 """What an adapter is: one public labelled set of real accounts, read from its published
 files and mapped onto the dataset contract (an `accounts` table, a `labels` table and, for
-sets that publish them, event tables), with where it came from, its terms, its paper's evaluation protocol and the
-results published on it.
+sets that publish them, event tables), with where it came from, its terms, its paper's
+evaluation protocol and the results published on it.
 
 Parsing helpers here fail loudly with the file, the row (data rows from 1, the header is
 not a row) and the column of the first bad value, never by guessing.
@@ -26,9 +26,14 @@ class SourceError(DataError):
     """A published file is not what its adapter expects; the message says where."""
 
 
-def source_error(file: Path | str, row: int | None, column: str | None, message: str) -> SourceError:
-    where = [str(file)] + ([f"row {row}"] if row is not None else []) + (
-        [f"column '{column}'"] if column is not None else [])
+def source_error(
+    file: Path | str, row: int | None, column: str | None, message: str
+) -> SourceError:
+    where = (
+        [str(file)]
+        + ([f"row {row}"] if row is not None else [])
+        + ([f"column '{column}'"] if column is not None else [])
+    )
     return SourceError(f"{', '.join(where)}: {message}")
 
 
@@ -89,30 +94,42 @@ def counts(frame: pd.DataFrame, column: str, file: Path, rows: pd.Series) -> pd.
     values = pd.to_numeric(text, errors="coerce")
     bad = first_bad(text.notna() & (values.isna() | (values < 0) | (values % 1 != 0)))
     if bad is not None:
-        raise source_error(file, int(rows.iloc[bad]), column,
-                           f"{raw.iloc[bad]!r} is not a non-negative integer")
+        raise source_error(
+            file, int(rows.iloc[bad]), column, f"{raw.iloc[bad]!r} is not a non-negative integer"
+        )
     return values.astype("Int64")
 
 
-def timestamps(frame: pd.DataFrame, column: str, file: Path, rows: pd.Series, fmt: str) -> pd.Series:
+def timestamps(
+    frame: pd.DataFrame, column: str, file: Path, rows: pd.Series, fmt: str
+) -> pd.Series:
     """A column of timestamps in `fmt` (strptime); values without an offset are UTC."""
     text = frame[column].astype("string").str.strip().replace("", pd.NA)
     values = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
     bad = first_bad(text.notna() & values.isna())
     if bad is not None:
-        raise source_error(file, int(rows.iloc[bad]), column,
-                           f"{text.iloc[bad]!r} is not a timestamp in the format {fmt!r}")
+        raise source_error(
+            file,
+            int(rows.iloc[bad]),
+            column,
+            f"{text.iloc[bad]!r} is not a timestamp in the format {fmt!r}",
+        )
     return values
 
 
-def flags(frame: pd.DataFrame, column: str, file: Path, rows: pd.Series,
-          meanings: dict[str, bool | None]) -> pd.Series:
+def flags(
+    frame: pd.DataFrame, column: str, file: Path, rows: pd.Series, meanings: dict[str, bool | None]
+) -> pd.Series:
     """A column of flags, each text value mapped by `meanings` (None: unknown)."""
     text = frame[column].astype("string").fillna("").str.strip()
     bad = first_bad(~text.isin(list(meanings)))
     if bad is not None:
-        raise source_error(file, int(rows.iloc[bad]), column,
-                           f"{text.iloc[bad]!r} is not one of {sorted(meanings)}")
+        raise source_error(
+            file,
+            int(rows.iloc[bad]),
+            column,
+            f"{text.iloc[bad]!r} is not one of {sorted(meanings)}",
+        )
     return text.map(meanings).astype("boolean")
 
 
@@ -126,24 +143,36 @@ def texts(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def label_rows(ids: pd.Series, bot_kind: str | None, archetype: str) -> pd.DataFrame:
     """Label rows for accounts of one published group: bots when `bot_kind` is given."""
-    return pd.DataFrame({"account_id": ids.to_numpy(), "label": "human" if bot_kind is None else "bot",
-                         "bot_kind": bot_kind, "archetype": archetype})
+    return pd.DataFrame(
+        {
+            "account_id": ids.to_numpy(),
+            "label": "human" if bot_kind is None else "bot",
+            "bot_kind": bot_kind,
+            "archetype": archetype,
+        }
+    )
 
 
-def drop_conflicting_ids(accounts: pd.DataFrame, labels: pd.DataFrame,
-                         what: str) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...]]:
+def drop_conflicting_ids(
+    accounts: pd.DataFrame, labels: pd.DataFrame, what: str
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...]]:
     """Drop every account whose id is published more than once (in two groups, or twice in
     one): its label or profile is ambiguous. Returns the note saying how many went."""
     repeated = accounts["account_id"].duplicated(keep=False)
     if not repeated.any():
         return accounts, labels, ()
     ids = set(accounts.loc[repeated, "account_id"])
-    note = (f"{len(ids)} {what} id(s) published more than once ({repeated.sum()} rows) were dropped: "
-            f"their label or profile is ambiguous")
+    note = (
+        f"{len(ids)} {what} id(s) published more than once ({repeated.sum()} rows) were dropped: "
+        f"their label or profile is ambiguous"
+    )
     keep_accounts = ~accounts["account_id"].isin(ids)
     keep_labels = ~labels["account_id"].isin(ids)
-    return (accounts[keep_accounts].reset_index(drop=True), labels[keep_labels].reset_index(drop=True),
-            (note,))
+    return (
+        accounts[keep_accounts].reset_index(drop=True),
+        labels[keep_labels].reset_index(drop=True),
+        (note,),
+    )
 
 
 def contract_table(frame: pd.DataFrame, table: Table) -> pa.Table:

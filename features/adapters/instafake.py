@@ -18,8 +18,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from fanaudit.features.adapters.base import (Adapter, Mapped, Protocol, counts, first_bad, label_rows,
-                                    source_error)
+from fanaudit.features.adapters.base import (
+    Adapter,
+    Mapped,
+    Protocol,
+    counts,
+    first_bad,
+    label_rows,
+    source_error,
+)
 
 GROUPS = (  # file, id prefix, expected isFake, bot kind (None: humans)
     ("fake-v1.0_realAccountData.json", "real", 0, None),
@@ -49,19 +56,26 @@ def read_records(path: Path) -> pd.DataFrame:
         raise source_error(path, None, missing[0], "key is missing from the account objects")
     row = first_bad(frame[needed].isna().any(axis=1))
     if row is not None:
-        raise source_error(path, row + 1, frame.iloc[row][needed].isna().idxmax(), "value is missing")
+        raise source_error(
+            path, row + 1, frame.iloc[row][needed].isna().idxmax(), "value is missing"
+        )
     return frame
 
 
-def read_group(src: Path, file: str, prefix: str, is_fake: int,
-               bot_kind: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_group(
+    src: Path, file: str, prefix: str, is_fake: int, bot_kind: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     path = src / file
     frame = read_records(path)
     rows = pd.Series(range(1, len(frame) + 1))
     wrong = first_bad(frame["isFake"] != is_fake)
     if wrong is not None:
-        raise source_error(path, wrong + 1, "isFake",
-                           f"{frame['isFake'].iloc[wrong]!r} where every record should be {is_fake}")
+        raise source_error(
+            path,
+            wrong + 1,
+            "isFake",
+            f"{frame['isFake'].iloc[wrong]!r} where every record should be {is_fake}",
+        )
     accounts = pd.DataFrame({"account_id": [f"{prefix}-{n}" for n in rows]})
     for column, key in COUNTERS.items():
         accounts[column] = counts(frame, key, path, rows)
@@ -76,15 +90,17 @@ def read_group(src: Path, file: str, prefix: str, is_fake: int,
 
 def read(src: Path) -> Mapped:
     parts = [read_group(Path(src), *group) for group in GROUPS]
-    return Mapped(pd.concat([a for a, _ in parts], ignore_index=True),
-                  pd.concat([lab for _, lab in parts], ignore_index=True))
+    return Mapped(
+        pd.concat([a for a, _ in parts], ignore_index=True),
+        pd.concat([lab for _, lab in parts], ignore_index=True),
+    )
 
 
 ADAPTER = Adapter(
     name="instafake",
     folder="instafake",
     origin="Akyon & Kalfaoglu, 'Instagram fake and automated account detection' "
-           "(arXiv 1910.03090), fake-account set, from GitHub fcakyon/instafake-dataset @ cf669b2",
+    "(arXiv 1910.03090), fake-account set, from GitHub fcakyon/instafake-dataset @ cf669b2",
     terms="CC BY-NC 4.0",
     protocol=Protocol(folds=10, balanced=False),
     published=(),

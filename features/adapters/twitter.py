@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from fanaudit.features.adapters.base import counts, first_bad, flags, source_error, texts, timestamps
+from fanaudit.features.adapters.base import (
+    counts,
+    first_bad,
+    flags,
+    source_error,
+    texts,
+    timestamps,
+)
 
 COUNTERS = {  # contract column <- Twitter field
     "followers_count": "followers_count",
@@ -24,8 +31,14 @@ COUNTERS = {  # contract column <- Twitter field
 FLAGS = {"default_profile": "default_profile", "is_private": "protected", "verified": "verified"}
 
 
-def twitter_accounts(frame: pd.DataFrame, file: Path, rows: pd.Series, *, created_format: str,
-                     meanings: Mapping[str, bool | None]) -> pd.DataFrame:
+def twitter_accounts(
+    frame: pd.DataFrame,
+    file: Path,
+    rows: pd.Series,
+    *,
+    created_format: str,
+    meanings: Mapping[str, bool | None],
+) -> pd.DataFrame:
     """Contract accounts columns from a frame of Twitter user objects (all values text).
 
     `rows` is each record's row number in `file` (for errors); `meanings` maps the text of
@@ -34,8 +47,12 @@ def twitter_accounts(frame: pd.DataFrame, file: Path, rows: pd.Series, *, create
     accounts = pd.DataFrame({"account_id": frame["id"].astype("string").str.strip()})
     bad = first_bad(~accounts["account_id"].str.fullmatch(r"[0-9]+").fillna(False))
     if bad is not None:
-        raise source_error(file, int(rows.iloc[bad]), "id",
-                           f"{frame['id'].iloc[bad]!r} is not a numeric Twitter id")
+        raise source_error(
+            file,
+            int(rows.iloc[bad]),
+            "id",
+            f"{frame['id'].iloc[bad]!r} is not a numeric Twitter id",
+        )
     accounts["created_at"] = timestamps(frame, "created_at", file, rows, created_format)
     accounts["nickname"] = texts(frame, "screen_name")
     no_avatar = flags(frame, "default_profile_image", file, rows, dict(meanings))

@@ -29,11 +29,12 @@ from fanaudit.features.adapters.base import (
 )
 
 TS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-FILES = {"accounts": ("account_id", "nickname", "followers_count", "following_count",
-                     "posts_count"),
-         "comments": ("account_id", "room_id", "ts", "text", "client"),
-         "engagements": ("account_id", "room_id", "ts", "kind"),
-         "labels": ("account_id", "label")}
+FILES = {
+    "accounts": ("account_id", "nickname", "followers_count", "following_count", "posts_count"),
+    "comments": ("account_id", "room_id", "ts", "text", "client"),
+    "engagements": ("account_id", "room_id", "ts", "kind"),
+    "labels": ("account_id", "label"),
+}
 LABELS = {"bot": "spammer", "human": "ordinary"}
 
 
@@ -52,8 +53,9 @@ def read_file(src: Path, name: str) -> tuple[pd.DataFrame, Path, pd.Series]:
     return frame, path, rows
 
 
-def events(frame: pd.DataFrame, path: Path, rows: pd.Series,
-           columns: tuple[str, ...]) -> pd.DataFrame:
+def events(
+    frame: pd.DataFrame, path: Path, rows: pd.Series, columns: tuple[str, ...]
+) -> pd.DataFrame:
     out = pd.DataFrame({c: frame[c].str.strip() for c in ("account_id", "room_id")})
     out["ts"] = timestamps(frame, "ts", path, rows, TS_FORMAT)
     missing = first_bad(out["ts"].isna())
@@ -67,19 +69,26 @@ def events(frame: pd.DataFrame, path: Path, rows: pd.Series,
 def read(src: Path) -> Mapped:
     src = Path(src)
     frame, path, rows = read_file(src, "accounts")
-    accounts = pd.DataFrame({"account_id": frame["account_id"].str.strip(),
-                             "nickname": texts(frame, "nickname")})
+    accounts = pd.DataFrame(
+        {"account_id": frame["account_id"].str.strip(), "nickname": texts(frame, "nickname")}
+    )
     for column in ("followers_count", "following_count", "posts_count"):
         accounts[column] = counts(frame, column, path, rows)
 
     frame, path, rows = read_file(src, "labels")
     bad = first_bad(~frame["label"].isin(list(LABELS)))
     if bad is not None:
-        raise source_error(path, bad + 1, "label",
-                           f"{frame['label'].iloc[bad]!r} is not bot or human")
-    labels = pd.DataFrame({"account_id": frame["account_id"].str.strip(), "label": frame["label"],
-                           "bot_kind": frame["label"].map({"bot": "spammer"}),
-                           "archetype": frame["label"].map(LABELS)})
+        raise source_error(
+            path, bad + 1, "label", f"{frame['label'].iloc[bad]!r} is not bot or human"
+        )
+    labels = pd.DataFrame(
+        {
+            "account_id": frame["account_id"].str.strip(),
+            "label": frame["label"],
+            "bot_kind": frame["label"].map({"bot": "spammer"}),
+            "archetype": frame["label"].map(LABELS),
+        }
+    )
 
     frame, path, rows = read_file(src, "comments")
     comments = events(frame, path, rows, ("text", "client"))
@@ -87,25 +96,37 @@ def read(src: Path) -> Mapped:
     engagements = events(frame, path, rows, ("kind",))
     bad = first_bad(engagements["kind"] != "share")
     if bad is not None:
-        raise source_error(path, bad + 1, "kind", f"{engagements['kind'].iloc[bad]!r} where only "
-                           "'share' (a bare repost) is expected")
-    notes = ((f"{len(comments):,} posts with their posting client and {len(engagements):,} "
-              "bare reposts kept as comments and share engagements"),)
-    return Mapped(accounts, labels, notes,
-                  events={"comments": comments, "engagements": engagements})
+        raise source_error(
+            path,
+            bad + 1,
+            "kind",
+            f"{engagements['kind'].iloc[bad]!r} where only 'share' (a bare repost) is expected",
+        )
+    notes = (
+        (
+            f"{len(comments):,} posts with their posting client and {len(engagements):,} "
+            "bare reposts kept as comments and share engagements"
+        ),
+    )
+    return Mapped(
+        accounts, labels, notes, events={"comments": comments, "engagements": engagements}
+    )
 
 
 ADAPTER = Adapter(
     name="weibo-spam",
     folder="weibo-spam-dev",
     origin="Sina Weibo accounts hand-labelled spammer or not, crawled in 2016; GitHub "
-           "PsYear/weibo_spam @ 659ce8b (spammer_order.csv, spider/weibo/*.txt); the "
-           "development half (858 accounts)",
+    "PsYear/weibo_spam @ 659ce8b (spammer_order.csv, spider/weibo/*.txt); the "
+    "development half (858 accounts)",
     terms="none stated; research use",
     protocol=Protocol(folds=5, balanced=False),
     published=(
-        PublishedResult("source project's 28 hand-made features, random forest, 5-fold CV over "
-                        "all 1,716 accounts (both halves)", roc_auc=0.947),
+        PublishedResult(
+            "source project's 28 hand-made features, random forest, 5-fold CV over "
+            "all 1,716 accounts (both halves)",
+            roc_auc=0.947,
+        ),
     ),
     read=read,
 )

@@ -5,7 +5,15 @@ family onto `accounts`; a family whose tables are absent returns None and its fe
 come out missing. `common` holds shared Ibis helpers and is not a family.
 """
 
-from fanaudit.features.families import (activity, comments, content, follow_bursts, ip_device, lockstep,
-                                orders, profile)
+from fanaudit.features.families import (
+    activity,
+    comments,
+    content,
+    follow_bursts,
+    ip_device,
+    lockstep,
+    orders,
+    profile,
+)
 
 FAMILY_MODULES = (profile, ip_device, activity, follow_bursts, comments, orders, lockstep, content)

@@ -10,8 +10,14 @@ from __future__ import annotations
 
 import ibis
 
-from fanaudit.features.families.common import (china_hour, china_second_of_day, epoch, exact_sum,
-                                               share, std_from_sums)
+from fanaudit.features.families.common import (
+    china_hour,
+    china_second_of_day,
+    epoch,
+    exact_sum,
+    share,
+    std_from_sums,
+)
 from fanaudit.features.feature import Feature
 from fanaudit.features.tables import Tables
 
@@ -20,32 +26,76 @@ SESSION_GAP_SECONDS = 1_800
 NIGHT_HOURS = (1, 6)  # 01:00-05:59 China time
 
 FEATURES = (
-    Feature("active_days", FAMILY, "Distinct China-time days with any event.", "days", "lower",
-            "was active on {value} days", "有{value}天处于活跃状态"),
-    Feature("events_per_active_day", FAMILY, "Events per active day.", "events/day", "higher",
-            "produced {value} events on a day it was active", "活跃日平均产生{value}次行为",
-            "{:.1f}"),
-    Feature("hour_entropy_bits", FAMILY,
-            "Entropy (bits) of its events over the 24 hours of the day, China time; "
-            "4.6 is perfectly even.", "bits", "either",
-            "spreads its activity over the day with an hour entropy of {value} bits",
-            "活动时段分布的熵为{value}比特", "{:.2f}"),
-    Feature("night_share", FAMILY, "Share of its events between 01:00 and 06:00 China time.",
-            "share", "higher", "{value} of its activity falls between 1 and 6 a.m. China time",
-            "{value}的活动发生在北京时间凌晨1点到6点"),
-    Feature("inter_event_cv", FAMILY,
-            "Coefficient of variation of the gaps between consecutive events "
-            "(about 1 for random timing, near 0 for a metronome).", "ratio", "lower",
-            "the gaps between its actions vary by a factor of {value} (coefficient of variation)",
-            "行为间隔的变异系数为{value}", "{:.2f}"),
-    Feature("mean_session_minutes", FAMILY,
-            "Mean length of its sessions (events less than 30 minutes apart), minutes.",
-            "minutes", "either", "its sessions last {value} minutes on average",
-            "平均每次会话持续{value}分钟", "{:.1f}"),
-    Feature("daily_span_hours", FAMILY,
-            "Mean over active days of the hours from its first to its last event that day.",
-            "hours", "lower", "its activity on a day spans {value} hours on average",
-            "每个活跃日的活动时间跨度平均为{value}小时", "{:.1f}"),
+    Feature(
+        "active_days",
+        FAMILY,
+        "Distinct China-time days with any event.",
+        "days",
+        "lower",
+        "was active on {value} days",
+        "有{value}天处于活跃状态",
+    ),
+    Feature(
+        "events_per_active_day",
+        FAMILY,
+        "Events per active day.",
+        "events/day",
+        "higher",
+        "produced {value} events on a day it was active",
+        "活跃日平均产生{value}次行为",
+        "{:.1f}",
+    ),
+    Feature(
+        "hour_entropy_bits",
+        FAMILY,
+        "Entropy (bits) of its events over the 24 hours of the day, China time; "
+        "4.6 is perfectly even.",
+        "bits",
+        "either",
+        "spreads its activity over the day with an hour entropy of {value} bits",
+        "活动时段分布的熵为{value}比特",
+        "{:.2f}",
+    ),
+    Feature(
+        "night_share",
+        FAMILY,
+        "Share of its events between 01:00 and 06:00 China time.",
+        "share",
+        "higher",
+        "{value} of its activity falls between 1 and 6 a.m. China time",
+        "{value}的活动发生在北京时间凌晨1点到6点",
+    ),
+    Feature(
+        "inter_event_cv",
+        FAMILY,
+        "Coefficient of variation of the gaps between consecutive events "
+        "(about 1 for random timing, near 0 for a metronome).",
+        "ratio",
+        "lower",
+        "the gaps between its actions vary by a factor of {value} (coefficient of variation)",
+        "行为间隔的变异系数为{value}",
+        "{:.2f}",
+    ),
+    Feature(
+        "mean_session_minutes",
+        FAMILY,
+        "Mean length of its sessions (events less than 30 minutes apart), minutes.",
+        "minutes",
+        "either",
+        "its sessions last {value} minutes on average",
+        "平均每次会话持续{value}分钟",
+        "{:.1f}",
+    ),
+    Feature(
+        "daily_span_hours",
+        FAMILY,
+        "Mean over active days of the hours from its first to its last event that day.",
+        "hours",
+        "lower",
+        "its activity on a day spans {value} hours on average",
+        "每个活跃日的活动时间跨度平均为{value}小时",
+        "{:.1f}",
+    ),
 )
 
 
@@ -92,16 +142,18 @@ def hourly_partials(events: ibis.Table) -> ibis.Table:
     )
 
 
-def gap_cv(gaps: ibis.IntegerValue, total: ibis.FloatingValue,
-           squares: ibis.FloatingValue) -> ibis.FloatingValue:
+def gap_cv(
+    gaps: ibis.IntegerValue, total: ibis.FloatingValue, squares: ibis.FloatingValue
+) -> ibis.FloatingValue:
     """Population std / mean of gaps from their count, sum and sum of squares; null with
     fewer than two gaps or a zero mean (as `coefficient_of_variation`)."""
     mean, std = std_from_sums(gaps, total, squares)
     return ibis.ifelse((gaps >= 2) & (mean > 0), std / mean, None)
 
 
-def hour_entropy(hours: ibis.IntegerValue, total: ibis.IntegerValue,
-                 n_log_n: ibis.FloatingValue) -> ibis.FloatingValue:
+def hour_entropy(
+    hours: ibis.IntegerValue, total: ibis.IntegerValue, n_log_n: ibis.FloatingValue
+) -> ibis.FloatingValue:
     """Entropy (bits) of the counts n_h of `hours` hours from their total N and the sum of
     n_h log2 n_h: -sum (n_h / N) log2 (n_h / N) = log2 N - sum n_h log2 n_h / N (exactly 0
     for a single hour, where rounding would leave a trace)."""
@@ -117,14 +169,20 @@ def compute(tables: Tables) -> ibis.Table | None:
     night = h.hour.between(NIGHT_HOURS[0], NIGHT_HOURS[1] - 1)
     n = h.n.cast("float64")
     agg = h.group_by("account_key").aggregate(
-        events=h.n.sum(), hours=h.count(), night=h.n.sum(where=night),
+        events=h.n.sum(),
+        hours=h.count(),
+        night=h.n.sum(where=night),
         n_log_n=exact_sum(n * n.log2()),
-        active_days=h.new_days.sum(), span_seconds=h.span_seconds.sum(),
-        gap_sum=h.gap_sum.sum(), gap_squares=h.gap_squares.sum(),
-        session_seconds=h.session_seconds.sum(), sessions=h.sessions.sum(),
+        active_days=h.new_days.sum(),
+        span_seconds=h.span_seconds.sum(),
+        gap_sum=h.gap_sum.sum(),
+        gap_squares=h.gap_squares.sum(),
+        session_seconds=h.session_seconds.sum(),
+        sessions=h.sessions.sum(),
     )
     features = agg.select(
-        "account_key", "active_days",
+        "account_key",
+        "active_days",
         events_per_active_day=share(agg.events, agg.active_days),
         daily_span_hours=share(agg.span_seconds.fill_null(0), agg.active_days) / 3_600.0,
         hour_entropy_bits=hour_entropy(agg.hours, agg.events, agg.n_log_n),

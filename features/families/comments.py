@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import ibis
 
-from fanaudit.features.families.common import (coefficient_of_variation, entropy_bits, epoch,
-                                               exact_sum, share)
+from fanaudit.features.families.common import (
+    coefficient_of_variation,
+    entropy_bits,
+    epoch,
+    exact_sum,
+    share,
+)
 from fanaudit.features.feature import Feature
 from fanaudit.features.tables import Tables
 
@@ -21,34 +26,75 @@ STOCK_MAX_CHARS = 4
 COPY_MIN_OTHERS = 3
 
 FEATURES = (
-    Feature("comment_count", FAMILY, "Comments it posted.", "comments", "either",
-            "posted {value} comments", "发表了{value}条评论"),
-    Feature("comment_text_entropy_bits", FAMILY,
-            "Entropy (bits) of its normalised comment texts.", "bits", "either",
-            "its comments have a text entropy of {value} bits",
-            "其评论内容的熵为{value}比特", "{:.2f}"),
-    Feature("comment_distinct_ratio", FAMILY,
-            "Distinct normalised texts per comment.", "ratio", "lower",
-            "{value} of its comments are distinct texts", "{value}的评论内容互不相同", "{:.2f}"),
-    Feature("comment_copied_share", FAMILY,
-            f"Share of its comments that are longer than {STOCK_MAX_CHARS} characters and "
-            f"were posted verbatim by at least {COPY_MIN_OTHERS} other accounts.", "share",
-            "higher", "{value} of its comments are sentences posted word for word by other accounts",
-            "{value}的评论是与其他账号一字不差的长句"),
-    Feature("comment_copy_breadth_log2", FAMILY,
-            "Mean over its non-stock comments of log2(1 + other accounts that posted the same "
-            "text).", "log2 accounts", "higher",
-            "its longer comments were each posted by about 2^{value} other accounts",
-            "其长评论平均被约2^{value}个其他账号原样发过", "{:.1f}"),
-    Feature("comment_stock_share", FAMILY,
-            f"Share of its comments that are stock phrases (at most {STOCK_MAX_CHARS} "
-            "characters, or no letters, like '666' or emoji).", "share", "either",
-            "{value} of its comments are short stock phrases such as '666' or emoji",
-            "{value}的评论是“666”或表情这类常用短语"),
-    Feature("comment_interval_cv", FAMILY,
-            "Coefficient of variation of the gaps between its consecutive comments.", "ratio",
-            "lower", "the gaps between its comments vary by a factor of {value}",
-            "评论间隔的变异系数为{value}", "{:.2f}"),
+    Feature(
+        "comment_count",
+        FAMILY,
+        "Comments it posted.",
+        "comments",
+        "either",
+        "posted {value} comments",
+        "发表了{value}条评论",
+    ),
+    Feature(
+        "comment_text_entropy_bits",
+        FAMILY,
+        "Entropy (bits) of its normalised comment texts.",
+        "bits",
+        "either",
+        "its comments have a text entropy of {value} bits",
+        "其评论内容的熵为{value}比特",
+        "{:.2f}",
+    ),
+    Feature(
+        "comment_distinct_ratio",
+        FAMILY,
+        "Distinct normalised texts per comment.",
+        "ratio",
+        "lower",
+        "{value} of its comments are distinct texts",
+        "{value}的评论内容互不相同",
+        "{:.2f}",
+    ),
+    Feature(
+        "comment_copied_share",
+        FAMILY,
+        f"Share of its comments that are longer than {STOCK_MAX_CHARS} characters and "
+        f"were posted verbatim by at least {COPY_MIN_OTHERS} other accounts.",
+        "share",
+        "higher",
+        "{value} of its comments are sentences posted word for word by other accounts",
+        "{value}的评论是与其他账号一字不差的长句",
+    ),
+    Feature(
+        "comment_copy_breadth_log2",
+        FAMILY,
+        "Mean over its non-stock comments of log2(1 + other accounts that posted the same text).",
+        "log2 accounts",
+        "higher",
+        "its longer comments were each posted by about 2^{value} other accounts",
+        "其长评论平均被约2^{value}个其他账号原样发过",
+        "{:.1f}",
+    ),
+    Feature(
+        "comment_stock_share",
+        FAMILY,
+        f"Share of its comments that are stock phrases (at most {STOCK_MAX_CHARS} "
+        "characters, or no letters, like '666' or emoji).",
+        "share",
+        "either",
+        "{value} of its comments are short stock phrases such as '666' or emoji",
+        "{value}的评论是“666”或表情这类常用短语",
+    ),
+    Feature(
+        "comment_interval_cv",
+        FAMILY,
+        "Coefficient of variation of the gaps between its consecutive comments.",
+        "ratio",
+        "lower",
+        "the gaps between its comments vary by a factor of {value}",
+        "评论间隔的变异系数为{value}",
+        "{:.2f}",
+    ),
 )
 
 
@@ -88,7 +134,8 @@ def text_features(per_text: ibis.Table) -> ibis.Table:
         unstocked=per_text.n.sum(where=~per_text.stock),
     )
     features = agg.select(
-        "account_id", "comment_count",
+        "account_id",
+        "comment_count",
         comment_distinct_ratio=share(agg.texts, agg.comment_count),
         comment_copied_share=share(agg.copied.fill_null(0), agg.comment_count),
         comment_stock_share=share(agg.stock.fill_null(0), agg.comment_count),
@@ -105,7 +152,8 @@ def interval_features(tables: Tables) -> ibis.Table:
     previous = c.t.lag().over(group_by=c.account_key, order_by=c.t)
     gaps = c.select("account_key", gap=c.t - previous)  # integer seconds: exact sums
     cv = gaps.group_by("account_key").aggregate(
-        comment_interval_cv=coefficient_of_variation(gaps.gap))
+        comment_interval_cv=coefficient_of_variation(gaps.gap)
+    )
     return tables.unkeyed(cv)
 
 

@@ -62,8 +62,9 @@ def exact_mean(values: ibis.FloatingValue) -> ibis.FloatingValue:
     return exact_sum(values) / values.count().cast("float64")
 
 
-def std_from_sums(count: ibis.IntegerValue, total: ibis.NumericValue,
-                  squares: ibis.NumericValue) -> tuple[ibis.FloatingValue, ibis.FloatingValue]:
+def std_from_sums(
+    count: ibis.IntegerValue, total: ibis.NumericValue, squares: ibis.NumericValue
+) -> tuple[ibis.FloatingValue, ibis.FloatingValue]:
     """Mean and population standard deviation from the count, sum and sum of squares."""
     n = count.cast("float64")
     mean = total.cast("float64") / n

@@ -45,8 +45,9 @@ SHINGLE_MAX_CHARS = 280
 BANDS = 6
 ROWS = 3
 CODE_POINTS = 1_114_112  # Unicode code points: a character's code is below this
-SEEDS = tuple((69_621 + 10_007 * i * i + 48_611 * i, 7_777 + 31_337 * i)
-              for i in range(BANDS * ROWS))
+SEEDS = tuple(
+    (69_621 + 10_007 * i * i + 48_611 * i, 7_777 + 31_337 * i) for i in range(BANDS * ROWS)
+)
 RARE_CLIENT_SHARE = 0.01
 CLIENT_FEATURES = ("comment_client_count", "comment_rare_client_share")  # need comments.client
 
@@ -54,65 +55,180 @@ LINK = r"https?://|www\."
 MENTION = r"(^|[^A-Za-z0-9._%+@-])@[\p{L}\p{N}_]"  # not an e-mail address
 HASHTAG = r"#[^#\s]{1,50}#|(^|\s)#[\p{L}\p{N}_]"
 # Sales, giveaway and contact-me words; English ones match whole words only.
-PROMO_WORDS_ZH = ("优惠", "折扣", "打折", "特价", "促销", "秒杀", "包邮", "限时", "抢购", "代购",
-                  "下单", "团购", "低价", "爆款", "招商", "代理", "加盟", "赚钱", "兼职", "返利",
-                  "返现", "红包", "抽奖", "福利", "免费", "私信", "咨询", "加微", "微信", "微商",
-                  "扫码", "二维码", "链接", "点击", "店铺", "淘宝", "互粉")
-PROMO_WORDS_EN = ("free", "sale", "discount", "deal", "deals", "offer", "promo", "coupon",
-                  "giveaway", "cheap", "buy now", "order now", "shop now", "click", "link in bio",
-                  "dm me", "follow me", "follow back", "subscribe", "whatsapp", "telegram",
-                  "earn", "cash", "bonus", "limited time", "win")
+PROMO_WORDS_ZH = (
+    "优惠",
+    "折扣",
+    "打折",
+    "特价",
+    "促销",
+    "秒杀",
+    "包邮",
+    "限时",
+    "抢购",
+    "代购",
+    "下单",
+    "团购",
+    "低价",
+    "爆款",
+    "招商",
+    "代理",
+    "加盟",
+    "赚钱",
+    "兼职",
+    "返利",
+    "返现",
+    "红包",
+    "抽奖",
+    "福利",
+    "免费",
+    "私信",
+    "咨询",
+    "加微",
+    "微信",
+    "微商",
+    "扫码",
+    "二维码",
+    "链接",
+    "点击",
+    "店铺",
+    "淘宝",
+    "互粉",
+)
+PROMO_WORDS_EN = (
+    "free",
+    "sale",
+    "discount",
+    "deal",
+    "deals",
+    "offer",
+    "promo",
+    "coupon",
+    "giveaway",
+    "cheap",
+    "buy now",
+    "order now",
+    "shop now",
+    "click",
+    "link in bio",
+    "dm me",
+    "follow me",
+    "follow back",
+    "subscribe",
+    "whatsapp",
+    "telegram",
+    "earn",
+    "cash",
+    "bonus",
+    "limited time",
+    "win",
+)
 PROMO = "|".join(PROMO_WORDS_ZH) + "|" + r"\b(" + "|".join(PROMO_WORDS_EN) + r")\b"
 
 FEATURES = (
-    Feature("comment_link_share", FAMILY, "Share of its comments that carry a link "
-            "(http://, https://, www.).", "share", "higher",
-            "puts a link in {value} of its posts", "{value}的发言带有链接"),
-    Feature("comment_mention_share", FAMILY, "Share of its comments that @mention an account.",
-            "share", "either", "mentions other accounts with @ in {value} of its posts",
-            "{value}的发言@了其他账号"),
-    Feature("comment_hashtag_share", FAMILY, "Share of its comments with a hashtag "
-            "(#topic# or #topic).", "share", "either",
-            "uses hashtags in {value} of its posts", "{value}的发言带有话题标签（#）"),
-    Feature("comment_promo_share", FAMILY,
-            "Share of its comments using a word of a fixed sales and giveaway lexicon in "
-            "Chinese and English (优惠, 包邮, 加微信, free, discount, giveaway, ...; "
-            "features.families.content.PROMO_WORDS_*).", "share", "higher",
-            "{value} of its posts use sales or giveaway words (free, discount, add me on WeChat)",
-            "{value}的发言含有推销或抽奖用语（免费、优惠、加微信等）"),
-    Feature("comment_self_near_dup_share", FAMILY,
-            "Share of its longer (non-stock) comments that repeat another of its own comments "
-            "word for word or nearly (MinHash of 3-character shingles).", "share", "higher",
-            "{value} of its longer posts repeat, word for word or nearly, its own other posts",
-            "{value}的长发言与它自己的其他发言相同或几乎相同"),
-    Feature("comment_near_copy_share", FAMILY,
-            "Share of its longer (non-stock) comments that are near copies of a comment by "
-            "another account (MinHash of 3-character shingles).", "share", "higher",
-            "{value} of its longer posts are near copies of posts by other accounts",
-            "{value}的长发言与其他账号的发言几乎相同"),
-    Feature("comment_length_pct", FAMILY,
-            "Percentile (0-1) of its mean comment length among the dataset's accounts.",
-            "share", "either", "writes longer posts than {value} of the accounts here",
-            "发言平均长度超过本数据中{value}的账号"),
-    Feature("comment_last_pct", FAMILY,
-            "Percentile (0-1) of the time of its last comment among the dataset's accounts.",
-            "share", "either",
-            "its last post came later than those of {value} of the accounts here",
-            "最后一次发言晚于本数据中{value}的账号"),
-    Feature("repost_share", FAMILY,
-            "Shares (reposts without words of its own) per comment or share it posted.",
-            "share", "either", "{value} of what it posts are reposts rather than its own words",
-            "{value}的发布内容是转发而非自己的话"),
-    Feature("comment_client_count", FAMILY,
-            "Distinct apps or devices its comments were posted from (needs comments.client).",
-            "clients", "either", "posted from {value} different apps or devices",
-            "使用过{value}种不同的客户端发布内容"),
-    Feature("comment_rare_client_share", FAMILY,
-            f"Share of its comments posted from a client used by at most "
-            f"{RARE_CLIENT_SHARE:.0%} of the dataset's accounts (needs comments.client).",
-            "share", "higher",
-            "{value} of its posts come from apps that almost no other account here uses",
-            "{value}的发言来自本数据中几乎没有其他账号使用的客户端"),
+    Feature(
+        "comment_link_share",
+        FAMILY,
+        "Share of its comments that carry a link (http://, https://, www.).",
+        "share",
+        "higher",
+        "puts a link in {value} of its posts",
+        "{value}的发言带有链接",
+    ),
+    Feature(
+        "comment_mention_share",
+        FAMILY,
+        "Share of its comments that @mention an account.",
+        "share",
+        "either",
+        "mentions other accounts with @ in {value} of its posts",
+        "{value}的发言@了其他账号",
+    ),
+    Feature(
+        "comment_hashtag_share",
+        FAMILY,
+        "Share of its comments with a hashtag (#topic# or #topic).",
+        "share",
+        "either",
+        "uses hashtags in {value} of its posts",
+        "{value}的发言带有话题标签（#）",
+    ),
+    Feature(
+        "comment_promo_share",
+        FAMILY,
+        "Share of its comments using a word of a fixed sales and giveaway lexicon in "
+        "Chinese and English (优惠, 包邮, 加微信, free, discount, giveaway, ...; "
+        "features.families.content.PROMO_WORDS_*).",
+        "share",
+        "higher",
+        "{value} of its posts use sales or giveaway words (free, discount, add me on WeChat)",
+        "{value}的发言含有推销或抽奖用语（免费、优惠、加微信等）",
+    ),
+    Feature(
+        "comment_self_near_dup_share",
+        FAMILY,
+        "Share of its longer (non-stock) comments that repeat another of its own comments "
+        "word for word or nearly (MinHash of 3-character shingles).",
+        "share",
+        "higher",
+        "{value} of its longer posts repeat, word for word or nearly, its own other posts",
+        "{value}的长发言与它自己的其他发言相同或几乎相同",
+    ),
+    Feature(
+        "comment_near_copy_share",
+        FAMILY,
+        "Share of its longer (non-stock) comments that are near copies of a comment by "
+        "another account (MinHash of 3-character shingles).",
+        "share",
+        "higher",
+        "{value} of its longer posts are near copies of posts by other accounts",
+        "{value}的长发言与其他账号的发言几乎相同",
+    ),
+    Feature(
+        "comment_length_pct",
+        FAMILY,
+        "Percentile (0-1) of its mean comment length among the dataset's accounts.",
+        "share",
+        "either",
+        "writes longer posts than {value} of the accounts here",
+        "发言平均长度超过本数据中{value}的账号",
+    ),
+    Feature(
+        "comment_last_pct",
+        FAMILY,
+        "Percentile (0-1) of the time of its last comment among the dataset's accounts.",
+        "share",
+        "either",
+        "its last post came later than those of {value} of the accounts here",
+        "最后一次发言晚于本数据中{value}的账号",
+    ),
+    Feature(
+        "repost_share",
+        FAMILY,
+        "Shares (reposts without words of its own) per comment or share it posted.",
+        "share",
+        "either",
+        "{value} of what it posts are reposts rather than its own words",
+        "{value}的发布内容是转发而非自己的话",
+    ),
+    Feature(
+        "comment_client_count",
+        FAMILY,
+        "Distinct apps or devices its comments were posted from (needs comments.client).",
+        "clients",
+        "either",
+        "posted from {value} different apps or devices",
+        "使用过{value}种不同的客户端发布内容",
+    ),
+    Feature(
+        "comment_rare_client_share",
+        FAMILY,
+        f"Share of its comments posted from a client used by at most "
+        f"{RARE_CLIENT_SHARE:.0%} of the dataset's accounts (needs comments.client).",
+        "share",
+        "higher",
+        "{value} of its posts come from apps that almost no other account here uses",
+        "{value}的发言来自本数据中几乎没有其他账号使用的客户端",
+    ),
 )
 
 
@@ -129,9 +245,15 @@ def text_flags(comments: ibis.Table) -> ibis.Table:
     low = texts.text.lower()
     near = near_normal(low)
     flags = texts.select(
-        "text", link=low.re_search(LINK), mention=texts.text.re_search(MENTION),
-        hashtag=texts.text.re_search(HASHTAG), promo=low.re_search(PROMO),
-        chars=texts.text.length(), near=near, stock=is_stock(near)).distinct()  # pins the regexes
+        "text",
+        link=low.re_search(LINK),
+        mention=texts.text.re_search(MENTION),
+        hashtag=texts.text.re_search(HASHTAG),
+        promo=low.re_search(PROMO),
+        chars=texts.text.length(),
+        near=near,
+        stock=is_stock(near),
+    ).distinct()  # pins the regexes
     return raw.join(flags, "text")
 
 
@@ -151,9 +273,14 @@ def band_keys(docs: ibis.Table) -> ibis.Table:
     codes = shingle_codes(docs)
     mins = {f"m{i}": ((codes.code * a + b) % HASH_MODULUS).min() for i, (a, b) in enumerate(SEEDS)}
     sig = codes.group_by("near").aggregate(**mins)
-    bands = [sig.select("near", band=ibis.literal(b, type="int64"),
-                        **{f"k{r}": sig[f"m{b * ROWS + r}"] for r in range(ROWS)})
-             for b in range(BANDS)]
+    bands = [
+        sig.select(
+            "near",
+            band=ibis.literal(b, type="int64"),
+            **{f"k{r}": sig[f"m{b * ROWS + r}"] for r in range(ROWS)},
+        )
+        for b in range(BANDS)
+    ]
     return ibis.union(*bands, distinct=False)
 
 
@@ -167,16 +294,21 @@ def near_copy_features(per_text: ibis.Table) -> ibis.Table:
     own = banded.group_by(["account_id", *keys]).aggregate(texts=banded.near.nunique())
     joined = banded.join(buckets, keys).join(own, ["account_id", *keys])
     per_member = joined.group_by(["account_id", "near"]).aggregate(
-        n=joined.n.max(), copy=(joined.accounts >= 2).cast("int8").max(),
-        self_=(joined.texts >= 2).cast("int8").max())
+        n=joined.n.max(),
+        copy=(joined.accounts >= 2).cast("int8").max(),
+        self_=(joined.texts >= 2).cast("int8").max(),
+    )
     repeated = (per_member.self_ == 1) | (per_member.n >= 2)
     agg = per_member.group_by("account_id").aggregate(
         total=per_member.n.sum(),
         copies=per_member.n.sum(where=per_member.copy == 1),
-        repeats=per_member.n.sum(where=repeated))
-    return agg.select("account_id",
-                      comment_self_near_dup_share=share(agg.repeats.fill_null(0), agg.total),
-                      comment_near_copy_share=share(agg.copies.fill_null(0), agg.total))
+        repeats=per_member.n.sum(where=repeated),
+    )
+    return agg.select(
+        "account_id",
+        comment_self_near_dup_share=share(agg.repeats.fill_null(0), agg.total),
+        comment_near_copy_share=share(agg.copies.fill_null(0), agg.total),
+    )
 
 
 def percentile(per_account: ibis.Table, column: str, name: str) -> ibis.Table:
@@ -190,23 +322,32 @@ def text_features(comments: ibis.Table) -> ibis.Table:
     per_text = text_flags(comments)
     n = per_text.n
     agg = per_text.group_by("account_id").aggregate(
-        total=n.sum(), links=n.sum(where=per_text.link), mentions=n.sum(where=per_text.mention),
-        hashtags=n.sum(where=per_text.hashtag), promos=n.sum(where=per_text.promo),
-        chars=(per_text.chars * n).sum())
+        total=n.sum(),
+        links=n.sum(where=per_text.link),
+        mentions=n.sum(where=per_text.mention),
+        hashtags=n.sum(where=per_text.hashtag),
+        promos=n.sum(where=per_text.promo),
+        chars=(per_text.chars * n).sum(),
+    )
     out = agg.select(
         "account_id",
         comment_link_share=share(agg.links.fill_null(0), agg.total),
         comment_mention_share=share(agg.mentions.fill_null(0), agg.total),
         comment_hashtag_share=share(agg.hashtags.fill_null(0), agg.total),
         comment_promo_share=share(agg.promos.fill_null(0), agg.total),
-        mean_chars=share(agg.chars, agg.total))
+        mean_chars=share(agg.chars, agg.total),
+    )
     lengths = percentile(out, "mean_chars", "comment_length_pct")
     last = comments.group_by("account_id").aggregate(last=epoch(comments.ts.max()))
-    out = (out.drop("mean_chars")
-           .left_join(lengths, "account_id").drop("account_id_right")
-           .left_join(percentile(last, "last", "comment_last_pct"), "account_id")
-           .drop("account_id_right")
-           .left_join(near_copy_features(per_text), "account_id").drop("account_id_right"))
+    out = (
+        out.drop("mean_chars")
+        .left_join(lengths, "account_id")
+        .drop("account_id_right")
+        .left_join(percentile(last, "last", "comment_last_pct"), "account_id")
+        .drop("account_id_right")
+        .left_join(near_copy_features(per_text), "account_id")
+        .drop("account_id_right")
+    )
     return out
 
 
@@ -218,9 +359,13 @@ def client_features(comments: ibis.Table) -> ibis.Table:
     rare = users.select("client", rare=users.users <= everyone * RARE_CLIENT_SHARE)
     tagged = known.join(rare, "client")
     agg = tagged.group_by("account_id").aggregate(
-        clients=tagged.client.nunique(), n=tagged.count(), rare=tagged.count(where=tagged.rare))
-    return agg.select("account_id", comment_client_count=agg.clients.cast("float64"),
-                      comment_rare_client_share=share(agg.rare, agg.n))
+        clients=tagged.client.nunique(), n=tagged.count(), rare=tagged.count(where=tagged.rare)
+    )
+    return agg.select(
+        "account_id",
+        comment_client_count=agg.clients.cast("float64"),
+        comment_rare_client_share=share(agg.rare, agg.n),
+    )
 
 
 def repost_features(tables: Tables) -> ibis.Table | None:
@@ -245,7 +390,8 @@ def compute(tables: Tables) -> ibis.Table | None:
     out = out.left_join(client_features(tables.comments), "account_id").drop("account_id_right")
     if reposts is not None:
         out = out.join(reposts, "account_id", how="outer")
-        out = out.select(account_id=ibis.coalesce(out.account_id, out.account_id_right),
-                         **{c: out[c] for c in out.columns
-                            if c not in ("account_id", "account_id_right")})
+        out = out.select(
+            account_id=ibis.coalesce(out.account_id, out.account_id_right),
+            **{c: out[c] for c in out.columns if c not in ("account_id", "account_id_right")},
+        )
     return out

@@ -52,6 +52,7 @@ def _in_hours(ts: pd.Series, hours) -> float:
 
 # --- contract ---------------------------------------------------------------------------
 
+
 def test_every_table_follows_the_contract(world):
     summary, tables, out = world
     for name in TABLES:
@@ -63,9 +64,14 @@ def test_every_table_follows_the_contract(world):
     assert tables["orders"]["order_id"].is_unique
     assert set(tables["labels"]["account_id"]) == set(accounts["account_id"])
     known = set(accounts["account_id"])
-    for name, column in (("follows", "follower_id"), ("follows", "followee_id"),
-                         ("logins", "account_id"), ("comments", "account_id"),
-                         ("engagements", "account_id"), ("orders", "account_id")):
+    for name, column in (
+        ("follows", "follower_id"),
+        ("follows", "followee_id"),
+        ("logins", "account_id"),
+        ("comments", "account_id"),
+        ("engagements", "account_id"),
+        ("orders", "account_id"),
+    ):
         assert set(tables[name][column]) <= known, (name, column)
     assert str(tables["logins"]["ts"].dt.tz) == "UTC"
     assert set(tables["follows"]["action"]) == {"follow", "unfollow"}
@@ -78,9 +84,13 @@ def test_every_table_follows_the_contract(world):
 def test_no_account_acts_before_it_registered(world):
     _, tables, _ = world
     created = tables["accounts"].set_index("account_id")["created_at"]
-    for name, column in (("follows", "follower_id"), ("logins", "account_id"),
-                         ("comments", "account_id"), ("engagements", "account_id"),
-                         ("orders", "account_id")):
+    for name, column in (
+        ("follows", "follower_id"),
+        ("logins", "account_id"),
+        ("comments", "account_id"),
+        ("engagements", "account_id"),
+        ("orders", "account_id"),
+    ):
         table = tables[name]
         assert (table["ts"] >= table[column].map(created)).all(), name
 
@@ -110,14 +120,17 @@ def test_population_has_every_kind_and_the_asked_bot_share(world):
     members = labels[labels["archetype"] != "streamer"]
     assert (members["label"] == "bot").mean() == pytest.approx(0.3, abs=0.01)
     assert set(labels["bot_kind"].dropna()) == set(BOT_KINDS)
-    assert (labels.loc[labels["label"] == "bot", "bot_kind"] == labels.loc[
-        labels["label"] == "bot", "archetype"]).all()
+    assert (
+        labels.loc[labels["label"] == "bot", "bot_kind"]
+        == labels.loc[labels["label"] == "bot", "archetype"]
+    ).all()
     assert len(summary.streamers) == summary.humans_by_archetype["streamer"]
     total = sum(summary.events[name] for name in TABLES if name not in ("accounts", "labels"))
     assert total > 40 * summary.accounts  # scale 1 is 1-2M events for 20,000 accounts
 
 
 # --- determinism and split --------------------------------------------------------------
+
 
 def _table_digest(folder: Path) -> str:
     digest = hashlib.sha256()
@@ -174,6 +187,7 @@ def test_label_noise_flips_about_the_asked_share(tmp_path):
 
 # --- the world's statistics per archetype ------------------------------------------------
 
+
 def _archetype_statistics(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per archetype, the median over its accounts of what an analyst looks at first (refund
     rate: over all its orders old enough to have been refunded)."""
@@ -189,19 +203,25 @@ def _archetype_statistics(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     top_text = comments.groupby(["account_id", "text"]).size().groupby("account_id").max()
     follows = tables["follows"].query("action == 'follow'")
     first_follow = follows.groupby("follower_id")["ts"].min()
-    per_account = pd.DataFrame({
-        "evening_share": hour.between(18, 23).groupby(by_account).mean(),
-        "daytime_share": hour.between(9, 17).groupby(by_account).mean(),
-        "night_share": hour.between(1, 5).groupby(by_account).mean(),
-        "active_days": events["ts"].dt.tz_convert("Asia/Shanghai").dt.date.groupby(
-            by_account).nunique(),
-        "ip_sharing": logins["ip"].map(users_of_ip).groupby(logins["account_id"]).max(),
-        "device_sharing": logins["device_id"].map(users_of_device).groupby(
-            logins["account_id"]).max(),
-        "age_days": (MONTH_START - accounts["created_at"]).dt.total_seconds() / 86_400,
-        "top_comment_share": (top_text / written).where(written >= 5),
-        "first_follow_minutes": (first_follow - accounts["created_at"]).dt.total_seconds() / 60,
-    }).reindex(accounts.index)
+    per_account = pd.DataFrame(
+        {
+            "evening_share": hour.between(18, 23).groupby(by_account).mean(),
+            "daytime_share": hour.between(9, 17).groupby(by_account).mean(),
+            "night_share": hour.between(1, 5).groupby(by_account).mean(),
+            "active_days": events["ts"]
+            .dt.tz_convert("Asia/Shanghai")
+            .dt.date.groupby(by_account)
+            .nunique(),
+            "ip_sharing": logins["ip"].map(users_of_ip).groupby(logins["account_id"]).max(),
+            "device_sharing": logins["device_id"]
+            .map(users_of_device)
+            .groupby(logins["account_id"])
+            .max(),
+            "age_days": (MONTH_START - accounts["created_at"]).dt.total_seconds() / 86_400,
+            "top_comment_share": (top_text / written).where(written >= 5),
+            "first_follow_minutes": (first_follow - accounts["created_at"]).dt.total_seconds() / 60,
+        }
+    ).reindex(accounts.index)
     role = tables["labels"].set_index("account_id")["archetype"]
     statistics = per_account.groupby(role).median()
     # A bot kind's accounts come from careful stock (own address and phone, aged) and from
@@ -221,33 +241,76 @@ def _archetype_statistics(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 # mix careless and careful sellers (`seller_cares`), so their statistics move with the draw
 # of a few sellers and their bounds are wider than the humans'.
 EXPECTED = {
-    "evening_share": {"casual": (0.55, 0.9), "superfan": (0.8, 1.0), "night_shift": (0.2, 0.5),
-                      "campus_user": (0.7, 0.95), "click_farm": (0.7, 0.95),
-                      "bulk_fan": (0.35, 0.7)},
-    "daytime_share": {"casual": (0.05, 0.25), "buyer": (0.08, 0.3), "night_shift": (0.0, 0.1),
-                      "campus_user": (0.0, 0.1)},
+    "evening_share": {
+        "casual": (0.55, 0.9),
+        "superfan": (0.8, 1.0),
+        "night_shift": (0.2, 0.5),
+        "campus_user": (0.7, 0.95),
+        "click_farm": (0.7, 0.95),
+        "bulk_fan": (0.35, 0.7),
+    },
+    "daytime_share": {
+        "casual": (0.05, 0.25),
+        "buyer": (0.08, 0.3),
+        "night_shift": (0.0, 0.1),
+        "campus_user": (0.0, 0.1),
+    },
     "night_share": {"night_shift": (0.15, 0.5), "casual": (0.0, 0.05)},
-    "active_days": {"casual": (4, 12), "superfan": (12, 22), "promo_signup": (1, 6),
-                    "giveaway_hunter": (10, 22), "newcomer": (2, 9), "click_farm": (7, 16),
-                    "bulk_fan": (2, 10)},
-    "ip_sharing": {"casual": (1, 3), "nat_user": (100, 500), "campus_user": (100, 500),
-                   "promo_signup": (15, 61), "shared_device": (2, 10), "click_farm": (1, 3),
-                   "bulk_fan": (1, 100), "comment_bot": (1, 100)},
+    "active_days": {
+        "casual": (4, 12),
+        "superfan": (12, 22),
+        "promo_signup": (1, 6),
+        "giveaway_hunter": (10, 22),
+        "newcomer": (2, 9),
+        "click_farm": (7, 16),
+        "bulk_fan": (2, 10),
+    },
+    "ip_sharing": {
+        "casual": (1, 3),
+        "nat_user": (100, 500),
+        "campus_user": (100, 500),
+        "promo_signup": (15, 61),
+        "shared_device": (2, 10),
+        "click_farm": (1, 3),
+        "bulk_fan": (1, 100),
+        "comment_bot": (1, 100),
+    },
     "ip_sharing_batch": {"bulk_fan": (4, 150), "comment_bot": (3, 100), "drip_feed": (3, 100)},
-    "device_sharing": {"casual": (1, 1), "nat_user": (1, 1), "shared_device": (2, 6),
-                       "click_farm": (1, 1), "high_end_fan": (1, 5), "bulk_fan": (1, 40),
-                       "order_brusher": (1, 40)},
-    "device_sharing_batch": {"bulk_fan": (3, 60), "order_brusher": (3, 60),
-                             "stepped_delivery": (3, 60)},
-    "age_days": {"casual": (600, 2000), "newcomer": (-30, 0), "promo_signup": (-30, 0),
-                 "click_farm": (500, 1500), "bulk_fan": (-30, 700), "drip_feed": (0, 700)},
-    "age_days_batch": {"bulk_fan": (-30, 120), "drip_feed": (-30, 120),
-                       "stepped_delivery": (-30, 120), "click_farm": (150, 1000)},
-    "top_comment_share": {"superfan": (0.4, 0.8), "casual": (0.1, 0.3),
-                          "comment_bot": (0.03, 0.15)},
+    "device_sharing": {
+        "casual": (1, 1),
+        "nat_user": (1, 1),
+        "shared_device": (2, 6),
+        "click_farm": (1, 1),
+        "high_end_fan": (1, 5),
+        "bulk_fan": (1, 40),
+        "order_brusher": (1, 40),
+    },
+    "device_sharing_batch": {
+        "bulk_fan": (3, 60),
+        "order_brusher": (3, 60),
+        "stepped_delivery": (3, 60),
+    },
+    "age_days": {
+        "casual": (600, 2000),
+        "newcomer": (-30, 0),
+        "promo_signup": (-30, 0),
+        "click_farm": (500, 1500),
+        "bulk_fan": (-30, 700),
+        "drip_feed": (0, 700),
+    },
+    "age_days_batch": {
+        "bulk_fan": (-30, 120),
+        "drip_feed": (-30, 120),
+        "stepped_delivery": (-30, 120),
+        "click_farm": (150, 1000),
+    },
+    "top_comment_share": {
+        "superfan": (0.4, 0.8),
+        "casual": (0.1, 0.3),
+        "comment_bot": (0.03, 0.15),
+    },
     "first_follow_minutes": {"newcomer": (0, 20), "promo_signup": (0, 10)},
-    "refund_rate": {"buyer": (0.15, 0.35), "casual": (0.02, 0.15),
-                    "order_brusher": (0.7, 0.95)},
+    "refund_rate": {"buyer": (0.15, 0.35), "casual": (0.02, 0.15), "order_brusher": (0.7, 0.95)},
 }
 
 
@@ -256,15 +319,17 @@ def test_each_archetype_keeps_its_statistics(world):
     expect them; every violation is listed."""
     _, tables, _ = world
     statistics = _archetype_statistics(tables)
-    outside = [f"{archetype} {name} = {statistics.loc[archetype, name]:.3g} not in "
-               f"[{low}, {high}]"
-               for name, bounds in EXPECTED.items()
-               for archetype, (low, high) in bounds.items()
-               if not low <= statistics.loc[archetype, name] <= high]
+    outside = [
+        f"{archetype} {name} = {statistics.loc[archetype, name]:.3g} not in [{low}, {high}]"
+        for name, bounds in EXPECTED.items()
+        for archetype, (low, high) in bounds.items()
+        if not low <= statistics.loc[archetype, name] <= high
+    ]
     assert not outside, "\n".join(outside)
 
 
 # --- hour of day and routines -------------------------------------------------------------
+
 
 def test_humans_peak_in_the_evening_china_time(world):
     _, tables, _ = world
@@ -341,6 +406,7 @@ def test_click_farm_crews_appear_together_across_rooms(world):
 
 # --- IP and device sharing ----------------------------------------------------------------
 
+
 def _accounts_per_ip(logins: pd.DataFrame) -> pd.Series:
     return logins.groupby("ip")["account_id"].nunique()
 
@@ -402,6 +468,7 @@ def test_bulk_fans_share_proxies_and_devices_while_click_farms_do_not(world):
 
 # --- registration -------------------------------------------------------------------------
 
+
 def test_newcomers_follow_suggested_streamers_within_minutes_of_registering(world):
     _, tables, _ = world
     accounts = tables["accounts"].set_index("account_id")
@@ -422,6 +489,7 @@ def test_some_viral_followers_registered_to_follow(world):
 
 
 # --- comments -----------------------------------------------------------------------------
+
 
 def test_superfans_repeat_short_stock_phrases(world):
     _, tables, _ = world
@@ -467,6 +535,7 @@ def test_comment_bots_post_at_near_fixed_intervals(world):
 
 # --- orders -------------------------------------------------------------------------------
 
+
 def test_serial_returners_refund_most_and_brushers_refund_within_days(world):
     _, tables, _ = world
     orders = tables["orders"]
@@ -489,18 +558,30 @@ def test_order_brushers_barely_watch_while_shop_window_buyers_did_not_need_to(wo
     placed = orders.groupby("role").size()
     # careful rings watch before ordering, careless ones barely open the room
     assert watched["order_brusher"] / placed["order_brusher"] < 0.2 * (
-        watched["buyer"] / placed["buyer"])
+        watched["buyer"] / placed["buyer"]
+    )
     day = orders["ts"].dt.tz_convert("Asia/Shanghai").dt.date
-    viewed = set(zip(views["account_id"], views["room_id"],
-                     views["ts"].dt.tz_convert("Asia/Shanghai").dt.date))
-    unviewed = pd.Series([key not in viewed for key in zip(orders["account_id"],
-                                                            orders["room_id"], day)],
-                         orders.index)
+    viewed = set(
+        zip(
+            views["account_id"],
+            views["room_id"],
+            views["ts"].dt.tz_convert("Asia/Shanghai").dt.date,
+            strict=False,
+        )
+    )
+    unviewed = pd.Series(
+        [
+            key not in viewed
+            for key in zip(orders["account_id"], orders["room_id"], day, strict=True)
+        ],
+        orders.index,
+    )
     assert 0.1 < unviewed[orders["role"] == "buyer"].mean() < 0.4
     assert unviewed[orders["role"] == "order_brusher"].mean() > 0.4
 
 
 # --- follows ------------------------------------------------------------------------------
+
 
 def _has_neighbour_within(follows: pd.DataFrame, seconds: int) -> pd.Series:
     """Per follow: is there another follow of the same streamer within `seconds`?"""
@@ -566,8 +647,7 @@ def test_drip_feeds_and_lucky_bag_hunters_churn_while_casual_viewers_rarely_do(w
     unfollow after the draw; casual viewers rarely unfollow."""
     _, tables, _ = world
     follows = tables["follows"]
-    drip, hunters, casual = (_churn(follows, r) for r in ("drip_feed", "giveaway_hunter",
-                                                           "casual"))
+    drip, hunters, casual = (_churn(follows, r) for r in ("drip_feed", "giveaway_hunter", "casual"))
     assert 0.2 < drip < 0.8
     assert hunters > 0.3
     assert casual < 0.5 * min(drip, hunters)
@@ -587,6 +667,7 @@ def test_high_end_fans_arrive_over_days_and_mix_people_and_machines(world):
 
 # --- hardness and difficulty -------------------------------------------------------------
 
+
 def _single_family_features(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One simple per-account feature from each family a detector would build."""
     accounts = tables["accounts"].set_index("account_id")
@@ -595,20 +676,25 @@ def _single_family_features(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     by_ip = logins.groupby("ip")["account_id"].nunique()
     by_device = logins.groupby("device_id")["account_id"].nunique()
     evening = np.isin(_cst_hour(logins["ts"]), range(18, 24))
-    features = pd.DataFrame({
-        "profile_age_days": (MONTH_START - accounts["created_at"]).dt.days,
-        "profile_followers": accounts["followers_count"],
-        "hours_evening_share": pd.Series(evening, logins.index).groupby(
-            logins["account_id"]).mean(),
-        "network_ip_sharing": logins["ip"].map(by_ip).groupby(logins["account_id"]).max(),
-        "network_device_sharing": logins["device_id"].map(by_device).groupby(
-            logins["account_id"]).max(),
-        "network_addresses": logins.groupby("account_id")["ip"].nunique(),
-        "viewing_watch_median": views.groupby("account_id")["amount"].median(),
-        "viewing_visits": views.groupby("account_id").size(),
-        "comments_count": comments.groupby("account_id").size(),
-        "comments_length": comments["text"].str.len().groupby(comments["account_id"]).median(),
-    })
+    features = pd.DataFrame(
+        {
+            "profile_age_days": (MONTH_START - accounts["created_at"]).dt.days,
+            "profile_followers": accounts["followers_count"],
+            "hours_evening_share": pd.Series(evening, logins.index)
+            .groupby(logins["account_id"])
+            .mean(),
+            "network_ip_sharing": logins["ip"].map(by_ip).groupby(logins["account_id"]).max(),
+            "network_device_sharing": logins["device_id"]
+            .map(by_device)
+            .groupby(logins["account_id"])
+            .max(),
+            "network_addresses": logins.groupby("account_id")["ip"].nunique(),
+            "viewing_watch_median": views.groupby("account_id")["amount"].median(),
+            "viewing_visits": views.groupby("account_id").size(),
+            "comments_count": comments.groupby("account_id").size(),
+            "comments_length": comments["text"].str.len().groupby(comments["account_id"]).median(),
+        }
+    )
     return features.reindex(accounts.index).fillna(-1)
 
 
@@ -630,8 +716,9 @@ def test_hard_kinds_stay_hard_for_any_single_feature(world, kind):
     assert max(aucs.values()) < 0.85, aucs
 
 
-@pytest.mark.parametrize("kind", ["bulk_fan", "comment_bot", "order_brusher", "drip_feed",
-                                  "stepped_delivery"])
+@pytest.mark.parametrize(
+    "kind", ["bulk_fan", "comment_bot", "order_brusher", "drip_feed", "stepped_delivery"]
+)
 def test_no_kind_is_separated_by_one_simple_feature(world, kind):
     _, tables, _ = world
     aucs = _single_feature_aucs(tables, kind)
@@ -640,12 +727,15 @@ def test_no_kind_is_separated_by_one_simple_feature(world, kind):
 
 def _kind_tables(tmp_path: Path, kind: str, difficulty: float) -> dict[str, pd.DataFrame]:
     folder = tmp_path / f"{kind}-{difficulty}"
-    simulate(SimulationConfig(seed=9, scale=0.06, kind_difficulty=((kind, difficulty),)),
-             folder)
+    simulate(SimulationConfig(seed=9, scale=0.06, kind_difficulty=((kind, difficulty),)), folder)
     tables = _read(folder)
     members = set(tables["labels"].query("archetype == @kind")["account_id"])
-    for name, column in (("follows", "follower_id"), ("logins", "account_id"),
-                         ("orders", "account_id"), ("engagements", "account_id")):
+    for name, column in (
+        ("follows", "follower_id"),
+        ("logins", "account_id"),
+        ("orders", "account_id"),
+        ("engagements", "account_id"),
+    ):
         tables[name] = tables[name][tables[name][column].isin(members)]
     tables["members"] = tables["accounts"][tables["accounts"]["account_id"].isin(members)]
     return tables
@@ -655,11 +745,15 @@ def test_difficulty_spreads_bulk_deliveries_pools_and_devices(tmp_path):
     def bulk_stats(difficulty: float) -> tuple[float, float, float, float]:
         tables = _kind_tables(tmp_path, "bulk_fan", difficulty)
         follows, logins = tables["follows"], tables["logins"]
-        spread = follows.groupby("followee_id")["ts"].agg(
-            lambda t: (t.quantile(0.5) - t.min()).total_seconds()).max()
+        spread = (
+            follows.groupby("followee_id")["ts"]
+            .agg(lambda t: (t.quantile(0.5) - t.min()).total_seconds())
+            .max()
+        )
         per_device = logins.groupby("device_id")["account_id"].nunique()
-        device_sharing = logins["device_id"].map(per_device).groupby(
-            logins["account_id"]).max().median()
+        device_sharing = (
+            logins["device_id"].map(per_device).groupby(logins["account_id"]).max().median()
+        )
         aged = ((MONTH_START - tables["members"]["created_at"]) > pd.Timedelta(days=365)).mean()
         return spread, logins["ip"].nunique() / len(tables["members"]), device_sharing, aged
 

@@ -13,10 +13,17 @@ from fanaudit.features.dataset import Dataset
 from fanaudit.training.simulator import SimulationConfig, simulate
 
 # Written out by hand from docs/dataset.md, so that a change of the contract's types shows.
-EXPECTED_ARROW = {"id": pa.string(), "string": pa.string(), "text": pa.string(),
-                  "ip": pa.string(), "enum": pa.string(), "bool": pa.bool_(),
-                  "int": pa.int64(), "number": pa.float64(),
-                  "timestamp": pa.timestamp("us", tz="UTC")}
+EXPECTED_ARROW = {
+    "id": pa.string(),
+    "string": pa.string(),
+    "text": pa.string(),
+    "ip": pa.string(),
+    "enum": pa.string(),
+    "bool": pa.bool_(),
+    "int": pa.int64(),
+    "number": pa.float64(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+}
 
 
 @pytest.fixture(scope="module")

@@ -45,6 +45,7 @@ def _tables(folder: Path) -> dict[str, pd.DataFrame]:
 
 # --- drawing -------------------------------------------------------------------------------
 
+
 def test_a_world_is_drawn_the_same_for_a_seed_and_differently_for_another():
     assert draw_world(5) == draw_world(5)
     assert draw_world(5) != draw_world(6)
@@ -75,22 +76,36 @@ def test_drawn_parameters_stay_in_their_documented_ranges(region):
         assert _within(w.proxy_subnets, ranges.proxy_subnets)
         assert _within(len(w.steps), ranges.step_count)
         assert _within(w.steps[0], ranges.step_first)
-        assert all(b > a for a, b in zip(w.steps, w.steps[1:]))
-        for name in ("seller_ip_reuse", "seller_device_reuse", "seller_spread", "burst_spread",
-                     "care_concentration", "lucky_bag_share", "lurker_scale", "stock_scale",
-                     "new_account_share", "mobile_only_share", "cgnat_share", "ipv6_share",
-                     "trickle_days", "second_language_share", "emoji_share",
-                     "long_writer_share"):
+        assert all(b > a for a, b in zip(w.steps, w.steps[1:], strict=False))
+        for name in (
+            "seller_ip_reuse",
+            "seller_device_reuse",
+            "seller_spread",
+            "burst_spread",
+            "care_concentration",
+            "lucky_bag_share",
+            "lurker_scale",
+            "stock_scale",
+            "new_account_share",
+            "mobile_only_share",
+            "cgnat_share",
+            "ipv6_share",
+            "trickle_days",
+            "second_language_share",
+            "emoji_share",
+            "long_writer_share",
+        ):
             assert _within(getattr(w, name), getattr(ranges, name)), name
         for f in fields(World):
             if f.name.startswith(("human_", "bot_", "hawker", "other_bot")) and f.name.endswith(
-                    "_share"):
+                "_share"
+            ):
                 assert _within(getattr(w, f.name), getattr(ranges, f.name)), f.name
         assert len(w.human_weights) == len(HUMAN_ARCHETYPES)
         assert len(w.bot_weights) == len(BOT_KINDS)
         assert sum(w.human_weights) == pytest.approx(1, abs=1e-4)
         assert sum(w.bot_weights) == pytest.approx(1, abs=1e-4)
-        weights = dict(zip(HUMAN_ARCHETYPES, w.human_weights))
+        weights = dict(zip(HUMAN_ARCHETYPES, w.human_weights, strict=False))
         assert _within(weights["superfan"], ranges.superfan_share)
         assert _within(weights["newcomer"], ranges.newcomer_share)
         assert _within(weights["promo_signup"], ranges.promo_signup_share)
@@ -114,17 +129,32 @@ def test_home_and_away_regions_do_not_overlap_where_they_differ():
     home, away = REGIONS["home"], REGIONS["away"]
     assert not set(home.utc_offsets) & set(away.utc_offsets)
     assert not set(home.languages) & set(away.languages)
-    for name in ("nat_low", "campus_low", "cafe_low", "hour_shift", "cgnat_pools", "step_count",
-                 "household_max", "proxy_subnets"):
+    for name in (
+        "nat_low",
+        "campus_low",
+        "cafe_low",
+        "hour_shift",
+        "cgnat_pools",
+        "step_count",
+        "household_max",
+        "proxy_subnets",
+    ):
         (a_low, a_high), (b_low, b_high) = getattr(home, name), getattr(away, name)
         assert a_high < b_low or b_high < a_low, name
-    for name in ("care", "rhythm_contrast", "seller_ip_reuse", "seller_device_reuse",
-                 "burst_spread", "step_growth"):
+    for name in (
+        "care",
+        "rhythm_contrast",
+        "seller_ip_reuse",
+        "seller_device_reuse",
+        "burst_spread",
+        "step_growth",
+    ):
         (a_low, a_high), (b_low, b_high) = getattr(home, name), getattr(away, name)
         assert a_high <= b_low or b_high <= a_low, name
 
 
 # --- simulating -----------------------------------------------------------------------------
+
 
 def test_randomised_worlds_are_deterministic_and_differ_across_seeds(tmp_path):
     for name, seed in (("a", 11), ("b", 11), ("c", 12)):
@@ -154,8 +184,10 @@ def test_every_world_has_every_archetype_and_bot_kind(family):
     labels = _tables(summary.out_dir)["labels"]
     assert set(labels["bot_kind"].dropna()) == set(BOT_KINDS)
     assert set(HUMAN_ARCHETYPES) <= set(labels["archetype"])
-    assert len({c.world.language for c in configs}) > 1 or len(
-        {c.world.utc_offset_hours for c in configs}) > 1
+    assert (
+        len({c.world.language for c in configs}) > 1
+        or len({c.world.utc_offset_hours for c in configs}) > 1
+    )
 
 
 def test_worlds_in_one_folder_keep_to_themselves(family):
@@ -190,8 +222,23 @@ def test_worlds_in_one_folder_keep_to_themselves(family):
 def test_a_family_folder_validates_through_the_command_line(tmp_path):
     runner = CliRunner()
     out = tmp_path / "family"
-    made = runner.invoke(app, ["simulate", "--out", str(out), "--randomise", "--worlds", "2",
-                               "--scale", str(SCALE), "--seed", "4", "--region", "away"])
+    made = runner.invoke(
+        app,
+        [
+            "simulate",
+            "--out",
+            str(out),
+            "--randomise",
+            "--worlds",
+            "2",
+            "--scale",
+            str(SCALE),
+            "--seed",
+            "4",
+            "--region",
+            "away",
+        ],
+    )
     assert made.exit_code == 0, made.output
     assert "world 1:" in made.output
     checked = runner.invoke(app, ["validate", str(out)])
@@ -200,8 +247,9 @@ def test_a_family_folder_validates_through_the_command_line(tmp_path):
     lineage = json.loads((out / "worlds.json").read_text())
     assert lineage["region"] == "away" and len(lineage["worlds"]) == 2
     assert all(w["parameters"]["language"] in ("en", "es", "id") for w in lineage["worlds"])
-    bad = runner.invoke(app, ["simulate", "--out", str(tmp_path / "x"), "--randomise",
-                              "--region", "mars"])
+    bad = runner.invoke(
+        app, ["simulate", "--out", str(tmp_path / "x"), "--randomise", "--region", "mars"]
+    )
     assert bad.exit_code != 0 and "unknown region 'mars'" in bad.output
 
 
@@ -214,9 +262,17 @@ MENTION = r"@\w"
 @pytest.fixture(scope="module")
 def loud_world(tmp_path_factory):
     """A world whose bots and people both carry the signals of scripted posting."""
-    world = World(language="en", utc_offset_hours=-5, bot_link_share=0.5, bot_mention_share=0.3,
-                  bot_promo_share=0.4, bot_template_share=0.5, human_link_share=0.05,
-                  human_mention_share=0.1, hawker_share=0.03)
+    world = World(
+        language="en",
+        utc_offset_hours=-5,
+        bot_link_share=0.5,
+        bot_mention_share=0.3,
+        bot_promo_share=0.4,
+        bot_template_share=0.5,
+        human_link_share=0.05,
+        human_mention_share=0.1,
+        hawker_share=0.03,
+    )
     out = tmp_path_factory.mktemp("loud")
     simulate(SimulationConfig(seed=2, scale=0.2, world=world), out)
     tables = _tables(out)
@@ -238,7 +294,8 @@ def test_bots_carry_scripted_signals_and_some_people_do_too(loud_world):
     assert 0.01 < people.str.contains(MENTION).mean() < 0.2
     # templated near-duplicates: one script body under many small variations
     bodies = bots.str.replace(r"^(@\S+|#\S+|RT @\S+:)\s*", "", regex=True).str.replace(
-        r"\s+(https?://\S+|\S*\d\S*|\(\S+\)|#\S+|wa \S+|code \S+|ref\S+)$", "", regex=True)
+        r"\s+(https?://\S+|\S*\d\S*|\(\S+\)|#\S+|wa \S+|code \S+|ref\S+)$", "", regex=True
+    )
     assert bodies.nunique() < 0.5 * bots.nunique()
 
 

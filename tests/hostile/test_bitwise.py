@@ -38,8 +38,13 @@ def test_two_trainings_from_separate_stagings_give_the_same_model_text(small_wor
     for _ in range(2):
         with staged_dataset(small_world.path) as staged:
             outcome = train_model(load_training_data(staged, config), config)
-        texts.append((outcome.model.booster.model_to_string(), outcome.model.thresholds,
-                      outcome.model.calibration))
+        texts.append(
+            (
+                outcome.model.booster.model_to_string(),
+                outcome.model.thresholds,
+                outcome.model.calibration,
+            )
+        )
     assert texts[0] == texts[1]
 
 
@@ -48,7 +53,7 @@ def test_staged_paths_with_quotes_reach_every_sql_query(small_world, tmp_path, m
     from fanaudit.training.groups import account_groups
     from fanaudit.training.train import first_event_seconds
 
-    odd = tmp_path / "it's \"odd\""
+    odd = tmp_path / 'it\'s "odd"'
     odd.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(odd))
     with staged_dataset(small_world.path) as staged:

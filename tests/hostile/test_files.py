@@ -40,14 +40,17 @@ def test_a_table_that_is_not_a_readable_file_is_an_error_naming_it(kind, tmp_pat
 
 
 def test_events_before_registration_are_counted_and_ages_never_go_negative(tmp_path):
-    accounts = ("account_id,created_at\n"
-                "a1,2024-03-01T00:00:00Z\na2,2024-01-01T00:00:00Z\n")
-    follows = ("follower_id,followee_id,ts\n"
-               "a1,a2,2024-01-10T00:00:00Z\na1,a2,2024-02-10T00:00:00Z\na2,a1,2024-02-01T00:00:00Z\n")
+    accounts = "account_id,created_at\na1,2024-03-01T00:00:00Z\na2,2024-01-01T00:00:00Z\n"
+    follows = (
+        "follower_id,followee_id,ts\n"
+        "a1,a2,2024-01-10T00:00:00Z\na1,a2,2024-02-10T00:00:00Z\na2,a1,2024-02-01T00:00:00Z\n"
+    )
     data = write_folder(tmp_path / "data", {"accounts.csv": accounts, "follows.csv": follows})
     with staged_dataset(data) as staged:
-        assert any("2 event(s) dated before their account's registration (first at row 1)" in w
-                   for w in staged.warnings), staged.warnings
+        assert any(
+            "2 event(s) dated before their account's registration (first at row 1)" in w
+            for w in staged.warnings
+        ), staged.warnings
         features = compute_features(staged).set_index("account_id")
     assert features.loc["a1", "first_follow_delay_days"] == 0.0
     assert features.loc["a2", "first_follow_delay_days"] == 31.0
@@ -72,13 +75,21 @@ def write_bomb(path: Path, line_bytes: int, *, quoted_lines: bool = False) -> No
 def run_limited(script: str, limit_bytes: int) -> tuple[subprocess.CompletedProcess, float]:
     """Run Python `script` under an address-space limit; its result and its own peak
     resident MiB (the script's last stderr line)."""
+
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
-    wrapped = ("import resource, sys\ntry:\n    " + script + "\nfinally:\n    sys.stderr.write("
-               "f'\\npeak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n')\n")
-    done = subprocess.run([sys.executable, "-c", wrapped], capture_output=True, text=True,
-                          timeout=300, preexec_fn=limit)
+    wrapped = (
+        "import resource, sys\ntry:\n    " + script + "\nfinally:\n    sys.stderr.write("
+        "f'\\npeak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", wrapped],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=limit,
+    )
     peak = int(done.stderr.rsplit("peak ", 1)[-1].split()[0]) / 1024
     return done, peak
 
@@ -89,8 +100,9 @@ def test_a_gzip_bomb_is_refused_with_its_row_under_a_memory_limit(quoted_lines, 
     data.mkdir()
     write_bomb(data / "accounts.csv.gz", 768 << 20, quoted_lines=quoted_lines)
     assert (data / "accounts.csv.gz").stat().st_size < 4 << 20
-    script = (f"from fanaudit.cli import app; sys.argv = ['fanaudit', 'validate', {str(data)!r}]; "
-              "app()")
+    script = (
+        f"from fanaudit.cli import app; sys.argv = ['fanaudit', 'validate', {str(data)!r}]; app()"
+    )
     result, peak = run_limited(script, limit_bytes=6 << 30)
     assert result.returncode == EXIT_DATA, result.stderr[-2000:]
     line = one_error_line(result)

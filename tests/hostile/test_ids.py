@@ -13,15 +13,27 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fanaudit.features.io import (neutralise_formula, read_csv_output, unescape_cell,
-                                  write_frame_atomic)
-from fanaudit.features.loading import (ContractError, ID_WHITESPACE, normalise_id,
-                                       read_id_column, staged_dataset)
+from fanaudit.features.io import (
+    neutralise_formula,
+    read_csv_output,
+    unescape_cell,
+    write_frame_atomic,
+)
+from fanaudit.features.loading import (
+    ContractError,
+    ID_WHITESPACE,
+    normalise_id,
+    read_id_column,
+    staged_dataset,
+)
 from fanaudit.models.output import AtomicChunkWriter
 
 # Any text without surrogates (they cannot be UTF-8) and without NUL (no CSV reader keeps it).
-ID_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-                  min_size=1, max_size=40)
+ID_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    min_size=1,
+    max_size=40,
+)
 
 
 def parquet_bytes(table: pa.Table) -> bytes:
@@ -30,7 +42,9 @@ def parquet_bytes(table: pa.Table) -> bytes:
     return sink.getvalue()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ids=st.lists(ID_TEXT, min_size=1, max_size=20))
 def test_any_id_written_as_csv_reads_back_as_itself(ids, tmp_path):
     out = tmp_path / "scores.csv"
@@ -41,7 +55,9 @@ def test_any_id_written_as_csv_reads_back_as_itself(ids, tmp_path):
     assert len(back) == len(ids)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ids=st.lists(ID_TEXT, min_size=1, max_size=10))
 def test_the_chunk_writer_round_trips_ids_too(ids, tmp_path):
     out = tmp_path / "scores.csv.gz"
@@ -63,15 +79,20 @@ def test_a_formula_and_its_quoted_twin_stay_apart_and_a_bare_cr_keeps_the_row_co
     out = tmp_path / "s.csv"
     write_frame_atomic(pd.DataFrame({"account_id": ids}), out)
     text = out.read_text()
-    assert '"\'=1+1"' in text and '"\'\'=1+1"' in text  # guarded: no cell starts with =
+    assert '"\'=1+1"' in text and "\"''=1+1\"" in text  # guarded: no cell starts with =
     assert pd.read_csv(out, dtype=str, keep_default_na=False).shape[0] == len(ids)
     assert read_csv_output(out)["account_id"].tolist() == ids
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(core=st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")),
-                    min_size=1, max_size=12),
-       pad=st.lists(st.sampled_from(list(ID_WHITESPACE)), max_size=3))
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    core=st.text(
+        st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=12
+    ),
+    pad=st.lists(st.sampled_from(list(ID_WHITESPACE)), max_size=3),
+)
 def test_tables_and_id_lists_apply_one_rule_to_any_id(core, pad, tmp_path, private_tmp):
     padded = "".join(pad) + core + "".join(reversed(pad))
     folder = tmp_path / "d"
@@ -79,7 +100,9 @@ def test_tables_and_id_lists_apply_one_rule_to_any_id(core, pad, tmp_path, priva
     accounts = pa.table({"account_id": [padded], "created_at": ["2024-01-01T00:00:00Z"]})
     (folder / "accounts.parquet").write_bytes(parquet_bytes(accounts))
     with staged_dataset(folder) as staged:
-        staged_ids = pq.read_table(staged.tables["accounts"].staged).column("account_id").to_pylist()
+        staged_ids = (
+            pq.read_table(staged.tables["accounts"].staged).column("account_id").to_pylist()
+        )
     as_list = tmp_path / "ids.csv"
     pd.DataFrame({"account_id": [padded]}).to_csv(as_list, index=False, quoting=csv.QUOTE_ALL)
     assert staged_ids == [normalise_id(padded)] == [core.strip(ID_WHITESPACE)]
@@ -89,9 +112,16 @@ def test_tables_and_id_lists_apply_one_rule_to_any_id(core, pad, tmp_path, priva
 def test_whitespace_is_trimmed_alike_in_csv_parquet_tables_and_lists(tmp_path, private_tmp):
     folder = tmp_path / "d"
     folder.mkdir()
-    (folder / "accounts.csv").write_text("account_id,created_at\n\tu1 ,2024-01-01\n u2\t,2024-01-01\n")
-    follows = pa.table({"follower_id": [" u1\t", "\tu2"], "followee_id": ["u2 ", "u1"],
-                        "ts": ["2024-02-01T00:00:00Z"] * 2})
+    (folder / "accounts.csv").write_text(
+        "account_id,created_at\n\tu1 ,2024-01-01\n u2\t,2024-01-01\n"
+    )
+    follows = pa.table(
+        {
+            "follower_id": [" u1\t", "\tu2"],
+            "followee_id": ["u2 ", "u1"],
+            "ts": ["2024-02-01T00:00:00Z"] * 2,
+        }
+    )
     (folder / "follows.parquet").write_bytes(parquet_bytes(follows))
     with staged_dataset(folder) as staged:  # every follower is a known account
         assert staged.accounts == 2
@@ -102,17 +132,18 @@ def test_whitespace_is_trimmed_alike_in_csv_parquet_tables_and_lists(tmp_path, p
 def test_an_integral_float_id_column_is_read_exactly(tmp_path, private_tmp):
     folder = tmp_path / "d"
     folder.mkdir()
-    big = float(2 ** 53)
+    big = float(2**53)
     table = pa.table({"account_id": pa.array([123.0, big, -7.0]), "created_at": ["2024-01-01"] * 3})
     (folder / "accounts.parquet").write_bytes(parquet_bytes(table))
     with staged_dataset(folder) as staged:
         ids = pq.read_table(staged.tables["accounts"].staged).column("account_id").to_pylist()
-    assert ids == ["123", str(2 ** 53), "-7"]
+    assert ids == ["123", str(2**53), "-7"]
 
 
-@pytest.mark.parametrize("value", [0.5, float(2 ** 53 + 2), float("nan"), 1e300])
+@pytest.mark.parametrize("value", [0.5, float(2**53 + 2), float("nan"), 1e300])
 def test_a_float_id_that_is_not_an_exact_integer_is_refused_with_row_and_column(
-        value, tmp_path, private_tmp):
+    value, tmp_path, private_tmp
+):
     folder = tmp_path / "d"
     folder.mkdir()
     table = pa.table({"account_id": pa.array([1.0, value]), "created_at": ["2024-01-01"] * 2})
@@ -127,8 +158,9 @@ def test_a_float_id_that_is_not_an_exact_integer_is_refused_with_row_and_column(
 def test_a_timestamp_id_column_is_refused(tmp_path, private_tmp):
     folder = tmp_path / "d"
     folder.mkdir()
-    table = pa.table({"account_id": pa.array([pd.Timestamp("2024-01-01")]),
-                      "created_at": ["2024-01-01"]})
+    table = pa.table(
+        {"account_id": pa.array([pd.Timestamp("2024-01-01")]), "created_at": ["2024-01-01"]}
+    )
     (folder / "accounts.parquet").write_bytes(parquet_bytes(table))
     with pytest.raises(ContractError, match="cannot hold id values"), staged_dataset(folder):
         pass

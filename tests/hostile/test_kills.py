@@ -29,9 +29,22 @@ def partial_worlds(parent: Path) -> list[Path]:
 
 
 def start_simulation(out: Path, scale: float) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "fanaudit", "simulate", "--out", str(out),
-                             "--scale", str(scale), "--format", "csv"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fanaudit",
+            "simulate",
+            "--out",
+            str(out),
+            "--scale",
+            str(scale),
+            "--format",
+            "csv",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def test_a_killed_simulation_leaves_no_folder_that_validates_and_keeps_the_old_world(tmp_path):
@@ -40,9 +53,13 @@ def test_a_killed_simulation_leaves_no_folder_that_validates_and_keeps_the_old_w
     before = sorted((p.name, p.stat().st_size) for p in out.iterdir())
     child = start_simulation(out, 3.0)  # 60,000 accounts: written chunk by chunk
     try:
-        assert wait_for(lambda: any((p / "accounts.csv").exists() and
-                                    (p / "accounts.csv").stat().st_size > 0
-                                    for p in partial_worlds(tmp_path)), 240), "never started writing"
+        assert wait_for(
+            lambda: any(
+                (p / "accounts.csv").exists() and (p / "accounts.csv").stat().st_size > 0
+                for p in partial_worlds(tmp_path)
+            ),
+            240,
+        ), "never started writing"
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
@@ -51,25 +68,32 @@ def test_a_killed_simulation_leaves_no_folder_that_validates_and_keeps_the_old_w
     fresh = tmp_path / "fresh"
     child = start_simulation(fresh, 3.0)
     try:
-        assert wait_for(lambda: any(p.name.startswith(".fresh.partial-") for p in tmp_path.iterdir()), 240)
+        assert wait_for(
+            lambda: any(p.name.startswith(".fresh.partial-") for p in tmp_path.iterdir()), 240
+        )
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
     result = fanaudit("validate", fresh)
-    assert result.returncode == EXIT_DATA and "dataset folder does not exist" in one_error_line(result)
+    assert result.returncode == EXIT_DATA and "dataset folder does not exist" in one_error_line(
+        result
+    )
     assert fanaudit("simulate", "--out", out, "--scale", "0.05", "--seed", "2").returncode == 0
     assert partial_worlds(tmp_path) == [], "the next simulation did not sweep the leftover"
 
 
 def test_runs_marks_a_run_whose_process_was_killed(tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    script = ("import os, signal; from fanaudit.models.store import use_tracking; "
-              "from fanaudit.training.config import TrainConfig; "
-              "from fanaudit.training.tracking import start_training_run; "
-              f"use_tracking({uri!r}); run = start_training_run(TrainConfig()); "
-              "print(run.info.run_id, flush=True); os.kill(os.getpid(), signal.SIGKILL)")
-    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=180)
+    script = (
+        "import os, signal; from fanaudit.models.store import use_tracking; "
+        "from fanaudit.training.config import TrainConfig; "
+        "from fanaudit.training.tracking import start_training_run; "
+        f"use_tracking({uri!r}); run = start_training_run(TrainConfig()); "
+        "print(run.info.run_id, flush=True); os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=180
+    )
     assert killed.returncode == -signal.SIGKILL
     run_id = killed.stdout.split()[0]
     listed = fanaudit("runs", "--tracking-uri", uri, timeout=180, env={"COLUMNS": "200"})

@@ -14,16 +14,16 @@ import pandas as pd
 import pytest
 
 from fanaudit.errors import EXIT_PATH, EXIT_USAGE, InputOverwriteError, PathError
-from fanaudit.features.io import (atomic_folder, check_output, write_frame_atomic,
-                                  write_text_atomic)
+from fanaudit.features.io import atomic_folder, check_output, write_frame_atomic, write_text_atomic
 from fanaudit.models.output import AtomicChunkWriter
 from hostile_helpers import ACCOUNTS, FOLLOWS, LOGINS, fanaudit, one_error_line, write_folder
 
 
 @pytest.fixture
 def data(tmp_path) -> Path:
-    return write_folder(tmp_path / "data", {"accounts.csv": ACCOUNTS, "follows.csv": FOLLOWS,
-                                            "logins.csv": LOGINS})
+    return write_folder(
+        tmp_path / "data", {"accounts.csv": ACCOUNTS, "follows.csv": FOLLOWS, "logins.csv": LOGINS}
+    )
 
 
 @pytest.mark.parametrize("target", ["accounts.csv", "logins.parquet", "labels.csv.gz"])
@@ -77,8 +77,9 @@ def tiny_disk(tmp_path):
     """A 256 KiB tmpfs (needs root and mount); skipped where it cannot be mounted."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
-                          capture_output=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], capture_output=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
     yield mount
@@ -98,7 +99,8 @@ def test_a_full_disk_is_one_line_and_the_old_output_stays_whole(tiny_disk, tmp_p
 
 def test_a_full_disk_through_the_command_line_exits_5_in_one_line(tiny_disk, tmp_path):
     accounts = "account_id,created_at,nickname\n" + "".join(
-        f"{uuid.uuid4().hex},2024-01-01T00:00:00Z,{'n' * 200}\n" for _ in range(3_000))
+        f"{uuid.uuid4().hex},2024-01-01T00:00:00Z,{'n' * 200}\n" for _ in range(3_000)
+    )
     data = write_folder(tmp_path / "data", {"accounts.csv": accounts})
     result = fanaudit("features", "--data", data, "--out", tiny_disk / "features.csv")
     assert result.returncode == EXIT_PATH
@@ -124,7 +126,12 @@ def test_every_writer_gives_the_mode_the_umask_gives(tmp_path, mask):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~mask, name
     assert stat.S_IMODE((tmp_path / "world").stat().st_mode) == 0o777 & ~mask
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "f.csv", "f.parquet", "report.html", "scores.csv", "world"]
+        "f.csv",
+        "f.parquet",
+        "report.html",
+        "scores.csv",
+        "world",
+    ]
 
 
 def test_the_secret_stays_private_whatever_the_umask(tmp_path, monkeypatch):

@@ -12,8 +12,13 @@ import pytest
 
 from fanaudit.errors import EXIT_MODEL_STORE
 from fanaudit.features.registry import FEATURE_NAMES, registry_version
-from fanaudit.models.artifact import (Calibration, FanauditModel, ModelArtifactError, Thresholds,
-                                      read_verified)
+from fanaudit.models.artifact import (
+    Calibration,
+    FanauditModel,
+    ModelArtifactError,
+    Thresholds,
+    read_verified,
+)
 from fanaudit.models.store import RegistryMismatchError, load_model
 from hostile_helpers import ACCOUNTS, fanaudit, one_error_line, write_folder
 
@@ -23,14 +28,21 @@ def tiny_model(folder: Path, *, registry: str | None = None, extra: dict | None 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, len(FEATURE_NAMES)))
     y = (X[:, 0] > 0).astype(int)
-    booster = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 4},
-                        lgb.Dataset(X, y, feature_name=list(FEATURE_NAMES)), num_boost_round=3)
+    booster = lgb.train(
+        {"objective": "binary", "verbose": -1, "num_leaves": 4},
+        lgb.Dataset(X, y, feature_name=list(FEATURE_NAMES)),
+        num_boost_round=3,
+    )
     folder.mkdir(parents=True, exist_ok=True)
     for name, content in (extra or {}).items():  # another part's file, written before save()
         (folder / name).write_bytes(content)
-    model = FanauditModel(booster, FEATURE_NAMES, Calibration("sigmoid", a=-1.0, b=0.0),
-                          Thresholds(bot=0.8, human=0.2),
-                          {"registry_version": registry or registry_version()})
+    model = FanauditModel(
+        booster,
+        FEATURE_NAMES,
+        Calibration("sigmoid", a=-1.0, b=0.0),
+        Thresholds(bot=0.8, human=0.2),
+        {"registry_version": registry or registry_version()},
+    )
     return model.save(folder)
 
 
@@ -51,8 +63,9 @@ def test_a_saved_model_loads_and_lists_a_checksum_for_every_file(tmp_path):
 
 def test_a_model_without_checksums_in_the_old_format_is_refused(tmp_path):
     folder = tiny_model(tmp_path / "m")
-    edit_metadata(folder, lambda m: [m.pop("files"), m.pop("model_sha256"),
-                                     m.update(format_version=1)])
+    edit_metadata(
+        folder, lambda m: [m.pop("files"), m.pop("model_sha256"), m.update(format_version=1)]
+    )
     with pytest.raises(ModelArtifactError, match="format 1, which has no checksum"):
         FanauditModel.load(folder)
 
@@ -74,8 +87,15 @@ def test_an_edited_model_file_never_reaches_lightgbm_in_a_real_process(tmp_path)
     assert "model.txt is corrupt" in one_error_line(result)
 
 
-@pytest.mark.parametrize("entry", [{"../model.txt": "0" * 64}, {"metadata.json": "0" * 64},
-                                   {"sub/x": "0" * 64}, {"model.txt": 5}])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"../model.txt": "0" * 64},
+        {"metadata.json": "0" * 64},
+        {"sub/x": "0" * 64},
+        {"model.txt": 5},
+    ],
+)
 def test_a_file_entry_that_points_elsewhere_is_refused(entry, tmp_path):
     folder = tiny_model(tmp_path / "m")
     edit_metadata(folder, lambda m: m["files"].update(entry))
@@ -94,11 +114,22 @@ def test_a_model_of_another_feature_registry_is_refused_unless_allowed(tmp_path)
     folder = tiny_model(tmp_path / "m", registry="0123456789ab")
     with pytest.raises(RegistryMismatchError, match="0123456789ab"):
         load_model(str(folder))
-    assert load_model(str(folder), allow_registry_mismatch=True).model.feature_names == FEATURE_NAMES
+    assert (
+        load_model(str(folder), allow_registry_mismatch=True).model.feature_names == FEATURE_NAMES
+    )
     data = write_folder(tmp_path / "data", {"accounts.csv": ACCOUNTS})
     refused = fanaudit("explain", "--data", data, "--account", "a1", "--model", folder, timeout=120)
     assert refused.returncode == EXIT_MODEL_STORE
     assert "feature registry 0123456789ab" in one_error_line(refused)
-    allowed = fanaudit("explain", "--data", data, "--account", "a1", "--model", folder,
-                       "--allow-registry-mismatch", timeout=120)
+    allowed = fanaudit(
+        "explain",
+        "--data",
+        data,
+        "--account",
+        "a1",
+        "--model",
+        folder,
+        "--allow-registry-mismatch",
+        timeout=120,
+    )
     assert allowed.returncode == 0, allowed.stderr

@@ -7,8 +7,18 @@ import pytest
 import typer
 
 from fanaudit import cli
-from fanaudit.errors import (EXIT_BUG, EXIT_DATA, EXIT_MODEL_STORE, EXIT_PATH, EXIT_USAGE,
-                             ConfigError, DataError, FanauditError, ModelStoreError, PathError)
+from fanaudit.errors import (
+    EXIT_BUG,
+    EXIT_DATA,
+    EXIT_MODEL_STORE,
+    EXIT_PATH,
+    EXIT_USAGE,
+    ConfigError,
+    DataError,
+    FanauditError,
+    ModelStoreError,
+    PathError,
+)
 from fanaudit.features.loading import ContractError
 from fanaudit.models.artifact import ModelArtifactError
 from fanaudit.models.scoring import RequestError
@@ -19,7 +29,10 @@ ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202e"
 
 
 def test_rich_markup_in_ids_is_printed_literally_and_never_crashes(tmp_path):
-    accounts = "account_id,created_at\n[/],2024-01-01\n[red]u1[/red],2024-01-01\n[red]u1[/red],2024-01-01\n"
+    accounts = (
+        "account_id,created_at\n[/],2024-01-01\n[red]u1[/red],2024-01-01\n"
+        "[red]u1[/red],2024-01-01\n"
+    )
     data = write_folder(tmp_path / "data", {"accounts.csv": accounts})
     result = fanaudit("validate", data, timeout=120)
     assert result.returncode == EXIT_DATA
@@ -31,7 +44,9 @@ def test_escape_sequences_in_user_text_are_shown_escaped(tmp_path):
     result = fanaudit("validate", data, timeout=120)
     assert result.returncode == EXIT_DATA
     line = one_error_line(result)
-    assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\x9b" not in result.stderr
+    assert (
+        "\x1b" not in result.stderr and "\x07" not in result.stderr and "\x9b" not in result.stderr
+    )
     assert "\\x1b]0;pwned\\x07" in line and "\\u202e" in line
 
 
@@ -41,13 +56,19 @@ def test_safe_escapes_markup_and_every_control_character():
     assert cli.safe("two\nlines", lines=True) == "two\nlines"
 
 
-@pytest.mark.parametrize("error, code", [
-    (ContractError([]), EXIT_DATA), (RequestError("x"), EXIT_DATA),
-    (TrainingDataError("x"), EXIT_DATA), (ModelArtifactError("x"), EXIT_MODEL_STORE),
-    (ConfigError("x"), EXIT_USAGE), (PathError("/p", "no space"), EXIT_PATH),
-    (IsADirectoryError(21, "Is a directory", "/p"), EXIT_PATH),
-    (PermissionError(13, "Permission denied", "/p"), EXIT_PATH),
-])
+@pytest.mark.parametrize(
+    "error, code",
+    [
+        (ContractError([]), EXIT_DATA),
+        (RequestError("x"), EXIT_DATA),
+        (TrainingDataError("x"), EXIT_DATA),
+        (ModelArtifactError("x"), EXIT_MODEL_STORE),
+        (ConfigError("x"), EXIT_USAGE),
+        (PathError("/p", "no space"), EXIT_PATH),
+        (IsADirectoryError(21, "Is a directory", "/p"), EXIT_PATH),
+        (PermissionError(13, "Permission denied", "/p"), EXIT_PATH),
+    ],
+)
 def test_each_kind_of_failure_has_its_exit_code(error, code, capsys):
     assert cli.failure_exit(error) == code
     err = capsys.readouterr().err
@@ -62,8 +83,17 @@ def test_every_library_error_derives_from_the_one_base():
     from fanaudit.features.privacy import SecretError
     from fanaudit.models.store import RegistryMismatchError
 
-    for kind in (ContractError, RequestError, TrainingDataError, ModelArtifactError, SourceError,
-                 FeatureCountError, SecretError, RegistryMismatchError, PathError):
+    for kind in (
+        ContractError,
+        RequestError,
+        TrainingDataError,
+        ModelArtifactError,
+        SourceError,
+        FeatureCountError,
+        SecretError,
+        RegistryMismatchError,
+        PathError,
+    ):
         assert issubclass(kind, FanauditError), kind
     assert issubclass(ContractError, DataError) and issubclass(ModelArtifactError, ModelStoreError)
 
@@ -72,7 +102,9 @@ def boom() -> None:
     {}["not there"]
 
 
-def test_a_bug_is_one_line_and_exit_1_and_shows_its_traceback_only_with_verbose(capsys, monkeypatch):
+def test_a_bug_is_one_line_and_exit_1_and_shows_its_traceback_only_with_verbose(
+    capsys, monkeypatch
+):
     guarded = cli.guarded(boom)
     with pytest.raises(typer.Exit) as caught:
         guarded()

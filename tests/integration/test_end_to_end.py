@@ -37,10 +37,18 @@ def e2e(tmp_path_factory):
     config.write_text("[train]\nn_estimators = 60\nn_folds = 3\nbootstrap = 30\nseed = 5\n")
     train_output = invoke("train", "--data", data, "--config", config, "--tracking-uri", uri)
     scores = root / "scores.parquet"
-    score_output = invoke("score", "--data", data, "--out", scores, "--followers-of", streamer,
-                          "--tracking-uri", uri)
-    return {"root": root, "uri": uri, "data": data, "streamer": streamer, "scores": scores,
-            "train_output": train_output, "score_output": score_output}
+    score_output = invoke(
+        "score", "--data", data, "--out", scores, "--followers-of", streamer, "--tracking-uri", uri
+    )
+    return {
+        "root": root,
+        "uri": uri,
+        "data": data,
+        "streamer": streamer,
+        "scores": scores,
+        "train_output": train_output,
+        "score_output": score_output,
+    }
 
 
 def current_followers(data, streamer) -> set[str]:
@@ -63,8 +71,14 @@ def test_score_writes_every_follower_exactly_once(e2e):
     assert len(scored) == len(expected) == scored["account_id"].nunique()
     assert set(scored["account_id"]) == expected
     assert f"scored {len(expected):,}" in e2e["score_output"]
-    assert list(scored.columns[:6]) == ["account_id", "bot_probability", "verdict", "reasons",
-                                        "top_features", "model_version"]
+    assert list(scored.columns[:6]) == [
+        "account_id",
+        "bot_probability",
+        "verdict",
+        "reasons",
+        "top_features",
+        "model_version",
+    ]
     assert scored["bot_probability"].between(0, 1).all()
     assert set(scored["verdict"]) <= {"bot", "human", "uncertain"}
     assert (scored["model_version"] == "1").all()
@@ -83,8 +97,17 @@ def test_explain_prints_verdict_and_contributions(e2e, tmp_path):
     scored = pd.read_parquet(e2e["scores"])
     account = scored.sort_values("bot_probability").iloc[-1]
     png = tmp_path / "waterfall.png"
-    out = invoke("explain", "--data", e2e["data"], "--account", account["account_id"],
-                 "--tracking-uri", e2e["uri"], "--waterfall", png)
+    out = invoke(
+        "explain",
+        "--data",
+        e2e["data"],
+        "--account",
+        account["account_id"],
+        "--tracking-uri",
+        e2e["uri"],
+        "--waterfall",
+        png,
+    )
     assert account["verdict"] in out
     assert f"{account['bot_probability']:.3f}" in out
     assert "raw score" in out
@@ -94,15 +117,33 @@ def test_explain_prints_verdict_and_contributions(e2e, tmp_path):
 def test_explain_in_chinese(e2e):
     scored = pd.read_parquet(e2e["scores"])
     account = scored.sort_values("bot_probability").iloc[-1]["account_id"]
-    out = invoke("explain", "--data", e2e["data"], "--account", account, "--lang", "zh",
-                 "--tracking-uri", e2e["uri"])
+    out = invoke(
+        "explain",
+        "--data",
+        e2e["data"],
+        "--account",
+        account,
+        "--lang",
+        "zh",
+        "--tracking-uri",
+        e2e["uri"],
+    )
     assert re.search(r"[\u4e00-\u9fff]", out)
 
 
 def test_report_is_written(e2e):
     page = e2e["root"] / "report.html"
-    invoke("report", "--data", e2e["data"], "--streamer", e2e["streamer"], "--out", page,
-           "--tracking-uri", e2e["uri"])
+    invoke(
+        "report",
+        "--data",
+        e2e["data"],
+        "--streamer",
+        e2e["streamer"],
+        "--out",
+        page,
+        "--tracking-uri",
+        e2e["uri"],
+    )
     html = page.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")
     assert e2e["streamer"] in html and "data:image/png;base64," in html
@@ -112,8 +153,20 @@ def test_unknown_requested_id_is_an_error_and_writes_nothing(e2e, tmp_path):
     request = tmp_path / "ids.csv"
     request.write_text("account_id\nno-such-account\n")
     out = tmp_path / "never.csv"
-    result = runner.invoke(app, ["score", "--data", str(e2e["data"]), "--out", str(out),
-                                 "--accounts", str(request), "--tracking-uri", e2e["uri"]])
+    result = runner.invoke(
+        app,
+        [
+            "score",
+            "--data",
+            str(e2e["data"]),
+            "--out",
+            str(out),
+            "--accounts",
+            str(request),
+            "--tracking-uri",
+            e2e["uri"],
+        ],
+    )
     assert result.exit_code != 0
     assert "no-such-account" in result.output
     assert not out.exists()
@@ -125,16 +178,17 @@ def test_registered_champion_loads_in_a_fresh_process_with_the_same_probabilitie
     script = textwrap.dedent(f"""
         import json, sys
         import mlflow, pandas as pd
-        mlflow.set_tracking_uri({e2e['uri']!r})
+        mlflow.set_tracking_uri({e2e["uri"]!r})
         model = mlflow.pyfunc.load_model("models:/fanaudit@champion")
         frame = pd.read_parquet({str(features)!r})
-        scores = pd.read_parquet({str(e2e['scores'])!r})
+        scores = pd.read_parquet({str(e2e["scores"])!r})
         frame = frame.set_index("account_id").loc[scores["account_id"]].reset_index()
         out = model.predict(frame.drop(columns=["account_id"]))
         json.dump(out["bot_probability"].tolist(), sys.stdout)
     """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=300, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     fresh = pd.Series(json.loads(result.stdout.strip().splitlines()[-1]))
     scored = pd.read_parquet(e2e["scores"])["bot_probability"]
@@ -146,14 +200,25 @@ def test_fanaudit_is_a_real_console_command():
     result = subprocess.run(["fanaudit", "--help"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
     listed = set(re.findall(r"(?m)^│ ([a-z]+) ", result.stdout))  # the Commands panel
-    assert {"simulate", "validate", "features", "train", "score", "explain", "report",
-            "demo"} <= listed, result.stdout
+    assert {
+        "simulate",
+        "validate",
+        "features",
+        "train",
+        "score",
+        "explain",
+        "report",
+        "demo",
+    } <= listed, result.stdout
 
 
 def test_validate_as_a_subprocess_names_file_row_and_column(tmp_path):
-    (tmp_path / "accounts.csv").write_text("account_id,created_at\na1,2024-01-01T00:00:00Z\na2,not-a-time\n")
-    result = subprocess.run(["fanaudit", "validate", str(tmp_path)], capture_output=True, text=True,
-                            timeout=120)
+    (tmp_path / "accounts.csv").write_text(
+        "account_id,created_at\na1,2024-01-01T00:00:00Z\na2,not-a-time\n"
+    )
+    result = subprocess.run(
+        ["fanaudit", "validate", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0
     message = " ".join(result.stderr.split())
     assert "accounts.csv" in message and "row 2" in message and "created_at" in message

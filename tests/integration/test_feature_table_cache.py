@@ -15,8 +15,12 @@ from typer.testing import CliRunner
 import fanaudit.features.cache as cache
 from fanaudit.cli import app
 from fanaudit.errors import EXIT_DATA, EXIT_USAGE
-from fanaudit.features.feature_table import (FINGERPRINT_KEY, REGISTRY_KEY, FeatureTableError,
-                                             read_feature_table, table_info)
+from fanaudit.features.feature_table import (
+    REGISTRY_KEY,
+    FeatureTableError,
+    read_feature_table,
+    table_info,
+)
 from fanaudit.features.jobs import write_features
 from fanaudit.features.loading import fingerprint_files, staged_dataset
 from fanaudit.features.pipeline import ID, compute_features
@@ -57,8 +61,9 @@ def changed_copy(world, tmp_path):
     return other
 
 
-def test_the_feature_table_records_registry_version_and_data_fingerprint(small_world, home,
-                                                                          tmp_path):
+def test_the_feature_table_records_registry_version_and_data_fingerprint(
+    small_world, home, tmp_path
+):
     out = tmp_path / "features.parquet"
     done = write_features(small_world.path, out)
     info = table_info(out)
@@ -85,8 +90,9 @@ def test_a_table_of_another_registry_version_or_other_data_is_refused(small_worl
     other = changed_copy(small_world.path, tmp_path)
     with pytest.raises(FeatureTableError, match="computed from data with fingerprint"):
         read_feature_table(out, fingerprint=cache.data_fingerprint(other), data_name=str(other))
-    result = runner.invoke(app, ["explain", "--features", str(out), "--data", str(other),
-                                 "--account", "u1"])
+    result = runner.invoke(
+        app, ["explain", "--features", str(out), "--data", str(other), "--account", "u1"]
+    )
     assert result.exit_code == EXIT_DATA and "fingerprint" in result.output
     assert str(other) in result.output
     bare = tmp_path / "bare.parquet"
@@ -108,8 +114,9 @@ def test_a_second_job_on_the_same_data_stages_nothing(small_world, home, tmp_pat
     assert len(stagings) == 1
     assert any(m.startswith("staged tables from the cache") for m in messages)
     assert any(m.startswith("features from the cache") for m in messages)
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a.parquet"),
-                                  pd.read_parquet(tmp_path / "b.parquet"))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "a.parquet"), pd.read_parquet(tmp_path / "b.parquet")
+    )
     kinds = sorted(e.kind for e in cache.entries())
     assert kinds == ["features", "staged"]
 
@@ -139,8 +146,9 @@ def test_the_cache_holds_no_raw_address_or_device(small_world, home, tmp_path):
         assert not any(value.encode() in text for value in raw), path
 
 
-def test_the_cache_is_bounded_and_never_removes_what_is_in_use(small_world, home, tmp_path,
-                                                                monkeypatch):
+def test_the_cache_is_bounded_and_never_removes_what_is_in_use(
+    small_world, home, tmp_path, monkeypatch
+):
     write_features(small_world.path, tmp_path / "a.parquet")
     assert len(cache.entries()) == 2
     monkeypatch.setenv("FANAUDIT_CACHE_MAX_GB", "0.000001")  # about 1 KiB: nothing fits
@@ -173,8 +181,9 @@ def test_with_the_cache_off_nothing_is_kept(small_world, home, tmp_path, monkeyp
     recorded = table_info(tmp_path / "a.parquet").fingerprint
     assert recorded == cache.data_fingerprint(small_world.path)
     monkeypatch.setenv("FANAUDIT_CACHE_MAX_GB", "lots")
-    result = runner.invoke(app, ["features", "--data", str(small_world.path),
-                                 "--out", str(tmp_path / "b.parquet")])
+    result = runner.invoke(
+        app, ["features", "--data", str(small_world.path), "--out", str(tmp_path / "b.parquet")]
+    )
     assert result.exit_code == EXIT_USAGE and "FANAUDIT_CACHE_MAX_GB" in result.output
 
 
@@ -187,7 +196,8 @@ def test_the_fingerprint_memo_notices_a_changed_file(small_world, home, tmp_path
     accounts.to_parquet(data / "accounts.parquet", index=False)
     assert cache.data_fingerprint(data) != first
     assert cache.data_fingerprint(data) == fingerprint_files(
-        [p for p in data.iterdir() if p.suffix == ".parquet"])
+        [p for p in data.iterdir() if p.suffix == ".parquet"]
+    )
     assert json.loads(json.dumps(first)) == first  # a plain hex string
 
 
@@ -207,8 +217,9 @@ def test_the_demo_stages_once_and_computes_features_once(home, tmp_path, staging
         return original(staged, **options)
 
     monkeypatch.setattr(pipeline, "compute_features", counted)
-    result = run_demo(tmp_path / "demo", scale=0.1, seed=3,
-                      tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    result = run_demo(
+        tmp_path / "demo", scale=0.1, seed=3, tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}"
+    )
     # each world the demo touches (it may train on several) is staged and featurised once
     assert stagings and len(stagings) == len({str(p) for p in stagings})
     assert computed and len(computed) == len(set(computed))

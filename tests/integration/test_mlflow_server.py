@@ -65,11 +65,27 @@ def server_uri(tmp_path_factory):
     port = free_port()
     log = open(root / "server.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "2", "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
-         "--artifacts-destination", str(root / "artifacts")],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        env=os.environ | {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"})  # no job runner
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--backend-store-uri",
+            f"sqlite:///{root / 'mlflow.db'}",
+            "--artifacts-destination",
+            str(root / "artifacts"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env=os.environ | {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
+    )  # no job runner
     uri = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(uri, server)
@@ -102,19 +118,31 @@ def setup(server_uri, tmp_path_factory) -> Setup:
     simulate(SimulationConfig(seed=21, scale=0.05), data)
     model = f"fanaudit-server-test-{uuid.uuid4().hex[:8]}"
     config = root / "train.toml"
-    config.write_text(f'[train]\nn_estimators = 30\nn_folds = 2\nbootstrap = 2\nseed = 1\n'
-                      f'model_name = "{model}"\nexperiment = "{model}"\n')
+    config.write_text(
+        f"[train]\nn_estimators = 30\nn_folds = 2\nbootstrap = 2\nseed = 1\n"
+        f'model_name = "{model}"\nexperiment = "{model}"\n'
+    )
     return Setup(server_uri, data, config, model, root)
 
 
 def clean_env() -> dict[str, str]:
     """The environment without MLflow URIs (mlflow.set_tracking_uri exports them)."""
-    return {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
+    }
 
 
 def fanaudit(setup: Setup, *args) -> subprocess.Popen:
-    return subprocess.Popen(["fanaudit", *map(str, args), "--tracking-uri", setup.uri], env=clean_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=setup.root)
+    return subprocess.Popen(
+        ["fanaudit", *map(str, args), "--tracking-uri", setup.uri],
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=setup.root,
+    )
 
 
 def finished(proc: subprocess.Popen) -> str:
@@ -130,9 +158,13 @@ def registered_version(output: str, model: str) -> int:
 @pytest.fixture(scope="module")
 def trained(setup) -> dict[str, int]:
     """One training run, then two at once: model name -> versions by run."""
-    first = registered_version(finished(fanaudit(setup, "train", "--data", setup.data, "--config", setup.config)),
-                               setup.model)
-    both = [fanaudit(setup, "train", "--data", setup.data, "--config", setup.config) for _ in range(2)]
+    first = registered_version(
+        finished(fanaudit(setup, "train", "--data", setup.data, "--config", setup.config)),
+        setup.model,
+    )
+    both = [
+        fanaudit(setup, "train", "--data", setup.data, "--config", setup.config) for _ in range(2)
+    ]
     concurrent = [registered_version(finished(proc), setup.model) for proc in both]
     return {"first": first, "concurrent": concurrent}
 
@@ -155,8 +187,18 @@ def test_promote_then_score_over_http(setup, trained):
     client = MlflowClient(setup.uri, setup.uri)
     assert int(client.get_model_version_by_alias(setup.model, "champion").version) == 3
     out = setup.root / "scores.csv"
-    output = finished(fanaudit(setup, "score", "--data", setup.data, "--out", out,
-                               "--model", f"models:/{setup.model}@champion"))
+    output = finished(
+        fanaudit(
+            setup,
+            "score",
+            "--data",
+            setup.data,
+            "--out",
+            out,
+            "--model",
+            f"models:/{setup.model}@champion",
+        )
+    )
     scores = pd.read_csv(out, dtype={"account_id": str, "model_version": str})
     accounts = pd.read_parquet(setup.data / "accounts.parquet")
     assert sorted(scores["account_id"]) == sorted(accounts["account_id"])
@@ -174,10 +216,12 @@ def test_registered_model_loads_in_a_fresh_process_and_holds_no_pickle(setup, tr
         mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path={str(folder)!r})
         model = mlflow.pyfunc.load_model(uri)
         columns = model.metadata.get_input_schema().input_names()
-        print(model.predict(pd.DataFrame({{c: [0.0, 1.0] for c in columns}}))["bot_probability"].between(0, 1).all())
+        predicted = model.predict(pd.DataFrame({{c: [0.0, 1.0] for c in columns}}))
+        print(predicted["bot_probability"].between(0, 1).all())
     """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=600, env=clean_env())
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=600, env=clean_env()
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "True"
     files = [p for p in folder.rglob("*") if p.is_file()]

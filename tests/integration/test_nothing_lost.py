@@ -20,7 +20,13 @@ import pytest
 from typer.testing import CliRunner
 
 from fanaudit.cli import app
-from fanaudit.features.io import LOCK_FILE, LOCKLESS_GRACE_SECONDS, atomic_target, scratch_folder, write_frame_atomic
+from fanaudit.features.io import (
+    LOCK_FILE,
+    LOCKLESS_GRACE_SECONDS,
+    atomic_target,
+    scratch_folder,
+    write_frame_atomic,
+)
 
 runner = CliRunner()
 
@@ -112,8 +118,20 @@ def bigger_world(tmp_path_factory) -> Path:
 
 
 def score_args(trained, data: Path, out: Path) -> list[str]:
-    return ["fanaudit", "score", "--data", str(data), "--out", str(out), "--explain", "all",
-            "--model", f"models:/fanaudit/{trained.run.version}", "--tracking-uri", trained.tracking_uri]
+    return [
+        "fanaudit",
+        "score",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--explain",
+        "all",
+        "--model",
+        f"models:/fanaudit/{trained.run.version}",
+        "--tracking-uri",
+        trained.tracking_uri,
+    ]
 
 
 def read_scores(path: Path) -> pd.DataFrame:
@@ -134,14 +152,18 @@ def assert_same_scores(path: Path, expected: pd.DataFrame) -> None:
 
 
 @pytest.mark.slow
-def test_killed_scoring_leaves_no_partial_output_and_a_rerun_completes(trained, bigger_world, tmp_path):
+def test_killed_scoring_leaves_no_partial_output_and_a_rerun_completes(
+    trained, bigger_world, tmp_path
+):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     env = os.environ | {"TMPDIR": str(scratch)}
     logs = open(tmp_path / "score.log", "w")
 
     def start(out: Path) -> subprocess.Popen:
-        return subprocess.Popen(score_args(trained, bigger_world, out), env=env, stdout=logs, stderr=logs)
+        return subprocess.Popen(
+            score_args(trained, bigger_world, out), env=env, stdout=logs, stderr=logs
+        )
 
     reference = tmp_path / "reference.csv"
     began = time.monotonic()
@@ -153,11 +175,16 @@ def test_killed_scoring_leaves_no_partial_output_and_a_rerun_completes(trained, 
     mid_staging = lambda: any(scratch.glob("fanaudit-staged-*/.tables.partial-*/accounts"))  # noqa: E731
     assert kill_when(start(target), mid_staging), "killed while the dataset is being staged"
     assert not target.exists()
-    assert any(scratch.glob("fanaudit-staged-*")), "the killed run's staged folder is its only trace"
+    assert any(scratch.glob("fanaudit-staged-*")), (
+        "the killed run's staged folder is its only trace"
+    )
 
     for fraction in (0.85, 0.7, 0.55, 0.4):  # late: while accounts are scored and written
         began = time.monotonic()
-        kill_when(start(target), lambda: time.monotonic() - began > fraction * took)
+        kill_when(
+            start(target),
+            lambda began=began, fraction=fraction: time.monotonic() - began > fraction * took,
+        )
         if not target.exists():
             break  # killed before the output was complete: nothing at the target path
         assert_same_scores(target, expected)  # it committed before the kill: then complete
@@ -168,20 +195,41 @@ def test_killed_scoring_leaves_no_partial_output_and_a_rerun_completes(trained, 
     assert start(target).wait() == 0, (tmp_path / "score.log").read_text()
     assert_same_scores(target, expected)
     assert part_files(target.parent, target.name) == []
-    assert not any(scratch.glob("fanaudit-staged-*")), "the rerun removes killed runs' staged folders"
+    assert not any(scratch.glob("fanaudit-staged-*")), (
+        "the rerun removes killed runs' staged folders"
+    )
 
 
 @pytest.mark.slow
 def test_requested_accounts_reconcile_with_the_output(trained, tmp_path):
     features = tmp_path / "features.parquet"
-    assert runner.invoke(app, ["features", "--data", str(trained.world.path), "--out", str(features)]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["features", "--data", str(trained.world.path), "--out", str(features)]
+        ).exit_code
+        == 0
+    )
     known = pd.read_parquet(features)["account_id"].head(40).tolist()
     request = tmp_path / "ids.csv"
-    pd.DataFrame({"account_id": known + known[:5] + ["nobody-1", "nobody-2"]}).to_csv(request, index=False)
+    pd.DataFrame({"account_id": known + known[:5] + ["nobody-1", "nobody-2"]}).to_csv(
+        request, index=False
+    )
     out = tmp_path / "scores.csv"
-    result = runner.invoke(app, ["score", "--data", str(trained.world.path), "--out", str(out),
-                                 "--accounts", str(request), "--skip-unknown",
-                                 "--tracking-uri", trained.tracking_uri])
+    result = runner.invoke(
+        app,
+        [
+            "score",
+            "--data",
+            str(trained.world.path),
+            "--out",
+            str(out),
+            "--accounts",
+            str(request),
+            "--skip-unknown",
+            "--tracking-uri",
+            trained.tracking_uri,
+        ],
+    )
     assert result.exit_code == 0, result.output
     scored = read_scores(out)
     assert sorted(scored["account_id"]) == sorted(known)
@@ -210,8 +258,9 @@ def copy_model(source: Path, dest: Path) -> Path:
 
 
 def score_with_model(trained, model: Path, out: Path):
-    return runner.invoke(app, ["score", "--data", str(trained.world.path), "--out", str(out),
-                               "--model", str(model)])
+    return runner.invoke(
+        app, ["score", "--data", str(trained.world.path), "--out", str(out), "--model", str(model)]
+    )
 
 
 def test_a_sound_model_folder_scores(trained, model_folder, tmp_path):
@@ -222,16 +271,22 @@ def test_a_sound_model_folder_scores(trained, model_folder, tmp_path):
 
 
 CORRUPTIONS = {
-    "truncated model.txt": (lambda m: (m / "model.txt").write_bytes((m / "model.txt").read_bytes()[:5000]),
-                            "model.txt is corrupt: its SHA-256 does not match"),
+    "truncated model.txt": (
+        lambda m: (m / "model.txt").write_bytes((m / "model.txt").read_bytes()[:5000]),
+        "model.txt is corrupt: its SHA-256 does not match",
+    ),
     "empty model.txt": (lambda m: (m / "model.txt").write_bytes(b""), "model.txt is corrupt"),
     "missing model.txt": (lambda m: (m / "model.txt").unlink(), "model.txt is missing"),
-    "broken metadata.json": (lambda m: (m / "metadata.json").write_text('{"format_version": 2, "feat'),
-                             "metadata.json is not valid JSON"),
+    "broken metadata.json": (
+        lambda m: (m / "metadata.json").write_text('{"format_version": 2, "feat'),
+        "metadata.json is not valid JSON",
+    ),
     "metadata without thresholds": (
         lambda m: (m / "metadata.json").write_text(
-            (m / "metadata.json").read_text().replace('"thresholds"', '"thresholdz"')),
-        "metadata.json is corrupt: missing or malformed KeyError('thresholds')"),
+            (m / "metadata.json").read_text().replace('"thresholds"', '"thresholdz"')
+        ),
+        "metadata.json is corrupt: missing or malformed KeyError('thresholds')",
+    ),
     "missing metadata.json": (lambda m: (m / "metadata.json").unlink(), "metadata.json is missing"),
 }
 
@@ -249,14 +304,28 @@ def test_a_corrupt_model_folder_is_a_clear_error(name, trained, model_folder, tm
     assert not out.exists()
 
 
-def test_a_truncated_model_never_reaches_lightgbm_in_a_real_process(trained, model_folder, tmp_path):
+def test_a_truncated_model_never_reaches_lightgbm_in_a_real_process(
+    trained, model_folder, tmp_path
+):
     """LightGBM aborts the whole process on some truncated model texts; the checksum stops it."""
     model = copy_model(model_folder, tmp_path / "model")
     text = (model / "model.txt").read_bytes()
-    (model / "model.txt").write_bytes(text[:text.index(b"Tree=1")])
-    result = subprocess.run(["fanaudit", "score", "--data", str(trained.world.path), "--out",
-                             str(tmp_path / "s.csv"), "--model", str(model)],
-                            capture_output=True, text=True, timeout=300)
+    (model / "model.txt").write_bytes(text[: text.index(b"Tree=1")])
+    result = subprocess.run(
+        [
+            "fanaudit",
+            "score",
+            "--data",
+            str(trained.world.path),
+            "--out",
+            str(tmp_path / "s.csv"),
+            "--model",
+            str(model),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 4, result.stderr
     assert "SHA-256 does not match" in " ".join(result.stderr.split())
 

@@ -31,7 +31,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from fanaudit.features.privacy import MIN_SECRET_CHARS, SECRET_ENV, SecretError, load_or_create_secret
+from fanaudit.features.privacy import (
+    MIN_SECRET_CHARS,
+    SECRET_ENV,
+    SecretError,
+    load_or_create_secret,
+)
 
 INJECTED_IPS = ("203.0.113.77", "2001:db8::dead:beef", "::ffff:198.51.100.23")
 INJECTED_DEVICES = ("RAWDEV-7Q3ZK-0001", "raw-device-ffee-0002")
@@ -61,8 +66,9 @@ def inject_known_values(data: Path) -> None:
     for i, device in enumerate(INJECTED_DEVICES):
         devices[i * 11 + 3] = device
     table = table.set_column(table.schema.get_field_index("ip"), "ip", pa.array(ips, pa.string()))
-    table = table.set_column(table.schema.get_field_index("device_id"), "device_id",
-                             pa.array(devices, pa.string()))
+    table = table.set_column(
+        table.schema.get_field_index("device_id"), "device_id", pa.array(devices, pa.string())
+    )
     pq.write_table(table, data / "logins.parquet")
 
 
@@ -74,7 +80,9 @@ def raw_values(data: Path) -> tuple[frozenset[str], frozenset[str], frozenset[st
         if address.version == 6 and address.ipv4_mapped is not None:
             address = address.ipv4_mapped
         ips |= {written, str(address), address.exploded}
-        network = ipaddress.ip_network(f"{address}/{24 if address.version == 4 else 48}", strict=False)
+        network = ipaddress.ip_network(
+            f"{address}/{24 if address.version == 4 else 48}", strict=False
+        )
         networks |= {str(network), str(network.network_address)}
     devices = {d for d in logins.column("device_id").to_pylist() if d}
     return frozenset(ips), frozenset(networks), frozenset(devices)
@@ -82,8 +90,13 @@ def raw_values(data: Path) -> tuple[frozenset[str], frozenset[str], frozenset[st
 
 def leave_staged_logins(data: Path, tmp: Path, cwd: Path, env: dict) -> None:
     """SIGKILL a run once it has staged the logins, so its staged folder stays behind."""
-    proc = subprocess.Popen(["fanaudit", "validate", str(data)], cwd=cwd, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["fanaudit", "validate", str(data)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 600
     while proc.poll() is None and time.monotonic() < deadline:
         if any(tmp.glob("fanaudit-staged-*/.tables.partial-*/comments")):  # logins are done
@@ -99,14 +112,23 @@ def audit(tmp_path_factory) -> Audit:
     home, tmp, cwd, out, data = (root / n for n in ("home", "tmp", "cwd", "out", "data"))
     for folder in (tmp, cwd, out):
         folder.mkdir()
-    env = {k: v for k, v in os.environ.items()
-           if k not in (SECRET_ENV, "MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in (SECRET_ENV, "MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
+    }
     env |= {"FANAUDIT_HOME": str(home), "TMPDIR": str(tmp)}
     outputs: dict[str, str] = {}
 
     def fanaudit(name: str, *args, ok: bool = True) -> str:
-        result = subprocess.run(["fanaudit", *map(str, args)], cwd=cwd, env=env, capture_output=True,
-                                text=True, timeout=900)
+        result = subprocess.run(
+            ["fanaudit", *map(str, args)],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         outputs[name] = result.stdout + result.stderr
         assert (result.returncode == 0) == ok, f"{name}: {outputs[name]}"
         return result.stdout
@@ -118,9 +140,14 @@ def audit(tmp_path_factory) -> Audit:
     broken = root / "broken"
     shutil.copytree(data, broken)
     logins = pq.read_table(broken / "logins.parquet")
-    extra = pa.table({name: pa.array([None], logins.schema.field(name).type) for name in logins.column_names})
-    extra = extra.set_column(0, "account_id", pa.array(["nobody"])).set_column(
-        1, "ts", logins.slice(0, 1).column("ts")).set_column(2, "ip", pa.array([INJECTED_IPS[0]]))
+    extra = pa.table(
+        {name: pa.array([None], logins.schema.field(name).type) for name in logins.column_names}
+    )
+    extra = (
+        extra.set_column(0, "account_id", pa.array(["nobody"]))
+        .set_column(1, "ts", logins.slice(0, 1).column("ts"))
+        .set_column(2, "ip", pa.array([INJECTED_IPS[0]]))
+    )
     pq.write_table(pa.concat_tables([logins, extra]), broken / "logins.parquet")
 
     (root / "train.toml").write_text(TRAIN_TOML)
@@ -128,10 +155,20 @@ def audit(tmp_path_factory) -> Audit:
     fanaudit("features", "features", "--data", data, "--out", out / "features.csv")
     fanaudit("train", "train", "--data", data, "--config", root / "train.toml")
     fanaudit("score csv", "score", "--data", data, "--out", out / "scores.csv", "--explain", "all")
-    fanaudit("report", "report", "--data", data, "--streamer", streamer, "--out", out / "report.html")
+    fanaudit(
+        "report", "report", "--data", data, "--streamer", streamer, "--out", out / "report.html"
+    )
     device_user = pq.read_table(data / "logins.parquet").column("account_id")[3].as_py()
-    fanaudit("explain", "explain", "--data", data, "--account", device_user,
-             "--waterfall", out / "waterfall.png")
+    fanaudit(
+        "explain",
+        "explain",
+        "--data",
+        data,
+        "--account",
+        device_user,
+        "--waterfall",
+        out / "waterfall.png",
+    )
     leave_staged_logins(data, tmp, cwd, env)
     return Audit(root, (home, tmp, cwd, out), home / "secret", outputs, *raw_values(data))
 
@@ -144,7 +181,9 @@ def readable_forms(path: Path) -> list[bytes]:
         forms.append(gzip.decompress(data))
     if path.suffix == ".parquet":
         table = pq.read_table(path)
-        forms.append("\n".join(str(v) for column in table.columns for v in column.to_pylist()).encode())
+        forms.append(
+            "\n".join(str(v) for column in table.columns for v in column.to_pylist()).encode()
+        )
     if data.startswith(b"SQLite format 3"):
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
             forms.append("\n".join(con.iterdump()).encode())
@@ -154,11 +193,13 @@ def readable_forms(path: Path) -> list[bytes]:
 def leaks(blob: bytes, audit: Audit) -> set[str]:
     """Raw addresses, networks and device ids that occur in `blob`."""
     found = {v for v in INJECTED_IPS + INJECTED_DEVICES if v.encode() in blob}
-    for token in {m.decode() for m in IPV4.findall(blob)} | {m.decode() for m in IPV6.findall(blob)}:
+    for token in {m.decode() for m in IPV4.findall(blob)} | {
+        m.decode() for m in IPV6.findall(blob)
+    }:
         if token in audit.raw_ips or token in audit.raw_networks:
             found.add(token)
     for run in {m.decode() for m in HEX_RUN.findall(blob)}:
-        windows = {run[i:i + 16] for i in range(len(run) - 15)}
+        windows = {run[i : i + 16] for i in range(len(run) - 15)}
         found |= windows & audit.raw_devices
     return found
 
@@ -169,12 +210,22 @@ def written_files(audit: Audit) -> list[Path]:
 
 def test_the_runs_wrote_what_the_audit_searches(audit):
     names = {p.name for p in written_files(audit)}
-    assert {"scores.csv", "features.csv", "report.html", "waterfall.png",
-            "mlflow.db", "model.txt", "metadata.json", "MLmodel"} <= names
-    assert any(p.name.endswith(".parquet") and "logins" in p.parts for p in written_files(audit)), \
+    assert {
+        "scores.csv",
+        "features.csv",
+        "report.html",
+        "waterfall.png",
+        "mlflow.db",
+        "model.txt",
+        "metadata.json",
+        "MLmodel",
+    } <= names
+    assert any(p.name.endswith(".parquet") and "logins" in p.parts for p in written_files(audit)), (
         "the killed run's staged logins are searched too"
-    assert any("cache" in p.parts and "logins" in p.parts for p in written_files(audit)), \
+    )
+    assert any("cache" in p.parts and "logins" in p.parts for p in written_files(audit)), (
         "the staged tables cached in the home folder are searched too"
+    )
     assert len(audit.raw_ips) > 100 and len(audit.raw_devices) > 100
     assert set(INJECTED_IPS) <= audit.raw_ips and set(INJECTED_DEVICES) <= audit.raw_devices
 
@@ -208,13 +259,22 @@ def test_the_generated_secret_is_private_and_appears_nowhere_else(audit):
 
 # --------------------------------------------------------------------------- the secret
 
-READ_SECRET = "from fanaudit.features.privacy import load_or_create_secret; print(load_or_create_secret().decode())"
+READ_SECRET = (
+    "from fanaudit.features.privacy import load_or_create_secret; "
+    "print(load_or_create_secret().decode())"
+)
 
 
 def test_concurrent_first_runs_agree_on_one_secret(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != SECRET_ENV} | {"FANAUDIT_HOME": str(tmp_path)}
-    procs = [subprocess.Popen([sys.executable, "-c", READ_SECRET], env=env, stdout=subprocess.PIPE,
-                              text=True) for _ in range(4)]
+    env = {k: v for k, v in os.environ.items() if k != SECRET_ENV} | {
+        "FANAUDIT_HOME": str(tmp_path)
+    }
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", READ_SECRET], env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
     secrets_read = {proc.communicate(timeout=120)[0].strip() for proc in procs}
     assert len(secrets_read) == 1 and len(secrets_read.pop()) >= MIN_SECRET_CHARS
     assert [p.name for p in tmp_path.iterdir()] == ["secret"]

@@ -16,8 +16,16 @@ from fanaudit.models.jobs import report_streamer
 from fanaudit.models.plots import chart_language
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PSEUDONYM = re.compile(r"\b[id][0-9a-f]{20}\b")  # features.privacy: kind letter + 20 hex digits
 IPV4 = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
 CHARTS = {"quality", "growth", "room", "delivery", "peers"}  # sections with at least one chart
@@ -30,9 +38,14 @@ def report(request, trained, small_world, tmp_path_factory):
         request.getfixturevalue("cjk_font")  # tests/conftest.py: fails in CI if missing
         assert chart_language("zh") == "zh", "matplotlib finds no CJK font: English chart labels"
     out = tmp_path_factory.mktemp(f"report-{lang}") / "report.html"
-    result = report_streamer(small_world.path, small_world.streamer, out, lang=lang,
-                             model_uri=f"models:/fanaudit/{trained.run.version}",
-                             tracking_uri=trained.tracking_uri)
+    result = report_streamer(
+        small_world.path,
+        small_world.streamer,
+        out,
+        lang=lang,
+        model_uri=f"models:/fanaudit/{trained.run.version}",
+        tracking_uri=trained.tracking_uri,
+    )
     return lang, result
 
 
@@ -50,14 +63,20 @@ def test_report_renders_with_its_charts_and_no_console_errors(report, browser, s
     lang, result = report
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     problems, requests = [], []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if message.type == "error" else None,
+    )
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("request", lambda r: requests.append(r.url))
     page.goto(result.out.resolve().as_uri())
     page.wait_for_load_state("load")
 
-    expected_title = (f"粉丝质量审计：{small_world.streamer}" if lang == "zh"
-                      else f"Audience audit: {small_world.streamer}")
+    expected_title = (
+        f"粉丝质量审计：{small_world.streamer}"
+        if lang == "zh"
+        else f"Audience audit: {small_world.streamer}"
+    )
     assert page.title() == expected_title
     assert page.locator("h1").inner_text() == expected_title
     sentence = page.locator("#verdict-sentence").inner_text()
@@ -77,13 +96,22 @@ def test_report_renders_with_its_charts_and_no_console_errors(report, browser, s
 
 
 SECTIONS = {
-    "en": {"delivery": "How the flagged followers arrived",
-           "peers": "Compared with similar streamers",
-           "footer": ("Data from ", "model version", "generated"), "kinds": "Kinds of bot",
-           "share": "of the followers look bought or fake", "above": "above the bot threshold"},
-    "zh": {"delivery": "被标记粉丝是怎样涌入的", "peers": "与同等规模主播比较",
-           "footer": ("数据范围", "模型版本", "生成于"), "kinds": "机器粉类型",
-           "share": "的粉丝疑似购买或虚假", "above": "高于机器粉阈值"},
+    "en": {
+        "delivery": "How the flagged followers arrived",
+        "peers": "Compared with similar streamers",
+        "footer": ("Data from ", "model version", "generated"),
+        "kinds": "Kinds of bot",
+        "share": "of the followers look bought or fake",
+        "above": "above the bot threshold",
+    },
+    "zh": {
+        "delivery": "被标记粉丝是怎样涌入的",
+        "peers": "与同等规模主播比较",
+        "footer": ("数据范围", "模型版本", "生成于"),
+        "kinds": "机器粉类型",
+        "share": "的粉丝疑似购买或虚假",
+        "above": "高于机器粉阈值",
+    },
 }
 
 

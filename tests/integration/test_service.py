@@ -38,9 +38,25 @@ def served(trained, tmp_path_factory):
     model_uri = f"models:/fanaudit/{trained.run.version}"
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "fanaudit", "serve", "--features", str(features),
-         "--model", model_uri, "--tracking-uri", trained.tracking_uri, "--port", str(port)],
-        env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "fanaudit",
+            "serve",
+            "--features",
+            str(features),
+            "--model",
+            model_uri,
+            "--tracking-uri",
+            trained.tracking_uri,
+            "--port",
+            str(port),
+        ],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 240
@@ -57,8 +73,13 @@ def served(trained, tmp_path_factory):
             time.sleep(0.5)
         use_tracking(trained.tracking_uri)
         loaded = load_model(model_uri)
-        yield {"url": url, "features": pd.read_parquet(features), "model": loaded.model,
-               "version": loaded.version, "path": features}
+        yield {
+            "url": url,
+            "features": pd.read_parquet(features),
+            "model": loaded.model,
+            "version": loaded.version,
+            "path": features,
+        }
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -86,8 +107,9 @@ def test_an_account_look_up_answers_as_the_library_does(served):
     frame = served["features"]
     model = served["model"]
     flagged = frame[ID][model.thresholds.verdicts(model.predict_proba(frame)) == "bot"].iloc[0]
-    answer = requests.get(f"{served['url']}/accounts/{flagged}", params={"top": 4},
-                          timeout=10).json()
+    answer = requests.get(
+        f"{served['url']}/accounts/{flagged}", params={"top": 4}, timeout=10
+    ).json()
     probability, verdict, contributions = expected(served, flagged)
     assert answer["account_id"] == flagged and answer["verdict"] == verdict == "bot"
     assert answer["bot_probability"] == pytest.approx(probability, abs=1e-6)
@@ -106,8 +128,9 @@ def test_an_account_look_up_answers_as_the_library_does(served):
     if "bot_kind" in scored.columns:  # the kind, when the model has one, as scoring gives it
         assert answer["bot_kind"] == (scored["bot_kind"].iat[0] or None)
         if answer["bot_kind"] is not None:
-            assert answer["kind_probability"] == pytest.approx(scored["kind_probability"].iat[0],
-                                                               abs=1e-6)
+            assert answer["kind_probability"] == pytest.approx(
+                scored["kind_probability"].iat[0], abs=1e-6
+            )
     chinese = requests.get(f"{served['url']}/accounts/{flagged}", params={"lang": "zh"}, timeout=10)
     assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese.json()["reasons"][0]["reason"])
 
@@ -121,20 +144,24 @@ def test_an_unknown_id_is_a_404_that_names_it(served):
 def test_a_batch_answers_each_account_once_in_order(served):
     ids = served["features"][ID].tolist()[:300]
     asked = ids + ids[:5]
-    response = requests.post(f"{served['url']}/accounts", json={"account_ids": asked, "top": 1},
-                             timeout=30)
+    response = requests.post(
+        f"{served['url']}/accounts", json={"account_ids": asked, "top": 1}, timeout=30
+    )
     assert response.status_code == 200
     results = response.json()["results"]
     assert [r["account_id"] for r in results] == ids
     probability, verdict, _ = expected(served, ids[7])
     assert results[7]["verdict"] == verdict
     assert results[7]["bot_probability"] == pytest.approx(probability, abs=1e-6)
-    refused = requests.post(f"{served['url']}/accounts", json={"account_ids": [ids[0], "ghost"]},
-                            timeout=10)
+    refused = requests.post(
+        f"{served['url']}/accounts", json={"account_ids": [ids[0], "ghost"]}, timeout=10
+    )
     assert refused.status_code == 404 and "'ghost'" in refused.json()["detail"]
-    partial = requests.post(f"{served['url']}/accounts",
-                            json={"account_ids": [ids[0], "ghost"], "skip_unknown": True},
-                            timeout=10)
+    partial = requests.post(
+        f"{served['url']}/accounts",
+        json={"account_ids": [ids[0], "ghost"], "skip_unknown": True},
+        timeout=10,
+    )
     assert partial.status_code == 200
     assert [r["account_id"] for r in partial.json()["results"]] == [ids[0]]
     assert partial.json()["unknown"] == ["ghost"]
@@ -142,8 +169,10 @@ def test_a_batch_answers_each_account_once_in_order(served):
 
 def posted_row(frame: pd.DataFrame, position: int) -> dict:
     """One feature row as a JSON object: every value exactly, NaN as null."""
-    return {k: (None if isinstance(v, float) and np.isnan(v) else v)
-            for k, v in frame.iloc[position].to_dict().items()}
+    return {
+        k: (None if isinstance(v, float) and np.isnan(v) else v)
+        for k, v in frame.iloc[position].to_dict().items()
+    }
 
 
 def test_a_posted_feature_vector_scores_as_its_looked_up_account(served):
@@ -160,11 +189,14 @@ def test_a_posted_feature_vector_scores_as_its_looked_up_account(served):
     assert scored["reasons"] == looked_up["reasons"]
 
 
-@pytest.mark.parametrize("body, status, words", [
-    ({"rows": [{"following_count": 3}]}, 422, "missing feature(s)"),
-    ({"rows": []}, 422, "rows"),
-    ({"account_ids": ["x"]}, 422, "account_ids: Extra inputs are not permitted"),
-])
+@pytest.mark.parametrize(
+    "body, status, words",
+    [
+        ({"rows": [{"following_count": 3}]}, 422, "missing feature(s)"),
+        ({"rows": []}, 422, "rows"),
+        ({"account_ids": ["x"]}, 422, "account_ids: Extra inputs are not permitted"),
+    ],
+)
 def test_bad_score_bodies_are_422_with_a_clear_message(served, body, status, words):
     response = requests.post(f"{served['url']}/score", json=body, timeout=10)
     assert response.status_code == status and words in response.json()["detail"]
@@ -174,11 +206,16 @@ def test_unknown_features_and_non_numbers_are_refused(served):
     row = posted_row(served["features"], 0)
     bogus = requests.post(f"{served['url']}/score", json={"rows": [row | {"bogus": 1}]}, timeout=10)
     assert bogus.status_code == 422 and "unknown feature(s) bogus" in bogus.json()["detail"]
-    text = requests.post(f"{served['url']}/score",
-                         json={"rows": [row | {"following_count": "many"}]}, timeout=10)
+    text = requests.post(
+        f"{served['url']}/score", json={"rows": [row | {"following_count": "many"}]}, timeout=10
+    )
     assert text.status_code == 422 and "following_count" in text.json()["detail"]
-    broken = requests.post(f"{served['url']}/accounts", data=b"{not json",
-                           headers={"content-type": "application/json"}, timeout=10)
+    broken = requests.post(
+        f"{served['url']}/accounts",
+        data=b"{not json",
+        headers={"content-type": "application/json"},
+        timeout=10,
+    )
     assert broken.status_code == 422 and "JSON" in broken.json()["detail"]
 
 
@@ -187,16 +224,24 @@ def test_request_size_is_bounded(served):
     response = requests.post(f"{served['url']}/accounts", json=too_many, timeout=10)
     assert response.status_code == 422 and "account_ids" in response.json()["detail"]
     huge = b'{"account_ids": ["' + b"x" * (MAX_BODY_BYTES + 10) + b'"]}'
-    response = requests.post(f"{served['url']}/accounts", data=huge,
-                             headers={"content-type": "application/json"}, timeout=10)
+    response = requests.post(
+        f"{served['url']}/accounts",
+        data=huge,
+        headers={"content-type": "application/json"},
+        timeout=10,
+    )
     assert response.status_code == 413 and "larger than" in response.json()["detail"]
 
     def chunks():  # no Content-Length: the limit still holds while the body streams in
         for _ in range(40):
             yield b" " * 65_536
 
-    streamed = requests.post(f"{served['url']}/accounts", data=chunks(),
-                             headers={"content-type": "application/json"}, timeout=10)
+    streamed = requests.post(
+        f"{served['url']}/accounts",
+        data=chunks(),
+        headers={"content-type": "application/json"},
+        timeout=10,
+    )
     assert streamed.status_code == 413
     assert requests.get(f"{served['url']}/health", timeout=10).status_code == 200
 

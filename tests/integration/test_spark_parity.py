@@ -49,18 +49,31 @@ def test_fanaudit_features_on_spark_writes_a_reconciled_parquet_folder(small_wor
     runner = CliRunner()
     on_duckdb, on_spark = tmp_path / "duckdb.parquet", tmp_path / "spark.parquet"
     for engine, out in (("duckdb", on_duckdb), ("spark", on_spark)):
-        result = runner.invoke(app, ["features", "--data", str(small_world.path), "--out", str(out),
-                                     "--engine", engine])
+        result = runner.invoke(
+            app,
+            ["features", "--data", str(small_world.path), "--out", str(out), "--engine", engine],
+        )
         assert result.exit_code == 0, result.output
         assert f"{small_world.summary.accounts:,} accounts" in result.output
     assert on_spark.is_dir() and not list(tmp_path.glob("*.incomplete"))
     expected = pd.read_parquet(on_duckdb).sort_values("account_id").reset_index(drop=True)
     written = pd.read_parquet(on_spark).sort_values("account_id").reset_index(drop=True)
-    pd.testing.assert_frame_equal(expected, written[expected.columns], check_exact=False,
-                                  rtol=1e-9, atol=0, check_dtype=False)
+    pd.testing.assert_frame_equal(
+        expected, written[expected.columns], check_exact=False, rtol=1e-9, atol=0, check_dtype=False
+    )
 
-    refused = runner.invoke(app, ["features", "--data", str(small_world.path),
-                                  "--out", str(tmp_path / "spark.csv"), "--engine", "spark"])
+    refused = runner.invoke(
+        app,
+        [
+            "features",
+            "--data",
+            str(small_world.path),
+            "--out",
+            str(tmp_path / "spark.csv"),
+            "--engine",
+            "spark",
+        ],
+    )
     assert refused.exit_code != 0 and "Parquet folder" in refused.output
 
 
@@ -78,7 +91,11 @@ def test_scores_are_the_same_on_duckdb_and_spark(trained, tmp_path):
 
     assert (tmp_path / "spark.parquet").is_dir()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["duckdb.parquet", "spark.parquet"]
-    assert (spark.written, spark.explained, spark.verdicts) == (duck.written, duck.explained, duck.verdicts)
+    assert (spark.written, spark.explained, spark.verdicts) == (
+        duck.written,
+        duck.explained,
+        duck.verdicts,
+    )
     on_duckdb, on_spark = scores(duck.out), scores(spark.out)
     assert on_duckdb["verdict"].nunique() > 1
     pd.testing.assert_series_equal(on_duckdb["account_id"], on_spark["account_id"])
@@ -86,7 +103,9 @@ def test_scores_are_the_same_on_duckdb_and_spark(trained, tmp_path):
     for column in ("verdict", "reasons", "model_version"):
         pd.testing.assert_series_equal(on_duckdb[column], on_spark[column])
     features = [[item["feature"] for item in json.loads(text)] for text in on_spark["top_features"]]
-    assert features == [[item["feature"] for item in json.loads(text)] for text in on_duckdb["top_features"]]
+    assert features == [
+        [item["feature"] for item in json.loads(text)] for text in on_duckdb["top_features"]
+    ]
 
 
 def test_a_follower_list_is_scored_exactly_once_on_spark(staged, trained, tmp_path):
@@ -95,8 +114,12 @@ def test_a_follower_list_is_scored_exactly_once_on_spark(staged, trained, tmp_pa
     from fanaudit.features.engine import spark_session
     from fanaudit.features.pipeline import compute_features
     from fanaudit.models.scoring import build_request, score_in_chunks
-    from fanaudit.models.spark_scoring import (account_ids, reconcile_written, requested_subset,
-                                      score_dataframe)
+    from fanaudit.models.spark_scoring import (
+        account_ids,
+        reconcile_written,
+        requested_subset,
+        score_dataframe,
+    )
     from fanaudit.models.store import load_model, use_tracking
 
     use_tracking(trained.tracking_uri)
@@ -106,13 +129,18 @@ def test_a_follower_list_is_scored_exactly_once_on_spark(staged, trained, tmp_pa
     spark = spark_session()
     subset = requested_subset(spark, spark.createDataFrame(features), request)
     score_dataframe(subset, model, "1", which="all").write.parquet(str(tmp_path / "followers"))
-    rows, verdicts, explained = reconcile_written(spark, tmp_path / "followers",
-                                                  len(request.account_ids), request, "all")
+    rows, verdicts, explained = reconcile_written(
+        spark, tmp_path / "followers", len(request.account_ids), request, "all"
+    )
     assert rows == explained == len(request.account_ids) < staged.accounts
 
     wanted = features[features["account_id"].isin(request.account_ids)]
     expected = score_in_chunks(wanted.reset_index(drop=True), model, "1", which="all")
     on_spark = scores(tmp_path / "followers")
     assert verdicts == expected["verdict"].value_counts().to_dict()
-    pd.testing.assert_frame_equal(expected.sort_values("account_id").reset_index(drop=True),
-                                  on_spark, check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(
+        expected.sort_values("account_id").reset_index(drop=True),
+        on_spark,
+        check_exact=False,
+        rtol=1e-9,
+    )

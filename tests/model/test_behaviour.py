@@ -3,7 +3,6 @@ the trained model treats them as a trust-and-safety analyst would."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
 
 import numpy as np
@@ -50,41 +49,121 @@ def streamer_room(tables, streamer: str) -> str:
 
 
 def plant_bought_burst(tables, streamer: str, start: pd.Timestamp) -> list[str]:
-    """40 fresh accounts, registered together, following one streamer within minutes from one address."""
+    """40 fresh accounts, registered together, following one streamer within minutes from one
+    address."""
     ids = [f"planted-bulk-{i:02d}" for i in range(BURST_SIZE)]
     created = start - timedelta(days=2)
-    append(tables, "accounts", [{"account_id": a, "created_at": created + timedelta(minutes=i),
-                                 "nickname": f"user{8800 + i}", "has_avatar": False, "bio": None,
-                                 "followers_count": 0, "following_count": 1, "posts_count": 0}
-                                for i, a in enumerate(ids)])
-    append(tables, "follows", [{"follower_id": a, "followee_id": streamer,
-                                "ts": start + timedelta(seconds=7 * i), "action": "follow"}
-                               for i, a in enumerate(ids)])
-    append(tables, "logins", [{"account_id": a, "ts": start - timedelta(minutes=1) + timedelta(seconds=7 * i),
-                               "ip": "45.77.10.3", "device_id": f"emu-{i % 3}", "user_agent": "okhttp/3.12"}
-                              for i, a in enumerate(ids)])
+    append(
+        tables,
+        "accounts",
+        [
+            {
+                "account_id": a,
+                "created_at": created + timedelta(minutes=i),
+                "nickname": f"user{8800 + i}",
+                "has_avatar": False,
+                "bio": None,
+                "followers_count": 0,
+                "following_count": 1,
+                "posts_count": 0,
+            }
+            for i, a in enumerate(ids)
+        ],
+    )
+    append(
+        tables,
+        "follows",
+        [
+            {
+                "follower_id": a,
+                "followee_id": streamer,
+                "ts": start + timedelta(seconds=7 * i),
+                "action": "follow",
+            }
+            for i, a in enumerate(ids)
+        ],
+    )
+    append(
+        tables,
+        "logins",
+        [
+            {
+                "account_id": a,
+                "ts": start - timedelta(minutes=1) + timedelta(seconds=7 * i),
+                "ip": "45.77.10.3",
+                "device_id": f"emu-{i % 3}",
+                "user_agent": "okhttp/3.12",
+            }
+            for i, a in enumerate(ids)
+        ],
+    )
     return ids
 
 
 def plant_superfan(tables, streamer: str, start: pd.Timestamp, campus_ip: str, room: str) -> str:
     """A years-old account on a campus address that cheers "666" through many evening shows."""
     fan = "planted-superfan"
-    append(tables, "accounts", [{"account_id": fan, "created_at": start - timedelta(days=900),
-                                 "nickname": "小鹿乱撞", "has_avatar": True, "bio": "爱看直播的大学生",
-                                 "followers_count": 35, "following_count": 80, "posts_count": 12}])
-    append(tables, "follows", [{"follower_id": fan, "followee_id": streamer,
-                                "ts": start - timedelta(days=200), "action": "follow"}])
+    append(
+        tables,
+        "accounts",
+        [
+            {
+                "account_id": fan,
+                "created_at": start - timedelta(days=900),
+                "nickname": "小鹿乱撞",
+                "has_avatar": True,
+                "bio": "爱看直播的大学生",
+                "followers_count": 35,
+                "following_count": 80,
+                "posts_count": 12,
+            }
+        ],
+    )
+    append(
+        tables,
+        "follows",
+        [
+            {
+                "follower_id": fan,
+                "followee_id": streamer,
+                "ts": start - timedelta(days=200),
+                "action": "follow",
+            }
+        ],
+    )
     rng = np.random.default_rng(0)
     logins, views, comments = [], [], []
     for day in range(0, 28, 2):
-        evening = start.normalize() + timedelta(days=day, hours=12 + int(rng.integers(0, 3)),
-                                                minutes=int(rng.integers(0, 50)))  # 20:00-23:00 China
-        logins.append({"account_id": fan, "ts": evening, "ip": campus_ip, "device_id": "fan-phone-1",
-                       "user_agent": "Kwai/12.9.10 (iPhone; iOS 18.1; Scale/3.00)"})
-        views.append({"account_id": fan, "room_id": room, "ts": evening + timedelta(minutes=1),
-                      "kind": "view", "amount": float(rng.integers(1500, 5000))})
-        views.append({"account_id": fan, "room_id": room, "ts": evening + timedelta(minutes=9),
-                      "kind": "like", "amount": 1.0})
+        evening = start.normalize() + timedelta(
+            days=day, hours=12 + int(rng.integers(0, 3)), minutes=int(rng.integers(0, 50))
+        )  # 20:00-23:00 China
+        logins.append(
+            {
+                "account_id": fan,
+                "ts": evening,
+                "ip": campus_ip,
+                "device_id": "fan-phone-1",
+                "user_agent": "Kwai/12.9.10 (iPhone; iOS 18.1; Scale/3.00)",
+            }
+        )
+        views.append(
+            {
+                "account_id": fan,
+                "room_id": room,
+                "ts": evening + timedelta(minutes=1),
+                "kind": "view",
+                "amount": float(rng.integers(1500, 5000)),
+            }
+        )
+        views.append(
+            {
+                "account_id": fan,
+                "room_id": room,
+                "ts": evening + timedelta(minutes=9),
+                "kind": "like",
+                "amount": 1.0,
+            }
+        )
         moment = evening + timedelta(minutes=2)
         for _ in range(int(rng.integers(3, 8))):
             moment += timedelta(seconds=int(rng.integers(20, 600)))
@@ -98,18 +177,30 @@ def plant_superfan(tables, streamer: str, start: pd.Timestamp, campus_ip: str, r
 @pytest.fixture(scope="module")
 def planted(trained, tmp_path_factory):
     tables = read_world(trained.world.path)
-    start = tables["engagements"]["ts"].min().normalize() + timedelta(days=10, hours=18)  # 02:00 China
+    start = tables["engagements"]["ts"].min().normalize() + timedelta(
+        days=10, hours=18
+    )  # 02:00 China
     streamer = trained.world.streamer
     bulk = plant_bought_burst(tables, streamer, start)
-    fan = plant_superfan(tables, streamer, start - timedelta(days=9), busiest_campus_ip(tables),
-                         streamer_room(tables, streamer))
+    fan = plant_superfan(
+        tables,
+        streamer,
+        start - timedelta(days=9),
+        busiest_campus_ip(tables),
+        streamer_room(tables, streamer),
+    )
     folder = tmp_path_factory.mktemp("planted") / "data"
     write_world(tables, folder)
     request = folder.parent / "request.csv"
     pd.DataFrame({"account_id": bulk + [fan]}).to_csv(request, index=False)
     out = folder.parent / "scores.csv"
-    score_folder(folder, out, model_uri=f"models:/fanaudit/{trained.run.version}",
-                 accounts_file=request, tracking_uri=trained.tracking_uri)
+    score_folder(
+        folder,
+        out,
+        model_uri=f"models:/fanaudit/{trained.run.version}",
+        accounts_file=request,
+        tracking_uri=trained.tracking_uri,
+    )
     scores = pd.read_csv(out, dtype={"account_id": str}).set_index("account_id")
     return scores, bulk, fan
 

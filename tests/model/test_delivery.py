@@ -28,8 +28,15 @@ class World:
         self.verdicts: dict[str, str] = {}
         self.count = 0
 
-    def follow(self, day: int, n: int, verdict: str, action: str = "follow",
-               who: list[str] | None = None, minute: int | None = None) -> list[str]:
+    def follow(
+        self,
+        day: int,
+        n: int,
+        verdict: str,
+        action: str = "follow",
+        who: list[str] | None = None,
+        minute: int | None = None,
+    ) -> list[str]:
         if who is None:
             who = [f"a{self.count + i}" for i in range(n)]
             self.count += n
@@ -88,19 +95,21 @@ def test_a_spike_is_named_with_its_date_and_size():
 def test_a_stepped_escalation_is_named_with_its_steps():
     world = World(3)
     world.organic_background()
-    for offset, size in zip((12, 17, 22, 27), (50, 80, 120, 200)):  # five days per step
+    # five days per step
+    for offset, size in zip((12, 17, 22, 27), (50, 80, 120, 200), strict=True):
         for d in range(offset, offset + 5):
             world.follow(d, size, "bot")
     patterns = delivery_patterns(world.flows())
     assert [(p.kind, p.first_day, p.last_day) for p in patterns] == [("steps", day(12), day(31))]
     steps = patterns[0].steps
-    assert len(steps) == 4 and all(abs(s - e) <= 5 for s, e in zip(steps, (51, 81, 121, 201)))
+    assert len(steps) == 4
+    assert all(abs(s - e) <= 5 for s, e in zip(steps, (51, 81, 121, 201), strict=True))
 
 
 def test_one_day_steps_like_the_simulated_seller_are_steps():
     world = World(4)
     world.organic_background()
-    for offset, size in zip((15, 16, 18, 19), (50, 80, 120, 200)):
+    for offset, size in zip((15, 16, 18, 19), (50, 80, 120, 200), strict=False):
         world.follow(offset, size, "bot")
     [pattern] = delivery_patterns(world.flows())
     assert pattern.kind == "steps" and len(pattern.steps) == 4
@@ -146,37 +155,67 @@ def test_an_organic_viral_burst_is_organic_not_a_delivery():
     verdicts = pd.Series(world.verdicts)
     scored = pd.DataFrame({"account_id": verdicts.index, "verdict": verdicts.to_numpy()})
     rng = np.random.default_rng(0)
-    features = pd.DataFrame({"account_age_days": rng.uniform(30, 3000, len(verdicts)),
-                             "ip_same_week_peers": 0, "follow_lockstep_peers": 0,
-                             "device_shared_accounts": 0}, index=verdicts.index)
+    features = pd.DataFrame(
+        {
+            "account_age_days": rng.uniform(30, 3000, len(verdicts)),
+            "ip_same_week_peers": 0,
+            "follow_lockstep_peers": 0,
+            "device_shared_accounts": 0,
+        },
+        index=verdicts.index,
+    )
     features.loc[viral, "follow_lockstep_peers"] = 40  # they all followed in the same minutes
     growth = follower_growth(follows, scored, features)
     assert [(b.first_day, b.judgement) for b in growth.bursts] == [(day(20), "organic")]
 
 
 def facts(growth: Growth, patterns, followers: int, bots: int) -> AuditFacts:
-    quality = Quality(followers, 1 - bots / followers, (0.0, 1.0),
-                      {"human": followers - bots, "uncertain": 0, "bot": bots}, {})
-    return AuditFacts("s1", quality, growth, None, pd.DataFrame(), np.array([]), "3", (0.3, 0.7),
-                      0.0, patterns=patterns)
+    quality = Quality(
+        followers,
+        1 - bots / followers,
+        (0.0, 1.0),
+        {"human": followers - bots, "uncertain": 0, "bot": bots},
+        {},
+    )
+    return AuditFacts(
+        "s1",
+        quality,
+        growth,
+        None,
+        pd.DataFrame(),
+        np.array([]),
+        "3",
+        (0.3, 0.7),
+        0.0,
+        patterns=patterns,
+    )
 
 
 @pytest.mark.parametrize("verdict", ["human", "bot"])  # the model blind, or not
 def test_three_thousand_followers_in_one_minute_from_one_device_are_a_bought_burst(verdict):
     ids = [f"x{i}" for i in range(3000)]
     ts = pd.Timestamp("2025-11-03 13:00:00", tz="UTC") + pd.to_timedelta(
-        np.random.default_rng(0).uniform(0, 59, 3000), unit="s")
+        np.random.default_rng(0).uniform(0, 59, 3000), unit="s"
+    )
     follows = pd.DataFrame({"account_id": ids, "ts": ts})
     scored = pd.DataFrame({"account_id": ids, "verdict": verdict})
-    features = pd.DataFrame({"account_age_days": 400.0, "ip_same_week_peers": 0,
-                             "follow_lockstep_peers": 0, "device_shared_accounts": 2999},
-                            index=ids)
+    features = pd.DataFrame(
+        {
+            "account_age_days": 400.0,
+            "ip_same_week_peers": 0,
+            "follow_lockstep_peers": 0,
+            "device_shared_accounts": 2999,
+        },
+        index=ids,
+    )
     growth = follower_growth(follows, scored, features)
     [burst] = growth.bursts
     assert burst.judgement == "bought" and burst.followers == 3000 and burst.peak_window == 3000
     sentence = verdict_sentence(facts(growth, (), 3000, 3000 if verdict == "bot" else 0), "en")
     assert "spread out" not in sentence and "steady" not in sentence
-    assert "One burst on 3 November looks bought: 3,000 new followers, up to 3,000 of them " \
-           "within ten minutes." in sentence
+    assert (
+        "One burst on 3 November looks bought: 3,000 new followers, up to 3,000 of them "
+        "within ten minutes." in sentence
+    )
     zh = verdict_sentence(facts(growth, (), 3000, 0), "zh")
     assert "11月3日" in zh and "3,000" in zh and "购买" in zh

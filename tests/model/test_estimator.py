@@ -31,10 +31,12 @@ def test_string_labels_missing_values_and_sklearn_tooling():
     assert set(clf.verdicts(X)) <= {"human", "uncertain", "bot"}
     assert clf.get_params()["n_estimators"] == 30
     assert clf.set_params(n_estimators=10).n_estimators == 10
-    auc = cross_val_score(FanauditClassifier(n_estimators=30, n_jobs=1), X, y, cv=3,
-                          scoring="roc_auc")
+    auc = cross_val_score(
+        FanauditClassifier(n_estimators=30, n_jobs=1), X, y, cv=3, scoring="roc_auc"
+    )
     assert auc.mean() > 0.8
     explanation = clf.explain(X[:5])
     raw = clf.model_.raw_score(pd.DataFrame(X[:5], columns=list(clf.model_.feature_names)))
-    np.testing.assert_allclose(explanation.base_values + explanation.values.sum(axis=1), raw,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        explanation.base_values + explanation.values.sum(axis=1), raw, atol=1e-5
+    )

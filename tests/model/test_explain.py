@@ -46,8 +46,9 @@ def test_contributions_plus_base_value_equal_the_raw_score(model, explained):
     sample, _, explanation = explained
     assert explanation.contributions.shape == (len(sample), len(model.feature_names))
     raw = model.booster.predict(model.feature_matrix(sample), raw_score=True)
-    np.testing.assert_allclose(explanation.contributions.sum(axis=1) + explanation.base_value, raw,
-                               atol=1e-6, rtol=0)
+    np.testing.assert_allclose(
+        explanation.contributions.sum(axis=1) + explanation.base_value, raw, atol=1e-6, rtol=0
+    )
 
 
 @pytest.mark.slow  # needs the session's trained model
@@ -55,8 +56,9 @@ def test_top_reasons_push_towards_the_verdict(model, explained):
     sample, verdicts, explanation = explained
     assert {"bot", "human"} <= set(verdicts)
     for row, verdict in enumerate(verdicts):
-        top = top_contributions(explanation.contributions[row], model.feature_names,
-                                towards_bot=verdict != "human")
+        top = top_contributions(
+            explanation.contributions[row], model.feature_names, towards_bot=verdict != "human"
+        )
         shaps = [shap for _, shap in top]
         assert shaps == sorted(shaps, key=abs, reverse=True)
         assert all(s > 0 for s in shaps) if verdict != "human" else all(s < 0 for s in shaps)
@@ -70,34 +72,45 @@ def test_reasons_of_flagged_accounts_are_filled_with_their_own_values(model, exp
     assert flagged
     for row in flagged:
         values = sample.iloc[row].to_dict()
-        top = top_contributions(explanation.contributions[row], model.feature_names,
-                                towards_bot=True, values=values)
+        top = top_contributions(
+            explanation.contributions[row], model.feature_names, towards_bot=True, values=values
+        )
         assert top
         sentence = reasons_sentence(top, values, lang)
         parts = sentence.split("；" if lang == "zh" else "; ")
         assert len(parts) == len(top) and all(parts) and "{" not in sentence, sentence
-        for (name, _), part in zip(top, parts):
+        for (name, _), part in zip(top, parts, strict=False):
             value = values[name]
-            if not pd.isna(value) and "{value}" in (REASONS[name].bot_high or REASONS[name].bot_low
-                                                    or ("", ""))[lang == "zh"]:
+            if (
+                not pd.isna(value)
+                and "{value}"
+                in (REASONS[name].bot_high or REASONS[name].bot_low or ("", ""))[lang == "zh"]
+            ):
                 assert FEATURES_BY_NAME[name].format_value(value) in part, (name, part)
         assert bool(CJK.search(sentence)) == (lang == "zh")
 
 
 def test_a_reason_changes_with_the_accounts_value():
     values = {"ip_same_week_peers": 137.0}
-    assert reason_for("ip_same_week_peers", values, 1.0) == \
-        "shares its login address with 137 other accounts registered the same week, as batches " \
+    assert (
+        reason_for("ip_same_week_peers", values, 1.0)
+        == "shares its login address with 137 other accounts registered the same week, as batches "
         "of new accounts do"
-    assert reason_for("ip_same_week_peers", values, 1.0, "zh") == \
-        "与另外137个同一周注册的账号共用登录地址，像成批注册的账号"
+    )
+    assert (
+        reason_for("ip_same_week_peers", values, 1.0, "zh")
+        == "与另外137个同一周注册的账号共用登录地址，像成批注册的账号"
+    )
     assert "12 other" in reason_for("ip_same_week_peers", {"ip_same_week_peers": 12.0}, 1.0)
     # without a contribution, the side of the value decides
-    assert render_reason("ip_same_week_peers", values) == \
-        "shares its login address with 137 other accounts registered the same week, as batches " \
+    assert (
+        render_reason("ip_same_week_peers", values)
+        == "shares its login address with 137 other accounts registered the same week, as batches "
         "of new accounts do"
-    assert render_reason("ip_same_week_peers",
-                         {"ip_same_week_peers": 0.0}).endswith("like most people")
+    )
+    assert render_reason("ip_same_week_peers", {"ip_same_week_peers": 0.0}).endswith(
+        "like most people"
+    )
 
 
 def test_reasons_are_joined_in_the_order_of_their_contributions():
@@ -106,10 +119,12 @@ def test_reasons_are_joined_in_the_order_of_their_contributions():
     assert reasons_sentence(top, values, "en") == (
         "shares its login address with 137 other accounts registered the same week, as batches "
         "of new accounts do; does 40% of its activity between 1 and 6 a.m. China time, when "
-        "most people sleep")
+        "most people sleep"
+    )
     assert reasons_sentence(top, values, "zh") == (
         "与另外137个同一周注册的账号共用登录地址，像成批注册的账号；"
-        "40%的活动发生在北京时间凌晨1点到6点，这时大多数人在睡觉")
+        "40%的活动发生在北京时间凌晨1点到6点，这时大多数人在睡觉"
+    )
 
 
 @pytest.mark.slow  # needs the session's trained model
@@ -120,4 +135,3 @@ def test_waterfall_plot_is_saved_as_png(model, features, tmp_path):
     height, width = matplotlib.image.imread(path).shape[:2]
     assert width > 300 and height > 200
     assert [p.name for p in path.parent.iterdir()] == ["waterfall.png"]  # no temporary left
-

@@ -22,10 +22,15 @@ from fanaudit.models.explain import explain
 from fanaudit.models.store import load_model, use_tracking
 
 HUMAN_CUE = {"en": "like most people", "zh": "和大多数人一样"}
-STATISTICS = {"en": re.compile(r"entropy|coefficient|variation|median|percentile|\bbits?\b|"
-                               r"\blog(2|10)?\b|"
-                               r"standard deviation|ratio|\^|\bmean\b", re.IGNORECASE),
-              "zh": re.compile(r"熵|变异系数|中位数|百分位|比特|对数|标准差|均值|\^")}
+STATISTICS = {
+    "en": re.compile(
+        r"entropy|coefficient|variation|median|percentile|\bbits?\b|"
+        r"\blog(2|10)?\b|"
+        r"standard deviation|ratio|\^|\bmean\b",
+        re.IGNORECASE,
+    ),
+    "zh": re.compile(r"熵|变异系数|中位数|百分位|比特|对数|标准差|均值|\^"),
+}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -46,22 +51,37 @@ def test_every_feature_has_a_reason_entry():
 def test_hand_picked_values_read_the_right_way(lang):
     night = {"night_share": 0.4}
     said = reason_for("night_share", night, 0.8, lang)
-    assert said == ("does 40% of its activity between 1 and 6 a.m. China time, when most people "
-                    "sleep" if lang == "en" else "40%的活动发生在北京时间凌晨1点到6点，这时大多数人在睡觉")
+    assert said == (
+        "does 40% of its activity between 1 and 6 a.m. China time, when most people sleep"
+        if lang == "en"
+        else "40%的活动发生在北京时间凌晨1点到6点，这时大多数人在睡觉"
+    )
     assert reason_for("night_share", night, -0.8, lang) is None  # a night owl: no sign of a person
-    assert reason_for("night_share", {"night_share": 0.05}, 0.3, lang) is None  # 5%: no sign of a bot
+    assert (
+        reason_for("night_share", {"night_share": 0.05}, 0.3, lang) is None
+    )  # 5%: no sign of a bot
     check(reason_for("night_share", {"night_share": 0.05}, -0.3, lang), -0.3, lang)
     # account age depends on context: young alone is no reason, young in a same-day batch is
-    assert reason_for("account_age_days", {"account_age_days": 3.0, "burst_same_day_peers": 0.0},
-                      1.0, lang) is None
-    young = reason_for("account_age_days", {"account_age_days": 3.0, "burst_same_day_peers": 12.0},
-                       1.0, lang)
+    assert (
+        reason_for(
+            "account_age_days", {"account_age_days": 3.0, "burst_same_day_peers": 0.0}, 1.0, lang
+        )
+        is None
+    )
+    young = reason_for(
+        "account_age_days", {"account_age_days": 3.0, "burst_same_day_peers": 12.0}, 1.0, lang
+    )
     assert "3" in young and "12" in young
-    assert reason_for("account_age_days", {"account_age_days": 638.0, "burst_same_day_peers": 0.0},
-                      1.0, lang) is None  # 'registered 638 days before ...' is no sign of a bot
+    assert (
+        reason_for(
+            "account_age_days", {"account_age_days": 638.0, "burst_same_day_peers": 0.0}, 1.0, lang
+        )
+        is None
+    )  # 'registered 638 days before ...' is no sign of a bot
     assert reason_for("comment_count", {"comment_count": 40.0}, 2.0, lang) is None
     assert reason_for("comment_count", {"comment_count": np.nan}, 2.0, lang) == (
-        "posted no comments" if lang == "en" else "没有发表评论")
+        "posted no comments" if lang == "en" else "没有发表评论"
+    )
 
 
 @pytest.fixture(scope="module")

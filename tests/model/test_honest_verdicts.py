@@ -60,8 +60,10 @@ def assert_verdict_holds(trial: Trial) -> None:
     p, y, bot = trial.test_p, trial.test_y, trial.outcome.model.thresholds.bot
     fpr = float((p[y == 0] >= bot).mean())
     recall = float((p[y == 1] >= bot).mean())
-    print(f"test FPR at bot {fpr:.4f}, recall {recall:.3f}, recall at that FPR "
-          f"{recall_at_fpr(p, y, fpr):.3f}")
+    print(
+        f"test FPR at bot {fpr:.4f}, recall {recall:.3f}, recall at that FPR "
+        f"{recall_at_fpr(p, y, fpr):.3f}"
+    )
     assert 0.5 * CONFIG.target_fpr <= fpr <= 2 * CONFIG.target_fpr
     assert recall >= recall_at_fpr(p, y, fpr) - 0.03
 
@@ -83,8 +85,11 @@ def test_the_address_graph_percolates_and_groups_stay_bounded(percolating):
 def test_training_figures_are_confirmed_by_a_disjoint_world(percolating):
     reported = percolating.outcome.evaluation.metrics
     p, y = percolating.test_p, percolating.test_y
-    test = {"roc_auc": roc_auc_score(y, p), "ece": expected_calibration_error(p, y),
-            "brier": brier_score_loss(y, p)}
+    test = {
+        "roc_auc": roc_auc_score(y, p),
+        "ece": expected_calibration_error(p, y),
+        "brier": brier_score_loss(y, p),
+    }
     print({k: (round(reported[k], 4), round(v, 4)) for k, v in test.items()})
     assert abs(reported["roc_auc"] - test["roc_auc"]) <= 0.01
     assert abs(reported["ece"] - test["ece"]) <= 0.01 and reported["ece"] > 1e-4  # held out
@@ -100,8 +105,12 @@ def test_audience_shares_survive_a_shift_of_prior(percolating, share):
     p, y = percolating.test_p, percolating.test_y
     rng = np.random.default_rng(7)
     n_bots = int(share * 1000)
-    pick = np.concatenate([rng.choice(np.flatnonzero(y == 1), n_bots, replace=False),
-                           rng.choice(np.flatnonzero(y == 0), 1000 - n_bots, replace=False)])
+    pick = np.concatenate(
+        [
+            rng.choice(np.flatnonzero(y == 1), n_bots, replace=False),
+            rng.choice(np.flatnonzero(y == 0), 1000 - n_bots, replace=False),
+        ]
+    )
     estimate = estimate_bot_share(p[pick], percolating.outcome.model)
     print(share, estimate, "mean probability", p[pick].mean())
     assert abs(estimate.share - share) <= 0.03

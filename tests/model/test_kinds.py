@@ -49,8 +49,9 @@ def test_kinds_are_learned_with_held_out_metrics():
 def test_a_kind_held_out_in_one_fold_only_keeps_every_column():
     # Four kinds; all 12 'drip_feed' bots sit in fold 0, so the model that scores fold 0
     # never saw one (a small kind kept together by its validation group) but saw three.
-    X, labels, is_bot, folds = labelled(n=300, kinds=("bulk_fan", "comment_bot", "drip_feed",
-                                                      "click_farm"))
+    X, labels, is_bot, folds = labelled(
+        n=300, kinds=("bulk_fan", "comment_bot", "drip_feed", "click_farm")
+    )
     drip = np.flatnonzero(labels["bot_kind"].to_numpy() == "drip_feed")
     labels.loc[drip[12:], "bot_kind"] = "bulk_fan"
     folds[drip[:12]] = 0
@@ -75,8 +76,14 @@ def main_model(kind_model) -> FanauditModel:
     X, labels, is_bot, _ = labelled()
     frame = pd.DataFrame(X, columns=list(FEATURE_NAMES))
     booster = lgb.LGBMClassifier(n_estimators=5, verbose=-1).fit(frame, is_bot).booster_
-    return FanauditModel(booster, FEATURE_NAMES, Calibration("sigmoid", a=-1.0, b=0.0),
-                         Thresholds(0.7, 0.3), {"metrics": {}}, kind_model)
+    return FanauditModel(
+        booster,
+        FEATURE_NAMES,
+        Calibration("sigmoid", a=-1.0, b=0.0),
+        Thresholds(0.7, 0.3),
+        {"metrics": {}},
+        kind_model,
+    )
 
 
 def test_the_kind_model_is_stored_checksummed_in_the_model_folder(tmp_path):
@@ -85,10 +92,13 @@ def test_the_kind_model_is_stored_checksummed_in_the_model_folder(tmp_path):
     folder = model.save(tmp_path / "model")
     assert (folder / KINDS_MODEL_FILE).is_file() and (folder / KINDS_METADATA_FILE).is_file()
     loaded = FanauditModel.load(folder)
-    np.testing.assert_array_equal(loaded.kind_model.predict(X[:20]),
-                                  model.kind_model.predict(X[:20]))
-    for name, edit in ((KINDS_METADATA_FILE, lambda t: t.replace('"bulk_fan"', '"bulk_fam"')),
-                       (KINDS_MODEL_FILE, lambda t: t.replace("tree\n", "tree \n", 1))):
+    np.testing.assert_array_equal(
+        loaded.kind_model.predict(X[:20]), model.kind_model.predict(X[:20])
+    )
+    for name, edit in (
+        (KINDS_METADATA_FILE, lambda t: t.replace('"bulk_fan"', '"bulk_fam"')),
+        (KINDS_MODEL_FILE, lambda t: t.replace("tree\n", "tree \n", 1)),
+    ):
         broken = tmp_path / f"broken-{name}"
         model.save(broken)
         text = (broken / name).read_text(encoding="utf-8")
@@ -107,8 +117,8 @@ def test_kind_columns_cover_flagged_rows_only():
     assert columns["kind_probability"][~flagged].isna().all()
     assert (columns["kind_probability"][flagged] > 0.5).all()
     scores = [json.loads(s) for s in columns["kind_scores"]]
-    assert all(abs(sum(s.values()) - 1) < 1e-5 for s, f in zip(scores, flagged) if f)
-    assert all(s == {} for s, f in zip(scores, flagged) if not f)
+    assert all(abs(sum(s.values()) - 1) < 1e-5 for s, f in zip(scores, flagged, strict=False) if f)
+    assert all(s == {} for s, f in zip(scores, flagged, strict=False) if not f)
     without = kind_columns(main_model(None), frame, flagged)
     assert (without["bot_kind"] == "").all() and without["kind_probability"].isna().all()
 

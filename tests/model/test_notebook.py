@@ -37,10 +37,15 @@ def test_model_review_notebook_executes_after_one_training(trained, monkeypatch,
     monkeypatch.setenv("FANAUDIT_DATA", str(trained.world.path))
     monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's own inline backend
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(notebook, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
-    outputs = [o for cell in notebook.cells if cell.cell_type == "code"
-               for o in cell.get("outputs", [])]
+    NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
+    outputs = [
+        o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
+    ]
     assert not [o for o in outputs if o.output_type == "error"]
     assert sum(1 for o in outputs if "image/png" in o.get("data", {})) >= 3
     text = "".join(o.get("text", "") for o in outputs)

@@ -39,15 +39,24 @@ def test_load_once_then_features_score_explain_and_report(data, trained, model_u
     table = fanaudit.feature_table(data)
     assert table is fanaudit.feature_table(data)  # computed once
     assert len(table) == data.accounts == table["account_id"].nunique()
-    scores = fanaudit.score(data, followers_of=trained.world.streamer, model=model_uri,
-                            tracking_uri=trained.tracking_uri)
+    scores = fanaudit.score(
+        data,
+        followers_of=trained.world.streamer,
+        model=model_uri,
+        tracking_uri=trained.tracking_uri,
+    )
     assert isinstance(scores, fanaudit.Scores)
     assert scores.requested == len(scores.frame) == scores.frame["account_id"].nunique()
     assert sum(scores.verdicts.values()) == len(scores.frame)
     written = scores.write(tmp_path / "scores.csv")
     assert written.read_text().count("\n") == len(scores.frame) + 1
-    report = fanaudit.report(data, trained.world.streamer, tmp_path / "report.html",
-                             model=model_uri, tracking_uri=trained.tracking_uri)
+    report = fanaudit.report(
+        data,
+        trained.world.streamer,
+        tmp_path / "report.html",
+        model=model_uri,
+        tracking_uri=trained.tracking_uri,
+    )
     assert isinstance(report, fanaudit.ReportResult) and report.followers == scores.requested
 
 
@@ -58,21 +67,29 @@ def test_explanations_are_shap_explanations_that_add_up_and_plot(data, trained, 
     model = fanaudit.load_model(model_uri, tracking_uri=trained.tracking_uri).model
     rows = fanaudit.feature_table(data).set_index("account_id").loc[ids].reset_index()
     raw = model.raw_score(rows)
-    np.testing.assert_allclose(explanation.base_values + explanation.values.sum(axis=1), raw,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        explanation.base_values + explanation.values.sum(axis=1), raw, atol=1e-5
+    )
     assert list(explanation.feature_names) == list(model.feature_names)
     shap.plots.waterfall(explanation[0], show=False)
 
 
-def test_unknown_accounts_are_a_library_error_without_command_line_wording(data, trained,
-                                                                            model_uri):
+def test_unknown_accounts_are_a_library_error_without_command_line_wording(
+    data, trained, model_uri
+):
     with pytest.raises(RequestError) as caught:
-        fanaudit.score(data, accounts=["no-such-account"], model=model_uri,
-                       tracking_uri=trained.tracking_uri)
+        fanaudit.score(
+            data, accounts=["no-such-account"], model=model_uri, tracking_uri=trained.tracking_uri
+        )
     assert "no-such-account" in str(caught.value) and "--" not in str(caught.value)
     with pytest.raises(RequestError) as caught:
-        fanaudit.score(data, accounts=["a"], followers_of="b", model=model_uri,
-                       tracking_uri=trained.tracking_uri)
+        fanaudit.score(
+            data,
+            accounts=["a"],
+            followers_of="b",
+            model=model_uri,
+            tracking_uri=trained.tracking_uri,
+        )
     assert "--" not in str(caught.value)
 
 
@@ -88,15 +105,21 @@ def test_classifier_around_a_trained_model_matches_it(data, trained, model_uri):
 
 
 def test_train_on_a_loaded_dataset_registers_under_the_chosen_name(data, trained):
-    run = fanaudit.train(data, n_estimators=20, n_folds=2, bootstrap=0, seed=3,
-                         model_name="fanaudit-api-test", tracking_uri=trained.tracking_uri)
+    run = fanaudit.train(
+        data,
+        n_estimators=20,
+        n_folds=2,
+        bootstrap=0,
+        seed=3,
+        model_name="fanaudit-api-test",
+        tracking_uri=trained.tracking_uri,
+    )
     assert isinstance(run, fanaudit.RunResult)
     assert run.model_uri == f"models:/fanaudit-api-test/{run.version}"
     assert run.champion and run.version == "1"  # the name's first version
     loaded = fanaudit.load_model(run.model_uri, tracking_uri=trained.tracking_uri)
     assert loaded.version == run.version
-    champion = MlflowClient(trained.tracking_uri).get_model_version_by_alias("fanaudit",
-                                                                            "champion")
+    champion = MlflowClient(trained.tracking_uri).get_model_version_by_alias("fanaudit", "champion")
     assert str(champion.version) == trained.run.version  # the other model was not touched
 
 

@@ -7,7 +7,6 @@ import json
 
 import mlflow
 import numpy as np
-import pandas as pd
 import pytest
 
 from fanaudit.features.cache import features_of, staged
@@ -29,8 +28,9 @@ def test_pyfunc_predicts_probability_and_the_verdict_of_the_stored_thresholds(tr
     folder = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(tmp_path))
     stored = json.loads(open(f"{folder}/artifacts/fanaudit/metadata.json").read())["thresholds"]
     p = out["bot_probability"].to_numpy()
-    by_hand = np.where(p >= stored["bot"], "bot",
-                       np.where(p < stored["human"], "human", "uncertain"))
+    by_hand = np.where(
+        p >= stored["bot"], "bot", np.where(p < stored["human"], "human", "uncertain")
+    )
     assert (out["verdict"].to_numpy() == by_hand).all()
     assert {"bot", "human"} <= set(out["verdict"])
     np.testing.assert_allclose(p, load_model(uri).model.predict_proba(features), rtol=0, atol=1e-12)

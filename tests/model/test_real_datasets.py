@@ -16,12 +16,18 @@ from fanaudit.cli import app
 from fanaudit.features.adapters.registry import ADAPTERS, import_set
 from tests.conftest import PROJECT, SHARED
 from fanaudit.training.config import TrainConfig
-from fanaudit.training.paper_protocol import (ProtocolConfig, as_evaluated, balanced_rows, evaluate_folder,
-                                     read_labelled_set)
+from fanaudit.training.paper_protocol import (
+    ProtocolConfig,
+    as_evaluated,
+    balanced_rows,
+    evaluate_folder,
+    read_labelled_set,
+)
 
 DATASETS = SHARED / "datasets"
-FAST = ProtocolConfig(folds=5, inner_folds=3,
-                      train=TrainConfig(n_estimators=80, bootstrap=0, n_jobs=1, seed=3))
+FAST = ProtocolConfig(
+    folds=5, inner_folds=3, train=TrainConfig(n_estimators=80, bootstrap=0, n_jobs=1, seed=3)
+)
 README_PROTOCOL = ProtocolConfig()  # benchmarks/real_datasets.py: 10 folds, seed 42
 
 pytestmark = pytest.mark.usefixtures("shared_datasets")  # tests/conftest.py: fails in CI if missing
@@ -36,7 +42,10 @@ def readme_row(dataset: str, protocol: str, model: str) -> dict[str, float]:
     for line in (PROJECT / "README.md").read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 11 and cells[:2] == [dataset, protocol] and cells[2].startswith(model):
-            return {name: as_number(value) for name, value in zip(README_COLUMNS, cells[5:], strict=True)}
+            return {
+                name: as_number(value)
+                for name, value in zip(README_COLUMNS, cells[5:], strict=True)
+            }
     raise AssertionError(f"README has no row {dataset!r} | {protocol!r} | {model!r}")
 
 
@@ -46,15 +55,25 @@ def as_number(text: str) -> float:
 
 def assert_reaches(got: dict[str, float], claimed: dict[str, float]) -> None:
     """Each figure at least its claim (FPR at most), within SLACK."""
-    short = [f"{name} {got[name]:.4f}, README {claimed[name]:.4f}" for name in SLACK
-             if (got[name] < claimed[name] - SLACK[name] if name != "FPR humans"
-                 else got[name] > claimed[name] + SLACK[name])]
+    short = [
+        f"{name} {got[name]:.4f}, README {claimed[name]:.4f}"
+        for name in SLACK
+        if (
+            got[name] < claimed[name] - SLACK[name]
+            if name != "FPR humans"
+            else got[name] > claimed[name] + SLACK[name]
+        )
+    ]
     assert not short, short
 
 
 def figures(point, roc_auc: float) -> dict[str, float]:
-    return {"accuracy": point.accuracy, "ROC-AUC": roc_auc, "FPR humans": point.fpr_humans,
-            "recall": point.recall}
+    return {
+        "accuracy": point.accuracy,
+        "ROC-AUC": roc_auc,
+        "FPR humans": point.fpr_humans,
+        "recall": point.recall,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +87,14 @@ def folders(tmp_path_factory):
 def test_instafake_cross_validation_reaches_the_readme_row(folders):
     result = evaluate_folder(folders / "instafake", README_PROTOCOL)
     assert (result.humans, result.bots, result.mode) == (994, 200, "10-fold CV")
-    assert_reaches(figures(result.at_bot, result.roc_auc),
-                   readme_row("instafake", "10-fold CV", "fanaudit, bot threshold"))
-    assert_reaches(figures(result.at_half, result.roc_auc),
-                   readme_row("instafake", "10-fold CV", "fanaudit, p ≥ 0.5"))
+    assert_reaches(
+        figures(result.at_bot, result.roc_auc),
+        readme_row("instafake", "10-fold CV", "fanaudit, bot threshold"),
+    )
+    assert_reaches(
+        figures(result.at_half, result.roc_auc),
+        readme_row("instafake", "10-fold CV", "fanaudit, p ≥ 0.5"),
+    )
     assert len(result.bot_thresholds) == 10 and result.published == ()
 
 
@@ -96,12 +119,18 @@ def test_transfer_tests_only_accounts_the_training_set_never_saw(folders):
     result = evaluate_folder(folders / "cresci-2017", config, train_on=folders / "cresci-2015")
     assert result.dataset == "cresci-2017 (bought_follower)"
     assert result.mode == "trained on cresci-2015 (bought_follower)"
-    assert (result.humans, result.bots) == (5045 - 1335, 2650)  # E13 humans re-crawled in 2017 left out
-    assert result.notes[-1] == ("1,335 accounts of cresci-2017 (bought_follower) are also in "
-                                "cresci-2015 (bought_follower) and were left out of the test")
-    assert_reaches(figures(result.at_bot, result.roc_auc),
-                   readme_row("cresci-2017, bought followers", result.mode,
-                              "fanaudit, bot threshold"))
+    assert (result.humans, result.bots) == (
+        5045 - 1335,
+        2650,
+    )  # E13 humans re-crawled in 2017 left out
+    assert result.notes[-1] == (
+        "1,335 accounts of cresci-2017 (bought_follower) are also in "
+        "cresci-2015 (bought_follower) and were left out of the test"
+    )
+    assert_reaches(
+        figures(result.at_bot, result.roc_auc),
+        readme_row("cresci-2017, bought followers", result.mode, "fanaudit, bot threshold"),
+    )
 
 
 def printed_table(output: str) -> dict[str, dict[str, float | None]]:
@@ -112,8 +141,10 @@ def printed_table(output: str) -> dict[str, dict[str, float | None]]:
     for line in output.splitlines():
         if line.startswith("│"):
             name, *cells = [c.strip() for c in line.strip("│").split("│")]
-            rows[name] = {column: None if cell == "—" else as_number(cell)
-                          for column, cell in zip(columns, cells, strict=True)}
+            rows[name] = {
+                column: None if cell == "—" else as_number(cell)
+                for column, cell in zip(columns, cells, strict=True)
+            }
     return rows
 
 
@@ -122,14 +153,18 @@ def test_evaluate_prints_its_figures_next_to_the_published_ones(folders):
     result = CliRunner().invoke(app, ["evaluate", "--data", str(folders / "cresci-2015")])
     assert result.exit_code == 0, result.output + repr(result.exception)
     assert "cresci-2015: 10-fold CV, balanced; 1,337 humans, 1,337 bots" in result.output
-    assert re.search(r"(?m)^published 1: Cresci 2015 random forest, profile features "
-                     r"\(Class A\)$", result.output)
+    assert re.search(
+        r"(?m)^published 1: Cresci 2015 random forest, profile features "
+        r"\(Class A\)$",
+        result.output,
+    )
     assert re.search(r"(?m)^bot threshold: 0\.\d{3} \(FPR on humans at most 1\.0%", result.output)
     table = printed_table(result.output)
     assert table["published 1"]["accuracy"] == 0.987  # the paper's figure, printed beside ours
     protocol = "10-fold CV, balanced"
-    assert_reaches(table["bot threshold"],
-                   readme_row("cresci-2015", protocol, "fanaudit, bot threshold"))
+    assert_reaches(
+        table["bot threshold"], readme_row("cresci-2015", protocol, "fanaudit, bot threshold")
+    )
     assert_reaches(table["p >= 0.5"], readme_row("cresci-2015", protocol, "fanaudit, p ≥ 0.5"))
     # the README: above the paper's random forest on profile features (class A)
     assert table["bot threshold"]["accuracy"] > table["published 1"]["accuracy"]
@@ -143,10 +178,15 @@ def test_grouped_folds_keep_each_group_on_one_side():
 
     n = 40
     groups = np.arange(n) // 4  # ten groups of four
-    labels = pd.DataFrame({"account_id": [f"a{i}" for i in range(n)],
-                           "label": np.where(groups % 2 == 0, "bot", "human")})
-    data = LabelledSet("toy", pd.DataFrame({"account_id": labels.account_id}), labels, False, (),
-                       groups=groups)
+    labels = pd.DataFrame(
+        {
+            "account_id": [f"a{i}" for i in range(n)],
+            "label": np.where(groups % 2 == 0, "bot", "human"),
+        }
+    )
+    data = LabelledSet(
+        "toy", pd.DataFrame({"account_id": labels.account_id}), labels, False, (), groups=groups
+    )
     folds = outer_folds(data, ProtocolConfig(folds=5))
     assert sorted(np.concatenate([held for _, held in folds]).tolist()) == list(range(n))
     for train, held in folds:
@@ -161,8 +201,13 @@ def test_weibo_evaluate_prints_fanaudit_and_the_text_baseline(tmp_path):
     assert result.exit_code == 0, result.output + repr(result.exception)
     # posts only: no shared addresses, devices or follows link accounts, so the folds are plain
     assert "weibo-spam: 3-fold CV; 429 humans, 429 bots" in result.output
-    assert "baseline 1: TF-IDF + logistic regression on the posts' words, same folds" in result.output
+    assert (
+        "baseline 1: TF-IDF + logistic regression on the posts' words, same folds" in result.output
+    )
     assert "published 2: source project's 28 hand-made features" in result.output
-    auc = [float(line.split("│")[5]) for line in result.output.splitlines()  # ROC-AUC column
-           if line.startswith("│ p >= 0.5") or line.startswith("│ baseline 1")]
+    auc = [
+        float(line.split("│")[5])
+        for line in result.output.splitlines()  # ROC-AUC column
+        if line.startswith("│ p >= 0.5") or line.startswith("│ baseline 1")
+    ]
     assert len(auc) == 2 and auc[0] > 0.75 and auc[1] > 0.7  # both well above chance

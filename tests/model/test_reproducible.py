@@ -29,7 +29,9 @@ def test_another_seed_gives_another_model(small_world):
         data = load_training_data(staged, TrainConfig(bootstrap=0))
         a = train_model(data, TrainConfig(n_estimators=40, n_folds=3, bootstrap=0, seed=1))
         b = train_model(data, TrainConfig(n_estimators=40, n_folds=3, bootstrap=0, seed=2))
-    assert not np.array_equal(a.model.predict_proba(data.features), b.model.predict_proba(data.features))
+    assert not np.array_equal(
+        a.model.predict_proba(data.features), b.model.predict_proba(data.features)
+    )
 
 
 def test_tuning_logs_each_trial_as_a_nested_run(small_world, tmp_path):
@@ -42,10 +44,13 @@ def test_tuning_logs_each_trial_as_a_nested_run(small_world, tmp_path):
     result = train_from_folder(small_world.path, config, tracking_uri=uri, tune_trials=2)
     client = MlflowClient(uri)
     experiment = client.get_experiment_by_name("tuning")
-    children = client.search_runs([experiment.experiment_id],
-                                  filter_string=f"tags.mlflow.parentRunId = '{result.run_id}'")
+    children = client.search_runs(
+        [experiment.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{result.run_id}'"
+    )
     assert len(children) == 2
     assert all("pr_auc" in child.data.metrics for child in children)
     parent = client.get_run(result.run_id)
-    assert parent.data.metrics["tuning_best_pr_auc"] == max(c.data.metrics["pr_auc"] for c in children)
+    assert parent.data.metrics["tuning_best_pr_auc"] == max(
+        c.data.metrics["pr_auc"] for c in children
+    )
     assert result.version == "1"

@@ -33,16 +33,27 @@ def tiny(tmp_path_factory):
     """Accounts (some with ids a spreadsheet would run as formulas) and their follows of s1."""
     folder = tmp_path_factory.mktemp("tiny")
     ids = ["u1", "u2", "u3", *FORMULA_IDS, "s1"]
-    pd.DataFrame({"account_id": ids, "created_at": "2025-01-01T00:00:00Z",
-                  "nickname": [f"n{i}" for i in range(len(ids))]}).to_csv(folder / "accounts.csv", index=False)
-    pd.DataFrame({"follower_id": ids[:-1], "followee_id": "s1",
-                  "ts": "2025-02-01T10:00:00Z"}).to_csv(folder / "follows.csv", index=False)
+    pd.DataFrame(
+        {
+            "account_id": ids,
+            "created_at": "2025-01-01T00:00:00Z",
+            "nickname": [f"n{i}" for i in range(len(ids))],
+        }
+    ).to_csv(folder / "accounts.csv", index=False)
+    pd.DataFrame(
+        {"follower_id": ids[:-1], "followee_id": "s1", "ts": "2025-02-01T10:00:00Z"}
+    ).to_csv(folder / "follows.csv", index=False)
     return folder
 
 
 @pytest.fixture(scope="module")
 def model_args(trained) -> list[str]:
-    return ["--model", f"models:/fanaudit/{trained.run.version}", "--tracking-uri", trained.tracking_uri]
+    return [
+        "--model",
+        f"models:/fanaudit/{trained.run.version}",
+        "--tracking-uri",
+        trained.tracking_uri,
+    ]
 
 
 def score(data, out, *args: str):
@@ -92,9 +103,15 @@ def test_skip_unknown_lists_and_counts_the_skipped_ids(tiny, model_args, tmp_pat
 
 @pytest.mark.slow  # needs the session's trained model
 def test_csv_output_neutralises_formula_text_and_parquet_keeps_it(tiny, model_args, tmp_path):
-    assert score(tiny, tmp_path / "scores.csv", "--followers-of", "s1", "--explain", "all",
-                 *model_args).exit_code == 0
-    assert score(tiny, tmp_path / "scores.parquet", "--followers-of", "s1", *model_args).exit_code == 0
+    assert (
+        score(
+            tiny, tmp_path / "scores.csv", "--followers-of", "s1", "--explain", "all", *model_args
+        ).exit_code
+        == 0
+    )
+    assert (
+        score(tiny, tmp_path / "scores.parquet", "--followers-of", "s1", *model_args).exit_code == 0
+    )
     lines = (tmp_path / "scores.csv").read_text(encoding="utf-8").splitlines()[1:]
     assert len(lines) == 7
     assert not any(line.startswith(("=", "+", "-", "@")) for line in lines)
@@ -115,13 +132,17 @@ def world(trained, small_world):
 @pytest.mark.slow  # needs the session's trained model
 def test_reasons_are_computed_only_where_asked(world):
     model, features = world
-    by_choice = {which: score_in_chunks(features, model, "7", which=which)
-                 for which in ("flagged", "all", "none")}
+    by_choice = {
+        which: score_in_chunks(features, model, "7", which=which)
+        for which in ("flagged", "all", "none")
+    }
     flagged = by_choice["flagged"]
     assert set(flagged["verdict"]) >= {"bot", "human"}
     needs = flagged["verdict"] != "human"
     assert (flagged.loc[needs, "reasons"] != "").all()
-    assert (flagged.loc[~needs, "reasons"] == "").all() and (flagged.loc[~needs, "top_features"] == "[]").all()
+    assert (flagged.loc[~needs, "reasons"] == "").all() and (
+        flagged.loc[~needs, "top_features"] == "[]"
+    ).all()
     assert (by_choice["all"]["reasons"] != "").mean() > 0.99
     assert (by_choice["none"]["reasons"] == "").all()
     for scored in by_choice.values():
@@ -151,9 +172,19 @@ def test_an_empty_request_still_writes_the_columns(world, tmp_path):
 
 
 def scores_frame(ids: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({"account_id": ids, "bot_probability": 0.5, "verdict": "uncertain",
-                         "reasons": "", "top_features": "[]", "model_version": "1",
-                         "bot_kind": "", "kind_probability": np.nan, "kind_scores": "{}"})
+    return pd.DataFrame(
+        {
+            "account_id": ids,
+            "bot_probability": 0.5,
+            "verdict": "uncertain",
+            "reasons": "",
+            "top_features": "[]",
+            "model_version": "1",
+            "bot_kind": "",
+            "kind_probability": np.nan,
+            "kind_scores": "{}",
+        }
+    )
 
 
 def failing_chunks(ids_per_chunk: int):
@@ -208,8 +239,12 @@ KILLED_WRITER = textwrap.dedent("""
 def test_a_killed_writer_leaves_no_partial_file(tmp_path, name):
     out = tmp_path / name
     out.write_text("old complete file\n")
-    child = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(out)], stdout=subprocess.PIPE,
-                             text=True, cwd=os.getcwd())
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(out)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.getcwd(),
+    )
     try:
         assert child.stdout.readline().strip() == "written"
         child.send_signal(signal.SIGKILL)

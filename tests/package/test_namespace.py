@@ -10,13 +10,16 @@ GENERIC = ("cli", "features", "models", "training", "artifact")
 
 def run_python(code: str, cwd) -> subprocess.CompletedProcess:
     # From a folder outside the repository, so only what is installed can be imported.
-    return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_fanaudit_imports_outside_the_source_tree(tmp_path):
-    done = run_python("import fanaudit, fanaudit.cli, fanaudit.models.pyfunc_model;"
-                      "print(fanaudit.__version__)", tmp_path)
+    done = run_python(
+        "import fanaudit, fanaudit.cli, fanaudit.models.pyfunc_model;print(fanaudit.__version__)",
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() != "0.0.0+unknown"
 

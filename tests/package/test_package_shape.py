@@ -21,15 +21,26 @@ PROJECT = Path(__file__).resolve().parents[2]
 LIBRARY_DIRS = ("features", "models", "training")
 LIBRARY_FILES = ("api.py", "demo.py", "settings.py", "runtime.py")
 # Variables fanaudit sets when asked (runtime.prepare, logs.setup), never on import.
-OWN_VARIABLES = ("OMP_WAIT_POLICY", "MLFLOW_HTTP_REQUEST_TIMEOUT",
-                 "MLFLOW_HTTP_REQUEST_MAX_RETRIES", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR",
-                 "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "MLFLOW_LOGGING_LEVEL")
+OWN_VARIABLES = (
+    "OMP_WAIT_POLICY",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT",
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR",
+    "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR",
+    "MLFLOW_LOGGING_LEVEL",
+)
 
 
 def python(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in OWN_VARIABLES}
-    return subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=300, env=clean | env)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=clean | env,
+    )
 
 
 def library_modules() -> list[str]:
@@ -52,8 +63,7 @@ def test_every_public_name_resolves():
 def imports(tmp_path_factory) -> dict:
     """In a fresh interpreter: import fanaudit, then every scoring-side module, then every
     other library module; what each step loaded and which variables changed."""
-    models = [m for m in library_modules() if m.startswith("fanaudit.models")
-              and "spark" not in m]
+    models = [m for m in library_modules() if m.startswith("fanaudit.models") and "spark" not in m]
     others = [m for m in library_modules() if m not in models and "spark" not in m]
     code = f"""
 import json, os, sys
@@ -100,8 +110,9 @@ print(os.environ["OMP_WAIT_POLICY"], os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"],
 
 def test_settings_layers_file_then_environment_then_options(tmp_path, monkeypatch):
     config = tmp_path / "fanaudit.toml"
-    config.write_text('model_name = "from-file"\nexperiment = "file-experiment"\n'
-                      'mlflow_http_timeout = 5\n')
+    config.write_text(
+        'model_name = "from-file"\nexperiment = "file-experiment"\nmlflow_http_timeout = 5\n'
+    )
     monkeypatch.setenv("FANAUDIT_CONFIG", str(config))
     assert Settings().model_name == "from-file" and Settings().mlflow_http_timeout == 5
     monkeypatch.setenv("FANAUDIT_MODEL_NAME", "from-env")
@@ -123,9 +134,11 @@ def test_the_model_name_of_the_settings_is_used_everywhere(monkeypatch):
     assert TrainConfig().model_name == "fraud-team"
     assert TrainConfig().experiment == "fraud-experiment"
     assert TrainConfig(model_name="other").model_name == "other"
-    sources = [p.read_text() for p in PROJECT.glob("**/*.py")
-               if ".venv" not in p.parts and "tests" not in p.parts
-               and "benchmarks" not in p.parts]
+    sources = [
+        p.read_text()
+        for p in PROJECT.glob("**/*.py")
+        if ".venv" not in p.parts and "tests" not in p.parts and "benchmarks" not in p.parts
+    ]
     assert not [s for s in sources if "models:/fanaudit" in s]
 
 
@@ -135,8 +148,12 @@ def _strings(path: Path) -> list[str]:
     docstrings = set()
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant)):
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+        ):
             docstrings.add(id(body[0].value))
     found = []
     for node in ast.walk(tree):
@@ -145,8 +162,13 @@ def _strings(path: Path) -> list[str]:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             found.append(node.value)
         elif isinstance(node, ast.JoinedStr):
-            found.append("".join(v.value for v in node.values
-                                 if isinstance(v, ast.Constant) and isinstance(v.value, str)))
+            found.append(
+                "".join(
+                    v.value
+                    for v in node.values
+                    if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                )
+            )
     return found
 
 
@@ -166,16 +188,26 @@ def test_library_errors_never_name_command_line_options():
 
 
 def test_version_option(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "fanaudit", "--version"], capture_output=True,
-                          text=True, timeout=120, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "fanaudit", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0
     assert done.stdout.strip() == f"fanaudit {fanaudit.__version__}"
 
 
 def test_help_lists_the_choices_of_enum_options(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "fanaudit", "score", "--help"],
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                          env=os.environ | {"COLUMNS": "200"})
+    done = subprocess.run(
+        [sys.executable, "-m", "fanaudit", "score", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=os.environ | {"COLUMNS": "200"},
+    )
     assert done.returncode == 0, done.stderr
     for choices in ("flagged|all|none", "en|zh", "duckdb|spark"):
         assert choices in done.stdout
@@ -184,9 +216,13 @@ def test_help_lists_the_choices_of_enum_options(tmp_path):
 @pytest.mark.slow  # a fresh interpreter importing MLflow and LightGBM
 def test_unreachable_tracking_server_fails_fast_with_one_line(tmp_path):
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "fanaudit", "runs", "--tracking-uri",
-                           "http://127.0.0.1:1"], capture_output=True, text=True, timeout=240,
-                          cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "fanaudit", "runs", "--tracking-uri", "http://127.0.0.1:1"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=tmp_path,
+    )
     seconds = time.monotonic() - started
     assert done.returncode != 0
     assert "Traceback" not in done.stderr

@@ -57,16 +57,23 @@ def random_world(seed: int, n_accounts: int = 24) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     ids = [f"acc{i:03d}" for i in range(n_accounts)]
     start = pd.Timestamp("2026-10-01T00:00:00Z").value // 10**9
-    created = start - rng.integers(1, 400, n_accounts) * 86_400 - rng.integers(0, 86_400, n_accounts)
+    created = (
+        start - rng.integers(1, 400, n_accounts) * 86_400 - rng.integers(0, 86_400, n_accounts)
+    )
     bots = ids[:6]
     created[:6] = start - 86_400
-    accounts_ = pd.DataFrame({"account_id": ids, "created_at": created,
-                              "nickname": [f"user{rng.integers(0, 10**6)}" for _ in ids],
-                              "has_avatar": rng.random(n_accounts) < 0.7,
-                              "followers_count": rng.integers(0, 500, n_accounts),
-                              "following_count": rng.integers(0, 500, n_accounts),
-                              "posts_count": rng.integers(0, 50, n_accounts),
-                              "bio": rng.choice(["", "爱生活", "live music fan"], n_accounts)})
+    accounts_ = pd.DataFrame(
+        {
+            "account_id": ids,
+            "created_at": created,
+            "nickname": [f"user{rng.integers(0, 10**6)}" for _ in ids],
+            "has_avatar": rng.random(n_accounts) < 0.7,
+            "followers_count": rng.integers(0, 500, n_accounts),
+            "following_count": rng.integers(0, 500, n_accounts),
+            "posts_count": rng.integers(0, 50, n_accounts),
+            "bio": rng.choice(["", "爱生活", "live music fan"], n_accounts),
+        }
+    )
 
     def events(n):  # random activity of the people; the bots only do what is planted
         who = rng.choice(ids[6:], n)
@@ -75,40 +82,106 @@ def random_world(seed: int, n_accounts: int = 24) -> dict[str, pd.DataFrame]:
 
     who, ts = events(120)
     ips = np.array(["10.0.0.1", "10.0.0.2", "10.0.1.7", "2408:8400::1", "192.168.3.3"])
-    logins = pd.DataFrame({"account_id": who, "ts": ts, "ip": rng.choice(ips, len(who)),
-                           "device_id": rng.choice([f"dev{i}" for i in range(15)], len(who))})
-    logins = pd.concat([logins, pd.DataFrame({"account_id": bots, "ts": start + 3_600,
-                                              "ip": "8.8.8.8", "device_id": "farm"})])
+    logins = pd.DataFrame(
+        {
+            "account_id": who,
+            "ts": ts,
+            "ip": rng.choice(ips, len(who)),
+            "device_id": rng.choice([f"dev{i}" for i in range(15)], len(who)),
+        }
+    )
+    logins = pd.concat(
+        [
+            logins,
+            pd.DataFrame(
+                {"account_id": bots, "ts": start + 3_600, "ip": "8.8.8.8", "device_id": "farm"}
+            ),
+        ]
+    )
     rooms = np.array(["roomA", "roomB", "roomC", "roomD"])
     who, ts = events(200)
-    engagements = pd.DataFrame({"account_id": who, "room_id": rng.choice(rooms, len(who)),
-                                "ts": ts, "kind": rng.choice(["view", "like", "gift"], len(who)),
-                                "amount": rng.integers(1, 100, len(who))})
-    planted = pd.DataFrame([{"account_id": b, "room_id": room, "ts": start + h * 3_600 + i,
-                             "kind": "view", "amount": 60}
-                            for i, b in enumerate(bots)
-                            for room, h in (("roomA", 5), ("roomB", 7), ("roomC", 30), ("roomD", 55))])
+    engagements = pd.DataFrame(
+        {
+            "account_id": who,
+            "room_id": rng.choice(rooms, len(who)),
+            "ts": ts,
+            "kind": rng.choice(["view", "like", "gift"], len(who)),
+            "amount": rng.integers(1, 100, len(who)),
+        }
+    )
+    planted = pd.DataFrame(
+        [
+            {
+                "account_id": b,
+                "room_id": room,
+                "ts": start + h * 3_600 + i,
+                "kind": "view",
+                "amount": 60,
+            }
+            for i, b in enumerate(bots)
+            for room, h in (("roomA", 5), ("roomB", 7), ("roomC", 30), ("roomD", 55))
+        ]
+    )
     engagements = pd.concat([engagements, planted])
     who, ts = events(80)
-    texts = np.array(["666", "主播好棒", "这个直播间的东西真的很不错大家快来看看", "hello there friend",
-                      "😂😂"])
-    comments = pd.DataFrame({"account_id": who, "room_id": rng.choice(rooms, len(who)), "ts": ts,
-                             "text": rng.choice(texts, len(who)),
-                             "client": rng.choice(["iPhone", "Android", "web"], len(who))})
+    texts = np.array(
+        ["666", "主播好棒", "这个直播间的东西真的很不错大家快来看看", "hello there friend", "😂😂"]
+    )
+    comments = pd.DataFrame(
+        {
+            "account_id": who,
+            "room_id": rng.choice(rooms, len(who)),
+            "ts": ts,
+            "text": rng.choice(texts, len(who)),
+            "client": rng.choice(["iPhone", "Android", "web"], len(who)),
+        }
+    )
     who, ts = events(60)
-    follows = pd.DataFrame({"follower_id": who, "followee_id": rng.choice(ids[6:11], len(who)),
-                            "ts": ts, "action": rng.choice(["follow", "unfollow"], len(who),
-                                                           p=[0.85, 0.15])})
-    follows = pd.concat([follows, pd.DataFrame(
-        [{"follower_id": b, "followee_id": t, "ts": start + h * 3_600 + i * 30, "action": "follow"}
-         for i, b in enumerate(bots) for t, h in ((ids[12], 2), (ids[13], 4))])])
+    follows = pd.DataFrame(
+        {
+            "follower_id": who,
+            "followee_id": rng.choice(ids[6:11], len(who)),
+            "ts": ts,
+            "action": rng.choice(["follow", "unfollow"], len(who), p=[0.85, 0.15]),
+        }
+    )
+    follows = pd.concat(
+        [
+            follows,
+            pd.DataFrame(
+                [
+                    {
+                        "follower_id": b,
+                        "followee_id": t,
+                        "ts": start + h * 3_600 + i * 30,
+                        "action": "follow",
+                    }
+                    for i, b in enumerate(bots)
+                    for t, h in ((ids[12], 2), (ids[13], 4))
+                ]
+            ),
+        ]
+    )
     who, ts = events(25)
     refunded = np.where(rng.random(len(who)) < 0.4, ts + rng.integers(60, 86_400, len(who)), None)
-    orders = pd.DataFrame({"order_id": [f"ord{i}" for i in range(len(who))], "account_id": who,
-                           "room_id": rng.choice(rooms, len(who)), "ts": ts,
-                           "amount": rng.integers(1, 300, len(who)), "refunded_at": refunded})
-    return {"accounts": accounts_, "logins": logins, "engagements": engagements,
-            "comments": comments, "follows": follows, "orders": orders}
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"ord{i}" for i in range(len(who))],
+            "account_id": who,
+            "room_id": rng.choice(rooms, len(who)),
+            "ts": ts,
+            "amount": rng.integers(1, 300, len(who)),
+            "refunded_at": refunded,
+        }
+    )
+    return {
+        "accounts": accounts_,
+        "logins": logins,
+        "engagements": engagements,
+        "comments": comments,
+        "follows": follows,
+        "orders": orders,
+    }
 
 
 @pytest.fixture

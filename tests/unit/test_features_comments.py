@@ -8,8 +8,12 @@ TEMPLATE = "今天直播间的东西真不错，大家快来买！"
 
 
 def comment(account, second, text):
-    return {"account_id": account, "room_id": "r1", "ts": f"2026-10-01T12:{second // 60:02d}:"
-            f"{second % 60:02d}Z", "text": text}
+    return {
+        "account_id": account,
+        "room_id": "r1",
+        "ts": f"2026-10-01T12:{second // 60:02d}:{second % 60:02d}Z",
+        "text": text,
+    }
 
 
 @pytest.fixture
@@ -17,8 +21,9 @@ def feats(featurize, make_accounts):
     rows = [comment(a, 0, TEMPLATE) for a in ("c1", "c2", "c3", "c4")]
     rows += [comment("c1", 60, "Hello, World!"), comment("c1", 180, "hello   world")]
     rows += [comment("s1", s, "666") for s in (0, 10, 20)] + [comment("s1", 30, "主播好棒")]
-    return featurize({"accounts": make_accounts("c1", "c2", "c3", "c4", "s1", "quiet"),
-                      "comments": rows})
+    return featurize(
+        {"accounts": make_accounts("c1", "c2", "c3", "c4", "s1", "quiet"), "comments": rows}
+    )
 
 
 def test_template_poster(feats):
@@ -26,7 +31,8 @@ def test_template_poster(feats):
     assert row.comment_count == 3
     # normalised texts: the template once, 'helloworld' twice
     assert row.comment_text_entropy_bits == pytest.approx(
-        -(1 / 3 * math.log2(1 / 3) + 2 / 3 * math.log2(2 / 3)))
+        -(1 / 3 * math.log2(1 / 3) + 2 / 3 * math.log2(2 / 3))
+    )
     assert row.comment_distinct_ratio == pytest.approx(2 / 3)
     assert row.comment_copied_share == pytest.approx(1 / 3)  # the template: 3 other posters
     assert row.comment_copy_breadth_log2 == pytest.approx((2 + 0 + 0) / 3)
@@ -36,7 +42,11 @@ def test_template_poster(feats):
 
 def test_single_template_comment(feats):
     row = feats.loc["c2"]
-    assert (row.comment_count, row.comment_text_entropy_bits, row.comment_distinct_ratio) == (1, 0, 1)
+    assert (row.comment_count, row.comment_text_entropy_bits, row.comment_distinct_ratio) == (
+        1,
+        0,
+        1,
+    )
     assert row.comment_copied_share == 1 and row.comment_copy_breadth_log2 == 2
     assert math.isnan(row.comment_interval_cv)
 
@@ -48,7 +58,8 @@ def test_superfan_stock_phrases_are_not_copies(feats):
     assert math.isnan(row.comment_copy_breadth_log2)
     assert row.comment_distinct_ratio == 0.5
     assert row.comment_text_entropy_bits == pytest.approx(
-        -(0.75 * math.log2(0.75) + 0.25 * math.log2(0.25)))
+        -(0.75 * math.log2(0.75) + 0.25 * math.log2(0.25))
+    )
     assert row.comment_interval_cv == 0  # one comment every 10 seconds
 
 

@@ -17,21 +17,32 @@ PERSON = ("I loved the concert last night", "email me at bob@example.com", "#mus
 
 
 def comment(account, minute, text, client=None):
-    return {"account_id": account, "room_id": "r1",
-            "ts": f"2026-10-01T{minute // 60:02d}:{minute % 60:02d}:00Z", "text": text,
-            "client": client}
+    return {
+        "account_id": account,
+        "room_id": "r1",
+        "ts": f"2026-10-01T{minute // 60:02d}:{minute % 60:02d}:00Z",
+        "text": text,
+        "client": client,
+    }
 
 
 FILLERS = [f"f{i:03d}" for i in range(100)]
 
 
 def rows():
-    out = [comment("p1", 600, SALE, "ToolX"), comment("p1", 601, SALE_AGAIN, "ToolX"),
-           comment("p1", 602, TAG, "iPhone"), comment("p1", 603, "666", "iPhone"),
-           comment("c1", 500, SALE_COPY, "iPhone"),
-           comment("n1", 610, LONG, "iPhone"), comment("n2", 611, LONG_NEAR, "iPhone")]
+    out = [
+        comment("p1", 600, SALE, "ToolX"),
+        comment("p1", 601, SALE_AGAIN, "ToolX"),
+        comment("p1", 602, TAG, "iPhone"),
+        comment("p1", 603, "666", "iPhone"),
+        comment("c1", 500, SALE_COPY, "iPhone"),
+        comment("n1", 610, LONG, "iPhone"),
+        comment("n2", 611, LONG_NEAR, "iPhone"),
+    ]
     out += [comment("h1", 700 + i, text) for i, text in enumerate(PERSON)]  # no client known
-    out += [comment("s1", 400 + i, text, "iPhone") for i, text in enumerate(("666", "来了", "👍👍"))]
+    out += [
+        comment("s1", 400 + i, text, "iPhone") for i, text in enumerate(("666", "来了", "👍👍"))
+    ]
     out += [comment(f, 10, "666", "iPhone") for f in FILLERS]
     return out
 
@@ -39,9 +50,15 @@ def rows():
 @pytest.fixture
 def feats(featurize, make_accounts):
     ids = ["p1", "c1", "n1", "n2", "h1", "s1", "quiet", *FILLERS]
-    return featurize({"accounts": make_accounts(*ids), "comments": rows(),
-                      "engagements": [{"account_id": "p1", "room_id": "r1",
-                                       "ts": "2026-10-01T10:05:00Z", "kind": "share"}]})
+    return featurize(
+        {
+            "accounts": make_accounts(*ids),
+            "comments": rows(),
+            "engagements": [
+                {"account_id": "p1", "room_id": "r1", "ts": "2026-10-01T10:05:00Z", "kind": "share"}
+            ],
+        }
+    )
 
 
 def test_promoter_links_promotes_mentions_and_repeats(feats):
@@ -91,9 +108,14 @@ def test_relative_length_and_recency(feats):
     def mean_len(texts):
         return sum(len(t) for t in texts) / len(texts)
 
-    means = {"p1": mean_len([SALE, SALE_AGAIN, TAG, "666"]), "c1": len(SALE_COPY),
-             "n1": len(LONG), "n2": len(LONG_NEAR), "h1": mean_len(PERSON),
-             "s1": mean_len(["666", "来了", "👍👍"])}
+    means = {
+        "p1": mean_len([SALE, SALE_AGAIN, TAG, "666"]),
+        "c1": len(SALE_COPY),
+        "n1": len(LONG),
+        "n2": len(LONG_NEAR),
+        "h1": mean_len(PERSON),
+        "s1": mean_len(["666", "来了", "👍👍"]),
+    }
     every = sorted(list(means.values()) + [3.0] * 100)
     for account, value in means.items():
         assert feats.loc[account, "comment_length_pct"] == pytest.approx(every.index(value) / 105)

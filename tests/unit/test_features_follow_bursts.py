@@ -12,13 +12,19 @@ def feats(featurize, make_accounts):
     acc = [{"account_id": b, "created_at": "2026-10-01T00:00:00Z"} for b in BOTS[:5]]
     acc += [{"account_id": "b5", "created_at": "2026-10-02T00:00:00Z"}]
     acc += make_accounts("h1", "T", "U", created_at="2026-09-01T00:00:00Z")
-    follows = [{"follower_id": b, "followee_id": "T", "ts": f"2026-10-02T12:0{i}:00Z",
-                "action": "follow"} for i, b in enumerate(BOTS)]
+    follows = [
+        {"follower_id": b, "followee_id": "T", "ts": f"2026-10-02T12:0{i}:00Z", "action": "follow"}
+        for i, b in enumerate(BOTS)
+    ]
     follows += [
         {"follower_id": "h1", "followee_id": "T", "ts": "2026-10-05T12:00:00Z", "action": "follow"},
         {"follower_id": "h1", "followee_id": "U", "ts": "2026-10-05T13:00:00Z", "action": "follow"},
-        {"follower_id": "h1", "followee_id": "U", "ts": "2026-10-06T00:00:00Z",
-         "action": "unfollow"},
+        {
+            "follower_id": "h1",
+            "followee_id": "U",
+            "ts": "2026-10-06T00:00:00Z",
+            "action": "unfollow",
+        },
     ]
     return featurize({"accounts": acc, "follows": follows})
 
@@ -27,7 +33,7 @@ def test_burst_followers(feats):
     # T: 7 follows over 10-02 12:00 .. 10-05 12:00 = 3 days = 432 + 1 buckets of 10 minutes.
     usual = 7 / 433
     ratio = 6 / (1 + usual)  # 5.90 >= 5: a burst
-    for i, b in enumerate(BOTS):
+    for b in BOTS:
         row = feats.loc[b]
         assert row.follow_count == 1
         assert row.follow_burst_share == 1
@@ -62,11 +68,15 @@ def test_accounts_without_follows_are_missing(feats):
 
 
 def test_follows_without_timestamps(featurize, make_accounts):
-    feats = featurize({
-        "accounts": make_accounts("a", "b"),
-        "follows": [{"follower_id": "a", "followee_id": "b"},
-                    {"follower_id": "a", "followee_id": "b", "action": "unfollow"}],
-    })
+    feats = featurize(
+        {
+            "accounts": make_accounts("a", "b"),
+            "follows": [
+                {"follower_id": "a", "followee_id": "b"},
+                {"follower_id": "a", "followee_id": "b", "action": "unfollow"},
+            ],
+        }
+    )
     row = feats.loc["a"]
     assert row.follow_count == 1 and row.unfollow_churn_share == 1
     assert math.isnan(row.follow_burst_share) and math.isnan(row.first_follow_delay_days)

@@ -12,22 +12,41 @@ def at(day, hour):
 @pytest.fixture
 def feats(featurize, make_accounts):
     orders = [
-        {"order_id": "o1", "account_id": "b", "room_id": "R1", "ts": at(1, 4), "amount": 9.9,
-         "refunded_at": at(1, 6)},
-        {"order_id": "o2", "account_id": "b", "room_id": "R2", "ts": at(1, 4), "amount": 9.9,
-         "refunded_at": at(1, 8)},
+        {
+            "order_id": "o1",
+            "account_id": "b",
+            "room_id": "R1",
+            "ts": at(1, 4),
+            "amount": 9.9,
+            "refunded_at": at(1, 6),
+        },
+        {
+            "order_id": "o2",
+            "account_id": "b",
+            "room_id": "R2",
+            "ts": at(1, 4),
+            "amount": 9.9,
+            "refunded_at": at(1, 8),
+        },
         {"order_id": "o3", "account_id": "b", "room_id": "R1", "ts": at(2, 4), "amount": 9.9},
         {"order_id": "o4", "account_id": "h", "room_id": "R1", "ts": at(3, 5), "amount": 99},
     ]
-    views = [("b", "R1", at(1, 3)), ("h", "R1", at(3, 3)), ("h", "R1", at(3, 4)),
-             ("h", "R1", at(4, 4))]
-    return featurize({
-        "accounts": make_accounts("b", "h", "v"),
-        "orders": orders,
-        "engagements": [{"account_id": a, "room_id": r, "ts": t, "kind": "view"}
-                        for a, r, t in views] + [
-            {"account_id": "b", "room_id": "R2", "ts": at(1, 3), "kind": "like"}],
-    })
+    views = [
+        ("b", "R1", at(1, 3)),
+        ("h", "R1", at(3, 3)),
+        ("h", "R1", at(3, 4)),
+        ("h", "R1", at(4, 4)),
+    ]
+    return featurize(
+        {
+            "accounts": make_accounts("b", "h", "v"),
+            "orders": orders,
+            "engagements": [
+                {"account_id": a, "room_id": r, "ts": t, "kind": "view"} for a, r, t in views
+            ]
+            + [{"account_id": "b", "room_id": "R2", "ts": at(1, 3), "kind": "like"}],
+        }
+    )
 
 
 def test_brusher(feats):
@@ -48,8 +67,14 @@ def test_viewer_buyer(feats):
 
 
 def test_orders_without_engagements(featurize, make_accounts):
-    feats = featurize({"accounts": make_accounts("b"), "orders": [
-        {"order_id": "o1", "account_id": "b", "room_id": "R1", "ts": at(1, 4), "amount": 1}]})
+    feats = featurize(
+        {
+            "accounts": make_accounts("b"),
+            "orders": [
+                {"order_id": "o1", "account_id": "b", "room_id": "R1", "ts": at(1, 4), "amount": 1}
+            ],
+        }
+    )
     row = feats.loc["b"]
     assert row.order_count == 1 and row.refund_rate == 0
     assert math.isnan(row.orders_per_visit) and math.isnan(row.orders_without_view_share)

@@ -12,9 +12,14 @@ from hypothesis import strategies as st
 from fanaudit.features.families import profile
 from fanaudit.features.registry import FEATURES, FEATURE_NAMES, render_reason
 
-ACCOUNT_COLUMNS = {"accounts": ["account_id"], "logins": ["account_id"],
-                   "engagements": ["account_id"], "comments": ["account_id"],
-                   "follows": ["follower_id", "followee_id"], "orders": ["account_id"]}
+ACCOUNT_COLUMNS = {
+    "accounts": ["account_id"],
+    "logins": ["account_id"],
+    "engagements": ["account_id"],
+    "comments": ["account_id"],
+    "follows": ["follower_id", "followee_id"],
+    "orders": ["account_id"],
+}
 PROFILE_FEATURES = {f.name for f in profile.FEATURES}
 
 
@@ -23,8 +28,8 @@ def renamed_and_shuffled(tables: dict[str, pd.DataFrame], seed: int):
     consistently; also the map from new account id to old."""
     rng = np.random.default_rng(seed)
     old = tables["accounts"].account_id.tolist()
-    new = [f"z{v}" for v in rng.permutation(10**6)[:len(old)]]
-    accounts = dict(zip(old, new))
+    new = [f"z{v}" for v in rng.permutation(10**6)[: len(old)]]
+    accounts = dict(zip(old, new, strict=False))
     rooms = {r: f"room-{rng.integers(10**9)}-{r}" for r in ("roomA", "roomB", "roomC", "roomD")}
     out = {}
     for name, frame in tables.items():
@@ -41,8 +46,12 @@ def renamed_and_shuffled(tables: dict[str, pd.DataFrame], seed: int):
     return out, {v: k for k, v in accounts.items()}
 
 
-@settings(max_examples=4, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=4,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(seed=st.integers(0, 2**31 - 1))
 def test_row_order_and_id_names_do_not_matter(featurize, make_world, seed):
     world = make_world(seed)
@@ -54,8 +63,12 @@ def test_row_order_and_id_names_do_not_matter(featurize, make_world, seed):
 
 def test_labels_are_never_read(featurize, make_world):
     world = make_world(7)
-    labels = pd.DataFrame({"account_id": world["accounts"].account_id,
-                           "label": ["bot"] * 6 + ["human"] * (len(world["accounts"]) - 6)})
+    labels = pd.DataFrame(
+        {
+            "account_id": world["accounts"].account_id,
+            "label": ["bot"] * 6 + ["human"] * (len(world["accounts"]) - 6),
+        }
+    )
     pd.testing.assert_frame_equal(featurize(world), featurize({**world, "labels": labels}))
 
 

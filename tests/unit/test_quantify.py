@@ -7,10 +7,19 @@ import numpy as np
 import pytest
 
 from fanaudit.models.artifact import Calibration, FanauditModel, Thresholds
-from fanaudit.models.quantify import (HeldOutRates, QuantificationUnavailable, adjusted_count,
-                                      em_prior, estimate_bot_share)
-from fanaudit.training.evaluate import (LabelNoise, bot_threshold_at_fpr, choose_thresholds,
-                                        estimate_label_noise)
+from fanaudit.models.quantify import (
+    HeldOutRates,
+    QuantificationUnavailable,
+    adjusted_count,
+    em_prior,
+    estimate_bot_share,
+)
+from fanaudit.training.evaluate import (
+    LabelNoise,
+    bot_threshold_at_fpr,
+    choose_thresholds,
+    estimate_label_noise,
+)
 
 
 def test_held_out_rates_count_at_the_threshold_that_separates_best():
@@ -47,11 +56,18 @@ def test_shares_under_prior_shift_where_the_mean_probability_fails():
     # (The scores are not calibrated posteriors, so EM, which assumes they are, is not
     # tested here; benchmarks/quantification.py compares it on calibrated models.)
     rng = np.random.default_rng(0)
+
     def scores(n_bots, n_humans):
         return np.concatenate([rng.beta(6, 2, n_bots), rng.beta(2, 6, n_humans)])
+
     train_y = np.repeat([1, 0], 20_000)
-    model = FanauditModel(None, (), Calibration("sigmoid"), Thresholds(0.9, 0.1),
-                          {"quantification": HeldOutRates.fit(scores(20_000, 20_000), train_y).to_dict()})
+    model = FanauditModel(
+        None,
+        (),
+        Calibration("sigmoid"),
+        Thresholds(0.9, 0.1),
+        {"quantification": HeldOutRates.fit(scores(20_000, 20_000), train_y).to_dict()},
+    )
     for share in (0.05, 0.6):
         n_bots = int(share * 4000)
         p = scores(n_bots, 4000 - n_bots)

@@ -6,6 +6,18 @@ from .config import BOT_KINDS, HUMAN_ARCHETYPES, SimulationConfig, SimulationSum
 from .engine import randomised_configs, simulate, simulate_worlds, write_training_worlds
 from .world import FULL_RANGES, REGIONS, World, WorldRanges, draw_world
 
-__all__ = ["BOT_KINDS", "FULL_RANGES", "HUMAN_ARCHETYPES", "REGIONS", "SimulationConfig",
-           "SimulationSummary", "World", "WorldRanges", "draw_world", "randomised_configs",
-           "simulate", "simulate_worlds", "write_training_worlds"]
+__all__ = [
+    "BOT_KINDS",
+    "FULL_RANGES",
+    "HUMAN_ARCHETYPES",
+    "REGIONS",
+    "SimulationConfig",
+    "SimulationSummary",
+    "World",
+    "WorldRanges",
+    "draw_world",
+    "randomised_configs",
+    "simulate",
+    "simulate_worlds",
+    "write_training_worlds",
+]

@@ -92,37 +92,69 @@ class Chunk:
         parts = self._columns[table]
         if not parts:
             return {name: np.zeros(0, np.int64) for name in TABLE_COLUMNS[table]}
-        columns = {name: np.concatenate([np.asarray(p[name]) for p in parts])
-                   for name in TABLE_COLUMNS[table]}
+        columns = {
+            name: np.concatenate([np.asarray(p[name]) for p in parts])
+            for name in TABLE_COLUMNS[table]
+        }
         exists = columns["ts"] >= self.created_at[columns["account"]]
         return {name: values[exists] for name, values in columns.items()}
 
     # --- shared event builders -------------------------------------------------------
 
-    def follow(self, account: np.ndarray, streamer: np.ndarray, ts: np.ndarray,
-               unfollow: bool = False) -> None:
-        self.add("follows", account=account, streamer=streamer, ts=ts,
-                 unfollow=np.full(len(account), unfollow))
+    def follow(
+        self, account: np.ndarray, streamer: np.ndarray, ts: np.ndarray, unfollow: bool = False
+    ) -> None:
+        self.add(
+            "follows",
+            account=account,
+            streamer=streamer,
+            ts=ts,
+            unfollow=np.full(len(account), unfollow),
+        )
 
-    def login(self, account: np.ndarray, ts: np.ndarray, mobile_share: np.ndarray | float,
-              ip: np.ndarray | None = None, device: np.ndarray | None = None,
-              ua: np.ndarray | None = None) -> None:
+    def login(
+        self,
+        account: np.ndarray,
+        ts: np.ndarray,
+        mobile_share: np.ndarray | float,
+        ip: np.ndarray | None = None,
+        device: np.ndarray | None = None,
+        ua: np.ndarray | None = None,
+    ) -> None:
         """Sessions from each account's own device, at home or on mobile (or from a given
         address, device and client)."""
         if ip is None:
             mobile = self.rng.random(len(account)) < mobile_share
             ip = np.where(mobile, self.mobile_ip[account], self.home_ip[account])
-        self.add("logins", account=account, ts=ts, ip=ip,
-                 device=self.device[account] if device is None else device,
-                 ua=self.ua[account] if ua is None else ua)
+        self.add(
+            "logins",
+            account=account,
+            ts=ts,
+            ip=ip,
+            device=self.device[account] if device is None else device,
+            ua=self.ua[account] if ua is None else ua,
+        )
 
-    def watch(self, account: np.ndarray, session: np.ndarray, join: np.ndarray,
-              seconds: np.ndarray, likes_per_hour: np.ndarray | float,
-              gift_probability: float, share_probability: float) -> None:
+    def watch(
+        self,
+        account: np.ndarray,
+        session: np.ndarray,
+        join: np.ndarray,
+        seconds: np.ndarray,
+        likes_per_hour: np.ndarray | float,
+        gift_probability: float,
+        share_probability: float,
+    ) -> None:
         """A view per visit, with likes, gifts and shares at times inside the visit."""
         streamer = self.platform.sessions.streamer[session]
-        self.add("engagements", account=account, streamer=streamer, ts=join, kind=np.full(
-            len(account), VIEW), amount=seconds.astype(np.float64))
+        self.add(
+            "engagements",
+            account=account,
+            streamer=streamer,
+            ts=join,
+            kind=np.full(len(account), VIEW),
+            amount=seconds.astype(np.float64),
+        )
         rng = self.rng
         likes = rng.poisson(np.broadcast_to(likes_per_hour, seconds.shape) * seconds / 3600)
         self._during(account, streamer, join, seconds, likes, LIKE, np.ones(likes.sum()))
@@ -134,33 +166,64 @@ class Chunk:
 
     def _during(self, account, streamer, join, seconds, counts, kind, amount) -> None:
         visit, ts = spread_in(self.rng, counts, join, seconds)
-        self.add("engagements", account=account[visit], streamer=streamer[visit], ts=ts,
-                 kind=np.full(len(visit), kind), amount=amount)
+        self.add(
+            "engagements",
+            account=account[visit],
+            streamer=streamer[visit],
+            ts=ts,
+            kind=np.full(len(visit), kind),
+            amount=amount,
+        )
 
-    def comment(self, account: np.ndarray, streamer: np.ndarray, ts: np.ndarray,
-                text: np.ndarray, prefix: np.ndarray | None = None,
-                suffix: np.ndarray | None = None) -> None:
+    def comment(
+        self,
+        account: np.ndarray,
+        streamer: np.ndarray,
+        ts: np.ndarray,
+        text: np.ndarray,
+        prefix: np.ndarray | None = None,
+        suffix: np.ndarray | None = None,
+    ) -> None:
         """Comments: body codes into the world's vocabulary texts, optional prefix and
         suffix codes into its affixes (0: none)."""
         none = np.zeros(len(account), np.int64)
-        self.add("comments", account=account, streamer=streamer, ts=ts, text=text,
-                 prefix=none if prefix is None else prefix,
-                 suffix=none if suffix is None else suffix)
+        self.add(
+            "comments",
+            account=account,
+            streamer=streamer,
+            ts=ts,
+            text=text,
+            prefix=none if prefix is None else prefix,
+            suffix=none if suffix is None else suffix,
+        )
 
-    def order(self, account: np.ndarray, streamer: np.ndarray, ts: np.ndarray,
-              amount: np.ndarray, refund_probability: np.ndarray | float,
-              refund_delay: np.ndarray) -> None:
+    def order(
+        self,
+        account: np.ndarray,
+        streamer: np.ndarray,
+        ts: np.ndarray,
+        amount: np.ndarray,
+        refund_probability: np.ndarray | float,
+        refund_delay: np.ndarray,
+    ) -> None:
         """Orders, refunded with the given probability after the given delay (seconds);
         a refund that would fall after the simulated month has not happened yet."""
         refunded = self.rng.random(len(account)) < refund_probability
         refunded_at = np.where(refunded, ts + refund_delay, NOT_REFUNDED)
         refunded_at[refunded_at >= self.platform.end] = NOT_REFUNDED
-        self.add("orders", account=account, streamer=streamer, ts=ts,
-                 amount=np.round(amount, 2), refunded_at=refunded_at)
+        self.add(
+            "orders",
+            account=account,
+            streamer=streamer,
+            ts=ts,
+            amount=np.round(amount, 2),
+            refunded_at=refunded_at,
+        )
 
 
-def spread_in(rng: np.random.Generator, counts: np.ndarray, begin: np.ndarray,
-              length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def spread_in(
+    rng: np.random.Generator, counts: np.ndarray, begin: np.ndarray, length: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """`counts[i]` instants uniformly inside [begin[i], begin[i] + length[i]); returns the
     row each instant belongs to and the instants."""
     row = np.repeat(np.arange(len(counts)), counts)
@@ -168,12 +231,13 @@ def spread_in(rng: np.random.Generator, counts: np.ndarray, begin: np.ndarray,
     return row, ts
 
 
-def partition(rng: np.random.Generator, members: np.ndarray, low: int,
-              high: int) -> list[np.ndarray]:
+def partition(
+    rng: np.random.Generator, members: np.ndarray, low: int, high: int
+) -> list[np.ndarray]:
     """Split members into consecutive groups of random size in [low, high]."""
     groups, i = [], 0
     while i < len(members):
         size = int(rng.integers(low, high + 1))
-        groups.append(members[i:i + size])
+        groups.append(members[i : i + size])
         i += size
     return groups

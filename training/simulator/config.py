@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from scipy.stats import beta
 
 from fanaudit.errors import ConfigError
+
 if TYPE_CHECKING:
     from .world import World
 
@@ -161,8 +162,9 @@ def glerp(blatant: float, humanlike: float, d: float) -> float:
 SELLER_CARE_CONCENTRATION = 2.0  # Beta(2d, 2(1-d)): uniform over sellers at d = 0.5
 
 
-def seller_cares(rng, d: float, n: int,
-                 concentration: float = SELLER_CARE_CONCENTRATION) -> list[float]:
+def seller_cares(
+    rng, d: float, n: int, concentration: float = SELLER_CARE_CONCENTRATION
+) -> list[float]:
     """How careful each of n sellers of one kind (packs, campaigns, rings, operators) is.
 
     The market of a kind at difficulty d holds cheap careless sellers next to careful ones,

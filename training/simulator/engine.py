@@ -59,7 +59,7 @@ def _shares(total: int, weights: dict[str, float]) -> dict[str, int]:
         for empty in np.flatnonzero(counts == 0):
             counts[np.argmax(counts)] -= 1
             counts[empty] = 1
-    return dict(zip(weights, counts.tolist()))
+    return dict(zip(weights, counts.tolist(), strict=False))
 
 
 def _chunk_sizes(config: SimulationConfig) -> list[int]:
@@ -72,8 +72,12 @@ def _roles(config: SimulationConfig, rng: np.random.Generator, size: int) -> np.
     """Kind or archetype name per local account, in random order."""
     world = config.world_parameters
     bots = round(config.bot_share * size)
-    counts = {**_shares(bots, dict(zip(BOT_KIND_WEIGHTS, world.bot_weights))),
-              **_shares(size - bots, dict(zip(HUMAN_ARCHETYPE_WEIGHTS, world.human_weights)))}
+    counts = {
+        **_shares(bots, dict(zip(BOT_KIND_WEIGHTS, world.bot_weights, strict=False))),
+        **_shares(
+            size - bots, dict(zip(HUMAN_ARCHETYPE_WEIGHTS, world.human_weights, strict=False))
+        ),
+    }
     roles = np.repeat(np.array(list(counts), dtype=object), list(counts.values()))
     return rng.permutation(roles)
 
@@ -97,8 +101,14 @@ def _test_side(config: SimulationConfig, rng: np.random.Generator, roles: np.nda
     return in_test
 
 
-def _generate_chunk(config: SimulationConfig, platform: Platform, seed: np.random.SeedSequence,
-                    index: int, size: int, device_base: int) -> tuple[Chunk, np.ndarray]:
+def _generate_chunk(
+    config: SimulationConfig,
+    platform: Platform,
+    seed: np.random.SeedSequence,
+    index: int,
+    size: int,
+    device_base: int,
+) -> tuple[Chunk, np.ndarray]:
     rng = np.random.default_rng(seed)
     chunk = Chunk(index, config, platform, rng, size, device_base)
     roles = _roles(config, rng, size)
@@ -108,13 +118,19 @@ def _generate_chunk(config: SimulationConfig, platform: Platform, seed: np.rando
     return chunk, roles
 
 
-def _streamer_rows(config: SimulationConfig, platform: Platform, rng: np.random.Generator,
-                   streamer_ids: pa.Array, device_base: int) -> dict[str, pa.Table]:
+def _streamer_rows(
+    config: SimulationConfig,
+    platform: Platform,
+    rng: np.random.Generator,
+    streamer_ids: pa.Array,
+    device_base: int,
+) -> dict[str, pa.Table]:
     """Streamers' accounts, labels and logins (one before each live session, from the studio)."""
     n = platform.n_streamers
     created = platform.start - rng.integers(200, 3000, n) * 86_400
-    profile = streamer_profiles(rng, platform.popularity, config.total_accounts,
-                                platform.world.language)
+    profile = streamer_profiles(
+        rng, platform.popularity, config.total_accounts, platform.world.language
+    )
     sessions = platform.sessions
     ts = sessions.start - rng.integers(60, 1800, len(sessions.start))
     order = np.argsort(ts, kind="stable")
@@ -122,25 +138,39 @@ def _streamer_rows(config: SimulationConfig, platform: Platform, rng: np.random.
     studio_ip = network.home_or_mobile_ip(rng, n)
     device = device_base + (10**9 - 1) - np.arange(n)
     ua = network.phone_user_agents(rng, n)
-    logins = pa.Table.from_arrays([
-        streamer_ids.take(pa.array(who)), timestamps(ts), network.format_ips(studio_ip[who]),
-        network.format_devices(device[who]), network.format_user_agents(ua[who])],
-        schema=SCHEMAS["logins"])
+    logins = pa.Table.from_arrays(
+        [
+            streamer_ids.take(pa.array(who)),
+            timestamps(ts),
+            network.format_ips(studio_ip[who]),
+            network.format_devices(device[who]),
+            network.format_user_agents(ua[who]),
+        ],
+        schema=SCHEMAS["logins"],
+    )
     return {
         "accounts": accounts_table(streamer_ids, created, profile),
-        "labels": labels_table(streamer_ids, np.full(n, "human"), np.full(n, None),
-                               np.full(n, STREAMER)),
+        "labels": labels_table(
+            streamer_ids, np.full(n, "human"), np.full(n, None), np.full(n, STREAMER)
+        ),
         "logins": logins,
     }
 
 
-def _chunk_tables(config: SimulationConfig, chunk: Chunk, roles: np.ndarray, first_index: int,
-                  streamer_ids: pa.Array, room_ids: pa.Array, slot: _Slot,
-                  ) -> dict[str, tuple[pa.Table, np.ndarray]]:
+def _chunk_tables(
+    config: SimulationConfig,
+    chunk: Chunk,
+    roles: np.ndarray,
+    first_index: int,
+    streamer_ids: pa.Array,
+    room_ids: pa.Array,
+    slot: _Slot,
+) -> dict[str, tuple[pa.Table, np.ndarray]]:
     """All seven tables of a chunk, each with the local account owning every row."""
     size = chunk.size
-    account_ids = ids.format_ids("u", first_index + np.arange(size),
-                                 ids.id_keys(slot.id_seed, ACCOUNT_KEYS))
+    account_ids = ids.format_ids(
+        "u", first_index + np.arange(size), ids.id_keys(slot.id_seed, ACCOUNT_KEYS)
+    )
     order_base = (slot.first_chunk + chunk.index) * ORDERS_PER_CHUNK
     order_keys = ids.id_keys(slot.id_seed, ORDER_KEYS)
 
@@ -150,18 +180,24 @@ def _chunk_tables(config: SimulationConfig, chunk: Chunk, roles: np.ndarray, fir
     tables = event_tables(chunk, account_ids, streamer_ids, room_ids, order_ids)
     follows = chunk.table("follows")
     made = np.bincount(follows["account"][~follows["unfollow"]], minlength=size)
-    profile = account_profiles(chunk.rng, chunk.humanlike, made + chunk.task_follows,
-                               chunk.world.language)
+    profile = account_profiles(
+        chunk.rng, chunk.humanlike, made + chunk.task_follows, chunk.world.language
+    )
     shuffle = chunk.rng.permutation(size)
-    tables["accounts"] = (accounts_table(account_ids, chunk.created_at, profile).take(
-        pa.array(shuffle)), shuffle)
-    tables["labels"] = (labels_table(account_ids, *_labels(config, chunk.rng, roles)).take(
-        pa.array(shuffle)), shuffle)
+    tables["accounts"] = (
+        accounts_table(account_ids, chunk.created_at, profile).take(pa.array(shuffle)),
+        shuffle,
+    )
+    tables["labels"] = (
+        labels_table(account_ids, *_labels(config, chunk.rng, roles)).take(pa.array(shuffle)),
+        shuffle,
+    )
     return tables
 
 
-def _with_shared_rows(rng: np.random.Generator, name: str, table: pa.Table, owner: np.ndarray,
-                      shared: pa.Table) -> tuple[pa.Table, np.ndarray]:
+def _with_shared_rows(
+    rng: np.random.Generator, name: str, table: pa.Table, owner: np.ndarray, shared: pa.Table
+) -> tuple[pa.Table, np.ndarray]:
     """Add rows owned by no account (streamers'), mixed in so no block stands out."""
     table = pa.concat_tables([shared, table])
     owner = np.concatenate([np.full(shared.num_rows, -1), owner])
@@ -178,8 +214,9 @@ def _net_follows(chunk: Chunk, n_streamers: int) -> np.ndarray:
     return np.bincount(follows["streamer"], sign, minlength=n_streamers).astype(np.int64)
 
 
-def simulate(config: SimulationConfig, out_dir: Path,
-             progress: Callable[[int, int], None] | None = None) -> SimulationSummary:
+def simulate(
+    config: SimulationConfig, out_dir: Path, progress: Callable[[int, int], None] | None = None
+) -> SimulationSummary:
     """Simulate a month of the platform and write it as a dataset folder (or train/test).
 
     The platform is built first; accounts are then generated, written and dropped
@@ -199,8 +236,9 @@ def simulate(config: SimulationConfig, out_dir: Path,
     return replace(summary, seconds=time.perf_counter() - began)
 
 
-def randomised_configs(seed: int, worlds: int = 1, *, scale: float = 1.0,
-                       ranges: WorldRanges | str = "all", **settings) -> list[SimulationConfig]:
+def randomised_configs(
+    seed: int, worlds: int = 1, *, scale: float = 1.0, ranges: WorldRanges | str = "all", **settings
+) -> list[SimulationConfig]:
     """`worlds` configs drawn from `ranges` (a WorldRanges or a name in REGIONS): world i
     is drawn with seed (seed, i). `settings` (e.g. fmt, split, days, or bot_share to pin
     it) go to every config; bot share, label noise and kind difficulties are drawn unless
@@ -213,16 +251,22 @@ def randomised_configs(seed: int, worlds: int = 1, *, scale: float = 1.0,
     for index in range(worlds):
         world_seed = int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
         drawn = draw_world(world_seed, ranges)
-        values = {"bot_share": drawn.bot_share, "label_noise": drawn.label_noise,
-                  "kind_difficulty": drawn.kind_difficulty, **settings}
-        configs.append(SimulationConfig(seed=world_seed, scale=scale, world=drawn.world,
-                                        **values))
+        values = {
+            "bot_share": drawn.bot_share,
+            "label_noise": drawn.label_noise,
+            "kind_difficulty": drawn.kind_difficulty,
+            **settings,
+        }
+        configs.append(SimulationConfig(seed=world_seed, scale=scale, world=drawn.world, **values))
     return configs
 
 
-def simulate_worlds(configs: Sequence[SimulationConfig], out_dir: Path,
-                    progress: Callable[[int, int], None] | None = None,
-                    ranges: WorldRanges | str | None = None) -> SimulationSummary:
+def simulate_worlds(
+    configs: Sequence[SimulationConfig],
+    out_dir: Path,
+    progress: Callable[[int, int], None] | None = None,
+    ranges: WorldRanges | str | None = None,
+) -> SimulationSummary:
     """Several worlds written into one dataset folder (or train/ and test/; the first
     config's format and split decide): accounts, rooms, orders and devices of different
     worlds never coincide, each world keeps its own streamers, and `worlds.json` records
@@ -237,6 +281,7 @@ def simulate_worlds(configs: Sequence[SimulationConfig], out_dir: Path,
     summaries, done, chunks = [], 0, 0
     try:
         for index, config in enumerate(configs):
+
             def step(accounts: int, _: int, base: int = done) -> None:
                 if progress is not None:
                     progress(base + accounts, total)
@@ -248,57 +293,93 @@ def simulate_worlds(configs: Sequence[SimulationConfig], out_dir: Path,
     finally:
         writer.close()
     name = ranges if isinstance(ranges, str) else None
-    _write_lineage(out_dir, list(configs), summaries, first.seed,
-                   REGIONS.get(name, ranges) if ranges is not None else None, name)
+    _write_lineage(
+        out_dir,
+        list(configs),
+        summaries,
+        first.seed,
+        REGIONS.get(name, ranges) if ranges is not None else None,
+        name,
+    )
     role_sum = {}
     for summary in summaries:
         for role, count in {**summary.bots_by_kind, **summary.humans_by_archetype}.items():
             role_sum[role] = role_sum.get(role, 0) + count
     return SimulationSummary(
-        out_dir=out_dir, accounts=done,
+        out_dir=out_dir,
+        accounts=done,
         events={t: sum(s.events[t] for s in summaries) for t in TABLES},
         bots_by_kind={k: role_sum[k] for k in BOT_KINDS},
         humans_by_archetype={a: role_sum[a] for a in (*HUMAN_ARCHETYPES, STREAMER)},
         streamers=[s for summary in summaries for s in summary.streamers],
-        seconds=time.perf_counter() - began, worlds=tuple(summaries))
+        seconds=time.perf_counter() - began,
+        worlds=tuple(summaries),
+    )
 
 
-def write_training_worlds(out_dir: Path, *, seed: int = 0, worlds: int = 3, scale: float = 0.2,
-                          ranges: WorldRanges | str = "all",
-                          progress: Callable[[int, int], None] | None = None
-                          ) -> SimulationSummary:
+def write_training_worlds(
+    out_dir: Path,
+    *,
+    seed: int = 0,
+    worlds: int = 3,
+    scale: float = 0.2,
+    ranges: WorldRanges | str = "all",
+    progress: Callable[[int, int], None] | None = None,
+) -> SimulationSummary:
     """A labelled training set of `worlds` randomised worlds in one folder: what a model
     meant for platforms without labels of their own is trained on."""
     configs = randomised_configs(seed, worlds, scale=scale, ranges=ranges)
     return simulate_worlds(configs, out_dir, progress, ranges)
 
 
-def _write_lineage(out_dir: Path, configs: list[SimulationConfig],
-                   summaries: list[SimulationSummary], id_seed: int,
-                   ranges: WorldRanges | None, region: str | None = None) -> None:
+def _write_lineage(
+    out_dir: Path,
+    configs: list[SimulationConfig],
+    summaries: list[SimulationSummary],
+    id_seed: int,
+    ranges: WorldRanges | None,
+    region: str | None = None,
+) -> None:
     """worlds.json: each world's seed, settings and drawn parameters, and the ranges."""
     from fanaudit.features.io import write_text_atomic
 
     worlds = []
-    for index, (config, summary) in enumerate(zip(configs, summaries)):
-        worlds.append({
-            "index": index, "seed": config.seed, "scale": config.scale, "days": config.days,
-            "start": config.start, "bot_share": config.bot_share,
-            "label_noise": config.label_noise, "difficulty": config.difficulty,
-            "kind_difficulty": dict(config.kind_difficulty),
-            "parameters": config.world_parameters.to_dict(),
-            "accounts": summary.accounts, "streamers": len(summary.streamers),
-            "bots_by_kind": summary.bots_by_kind,
-            "humans_by_archetype": summary.humans_by_archetype,
-        })
-    record = {"id_seed": id_seed, "region": region,
-              "ranges": ranges.to_dict() if ranges is not None else None, "worlds": worlds}
-    write_text_atomic(json.dumps(record, indent=1, ensure_ascii=False) + "\n",
-                      Path(out_dir) / LINEAGE_FILE)
+    for index, (config, summary) in enumerate(zip(configs, summaries, strict=False)):
+        worlds.append(
+            {
+                "index": index,
+                "seed": config.seed,
+                "scale": config.scale,
+                "days": config.days,
+                "start": config.start,
+                "bot_share": config.bot_share,
+                "label_noise": config.label_noise,
+                "difficulty": config.difficulty,
+                "kind_difficulty": dict(config.kind_difficulty),
+                "parameters": config.world_parameters.to_dict(),
+                "accounts": summary.accounts,
+                "streamers": len(summary.streamers),
+                "bots_by_kind": summary.bots_by_kind,
+                "humans_by_archetype": summary.humans_by_archetype,
+            }
+        )
+    record = {
+        "id_seed": id_seed,
+        "region": region,
+        "ranges": ranges.to_dict() if ranges is not None else None,
+        "worlds": worlds,
+    }
+    write_text_atomic(
+        json.dumps(record, indent=1, ensure_ascii=False) + "\n", Path(out_dir) / LINEAGE_FILE
+    )
 
 
-def _simulate_into(writer: DatasetWriter, config: SimulationConfig, slot: _Slot,
-                   progress: Callable[[int, int], None] | None) -> SimulationSummary:
+def _simulate_into(
+    writer: DatasetWriter,
+    config: SimulationConfig,
+    slot: _Slot,
+    progress: Callable[[int, int], None] | None,
+) -> SimulationSummary:
     """One world's accounts and events, appended to an open writer."""
     began = time.perf_counter()
     sizes = _chunk_sizes(config)
@@ -307,10 +388,12 @@ def _simulate_into(writer: DatasetWriter, config: SimulationConfig, slot: _Slot,
     platform = build_platform(config, platform_rng)
     n_streamers = platform.n_streamers
     device_base = slot.index * DEVICES_PER_WORLD
-    streamer_ids = ids.format_ids("u", slot.first_account + np.arange(n_streamers),
-                                  ids.id_keys(slot.id_seed, ACCOUNT_KEYS))
-    room_ids = ids.format_ids("r", slot.first_account + np.arange(n_streamers),
-                              ids.id_keys(slot.id_seed, ROOM_KEYS))
+    streamer_ids = ids.format_ids(
+        "u", slot.first_account + np.arange(n_streamers), ids.id_keys(slot.id_seed, ACCOUNT_KEYS)
+    )
+    room_ids = ids.format_ids(
+        "r", slot.first_account + np.arange(n_streamers), ids.id_keys(slot.id_seed, ROOM_KEYS)
+    )
     pending = _streamer_rows(config, platform, platform_rng, streamer_ids, device_base)
 
     rows = dict.fromkeys(TABLES, 0)
@@ -318,18 +401,16 @@ def _simulate_into(writer: DatasetWriter, config: SimulationConfig, slot: _Slot,
     followers = np.zeros(n_streamers, np.int64)
     first_index = slot.first_account + n_streamers
     for index, size in enumerate(sizes):
-        chunk, roles = _generate_chunk(config, platform, seeds[index + 1], index, size,
-                                       device_base)
+        chunk, roles = _generate_chunk(config, platform, seeds[index + 1], index, size, device_base)
         tables = _chunk_tables(config, chunk, roles, first_index, streamer_ids, room_ids, slot)
         in_test = _test_side(config, chunk.rng, roles) if config.split else None
         for name, (table, owner) in tables.items():
             if name in pending:
-                table, owner = _with_shared_rows(chunk.rng, name, table, owner,
-                                                 pending.pop(name))
+                table, owner = _with_shared_rows(chunk.rng, name, table, owner, pending.pop(name))
             writer.write(name, table, owner, in_test)
             rows[name] += table.num_rows
         followers += _net_follows(chunk, n_streamers)
-        for role, count in zip(*np.unique(roles, return_counts=True)):
+        for role, count in zip(*np.unique(roles, return_counts=True), strict=False):
             role_counts[str(role)] = role_counts.get(str(role), 0) + int(count)
         first_index += size
         if progress is not None:

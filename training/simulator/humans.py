@@ -88,8 +88,9 @@ ROUTINES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     "promo_signup": ((0.20, 0.20, 0.10, 0.10, 0.40, 0.0), (0.30, 0.20, 0.10, 0.40)),
     "giveaway_hunter": ((0.30, 0.20, 0.10, 0.10, 0.25, 0.05), (0.80, 0.0, 0.20, 0.0)),
 }
-assert all(len(r) == len(RHYTHM_NAMES) and len(d) == len(DAY_PATTERNS)
-           for r, d in ROUTINES.values())
+assert all(
+    len(r) == len(RHYTHM_NAMES) and len(d) == len(DAY_PATTERNS) for r, d in ROUTINES.values()
+)
 
 BUYER_REFUNDS = (0.05, 0.15)
 SERIAL_RETURNER_SHARE = 0.25  # buyers of clothes who order sizes to try on and return most
@@ -98,9 +99,17 @@ OTHER_REFUND = 0.08
 # People who watch and never type in live chat, per archetype (most viewers lurk; superfans
 # and lucky-bag hunters, whose passwords are posted separately, do not).
 LURKER_SHARE: dict[str, float] = {
-    "casual": 0.6, "superfan": 0.0, "nat_user": 0.55, "campus_user": 0.4, "night_shift": 0.55,
-    "viral_follower": 0.6, "buyer": 0.45, "shared_device": 0.6, "newcomer": 0.6,
-    "promo_signup": 0.7, "giveaway_hunter": 0.3,
+    "casual": 0.6,
+    "superfan": 0.0,
+    "nat_user": 0.55,
+    "campus_user": 0.4,
+    "night_shift": 0.55,
+    "viral_follower": 0.6,
+    "buyer": 0.45,
+    "shared_device": 0.6,
+    "newcomer": 0.6,
+    "promo_signup": 0.7,
+    "giveaway_hunter": 0.3,
 }
 assert set(LURKER_SHARE) == set(HUMAN_ARCHETYPES)
 SHOP_WINDOW_SHARE = 0.2  # orders placed from the shop window, not during a visit
@@ -111,8 +120,13 @@ SHARED_DEVICE_KINDS = {"household": 0.45, "alt_accounts": 0.35, "cafe": 0.2}
 CAFE_LOGIN_SHARE = 0.5
 VIRAL_SIGNUP_SHARE = 0.3  # viral followers who registered to follow
 TASK_FOLLOWS = 100  # accounts a paid-task doer has followed for earlier tasks (median)
-PAID_LIVES = {"casual": 0.65, "buyer": 0.15, "night_shift": 0.05, "giveaway_hunter": 0.1,
-              "superfan": 0.05}
+PAID_LIVES = {
+    "casual": 0.65,
+    "buyer": 0.15,
+    "night_shift": 0.05,
+    "giveaway_hunter": 0.1,
+    "superfan": 0.05,
+}
 
 
 @dataclass
@@ -143,9 +157,11 @@ class People:
 def populate_humans(chunk: Chunk, members: dict[str, np.ndarray]) -> None:
     """Profiles and a month of activity for every human of the chunk."""
     account = np.concatenate([members[a] for a in HUMAN_ARCHETYPES])
-    people = People(account, np.repeat(np.arange(len(HUMAN_ARCHETYPES)),
-                                       [len(members[a]) for a in HUMAN_ARCHETYPES]),
-                    languages(chunk, len(account)))
+    people = People(
+        account,
+        np.repeat(np.arange(len(HUMAN_ARCHETYPES)), [len(members[a]) for a in HUMAN_ARCHETYPES]),
+        languages(chunk, len(account)),
+    )
     _own_phones(chunk, people.account)
     _shared_addresses(chunk, people)
     _shared_devices(chunk, people)
@@ -162,8 +178,11 @@ def paid_people(chunk: Chunk, accounts: np.ndarray, cloned_share: float = 0.0) -
     rng = chunk.rng
     lives = np.array([HUMAN_ARCHETYPES.index(a) for a in PAID_LIVES])
     weights = np.array(list(PAID_LIVES.values()))
-    people = People(accounts, rng.choice(lives, len(accounts), p=weights / weights.sum()),
-                    languages(chunk, len(accounts)))
+    people = People(
+        accounts,
+        rng.choice(lives, len(accounts), p=weights / weights.sum()),
+        languages(chunk, len(accounts)),
+    )
     _own_phones(chunk, accounts)
     age = rng.uniform(60, 2000, len(accounts)) * DAY
     chunk.created_at[accounts] = chunk.platform.start - age.astype(np.int64)
@@ -185,6 +204,7 @@ def languages(chunk: Chunk, n: int) -> np.ndarray:
 
 # --- identities ---------------------------------------------------------------------------
 
+
 def _own_phones(chunk: Chunk, account: np.ndarray) -> None:
     """An aged account, one phone, a home line (or only mobile) and a mobile address."""
     rng, n, start, world = chunk.rng, len(account), chunk.platform.start, chunk.world
@@ -195,8 +215,9 @@ def _own_phones(chunk: Chunk, account: np.ndarray) -> None:
     chunk.home_ip[account] = network.home_or_mobile_ip(rng, n, world.ipv6_share)
     chunk.mobile_ip[account] = network.home_or_mobile_ip(rng, n, min(1.0, 2 * world.ipv6_share))
     cgnat = rng.random(n) < world.cgnat_share
-    chunk.mobile_ip[account[cgnat]] = network.random_ipv4(rng, int(cgnat.sum()),
-                                                          chunk.platform.mobile_nat)
+    chunk.mobile_ip[account[cgnat]] = network.random_ipv4(
+        rng, int(cgnat.sum()), chunk.platform.mobile_nat
+    )
     mobile_only = rng.random(n) < world.mobile_only_share
     chunk.home_ip[account[mobile_only]] = chunk.mobile_ip[account[mobile_only]]
     chunk.device[account] = chunk.new_devices(n)
@@ -209,8 +230,9 @@ def _shared_addresses(chunk: Chunk, people: People) -> None:
     groups = {"nat_user": chunk.world.nat_group, "campus_user": chunk.world.campus_group}
     for archetype, (low, high) in groups.items():
         ranges = network.CAMPUS_V4 if archetype == "campus_user" else network.CARRIER_V4
-        for group in partition(rng, rng.permutation(people.account[people.members(archetype)]),
-                               low, high):
+        for group in partition(
+            rng, rng.permutation(people.account[people.members(archetype)]), low, high
+        ):
             chunk.home_ip[group] = network.random_ipv4(rng, 1, ranges)[0]
 
 
@@ -227,11 +249,11 @@ def _shared_devices(chunk: Chunk, people: People) -> None:
     some people opened their main account with their alts, all in one week."""
     rng = chunk.rng
     rows = rng.permutation(people.members("shared_device"))
-    kinds = rng.choice(list(SHARED_DEVICE_KINDS), len(rows),
-                       p=list(SHARED_DEVICE_KINDS.values()))
+    kinds = rng.choice(list(SHARED_DEVICE_KINDS), len(rows), p=list(SHARED_DEVICE_KINDS.values()))
     for kind, together in (("household", 0.3), ("alt_accounts", 1.0)):
-        for group in partition(rng, people.account[rows[kinds == kind]],
-                               *chunk.world.household_size):
+        for group in partition(
+            rng, people.account[rows[kinds == kind]], *chunk.world.household_size
+        ):
             _share_identity(chunk, group)
             if rng.random() < together:
                 _register_in_one_week(chunk, group if rng.random() < 0.5 else group[1:])
@@ -244,8 +266,9 @@ def _shared_devices(chunk: Chunk, people: People) -> None:
 def _register_in_one_week(chunk: Chunk, accounts: np.ndarray) -> None:
     """Accounts registered within four days of each other, 3 to 300 days before the month."""
     registered = chunk.platform.start - chunk.rng.uniform(3, 300) * DAY
-    chunk.created_at[accounts] = (registered + chunk.rng.uniform(0, 4 * DAY, len(accounts))
-                                  ).astype(np.int64)
+    chunk.created_at[accounts] = (registered + chunk.rng.uniform(0, 4 * DAY, len(accounts))).astype(
+        np.int64
+    )
 
 
 def _newcomers(chunk: Chunk, people: People) -> None:
@@ -255,12 +278,16 @@ def _newcomers(chunk: Chunk, people: People) -> None:
     rows = people.members("newcomer")
     account = people.account[rows]
     chunk.created_at[account] = platform.start + (
-        rng.uniform(0, platform.days - 1.5, len(rows)) * DAY).astype(np.int64)
+        rng.uniform(0, platform.days - 1.5, len(rows)) * DAY
+    ).astype(np.int64)
     chunk.humanlike[account] = rng.uniform(0.3, 0.8, len(rows))
     row = np.repeat(rows, rng.integers(3, 9, len(rows)))
     suggested = rng.choice(platform.n_streamers, len(row), p=platform.popularity)
-    chunk.follow(people.account[row], suggested,
-                 chunk.created_at[people.account[row]] + rng.integers(60, 20 * 60, len(row)))
+    chunk.follow(
+        people.account[row],
+        suggested,
+        chunk.created_at[people.account[row]] + rng.integers(60, 20 * 60, len(row)),
+    )
     _login(chunk, people, rows, chunk.created_at[account] + rng.integers(5, 60, len(rows)))
 
 
@@ -270,19 +297,30 @@ def _promotions(chunk: Chunk, people: People) -> None:
     rng, platform = chunk.rng, chunk.platform
     for rows in partition(rng, rng.permutation(people.members("promo_signup")), 15, 60):
         merchant = int(platform.small_streamers(rng, 1)[0])
-        opening = platform.start + int(rng.integers(0, platform.days - 1)) * DAY + int(
-            rng.integers(2, 12)) * HOUR
+        opening = (
+            platform.start
+            + int(rng.integers(0, platform.days - 1)) * DAY
+            + int(rng.integers(2, 12)) * HOUR
+        )
         account = people.account[rows]
         chunk.created_at[account] = opening + rng.integers(0, 3 * HOUR, len(rows))
         chunk.humanlike[account] = rng.uniform(0.3, 0.8, len(rows))
-        chunk.follow(account, np.full(len(rows), merchant),
-                     chunk.created_at[account] + rng.integers(60, 10 * 60, len(rows)))
+        chunk.follow(
+            account,
+            np.full(len(rows), merchant),
+            chunk.created_at[account] + rng.integers(60, 10 * 60, len(rows)),
+        )
         venue = network.random_ipv4(rng, 1)[0]
-        chunk.login(account, chunk.created_at[account] + rng.integers(5, 60, len(rows)), 0.0,
-                    ip=np.full(len(rows), venue))
+        chunk.login(
+            account,
+            chunk.created_at[account] + rng.integers(5, 60, len(rows)),
+            0.0,
+            ip=np.full(len(rows), venue),
+        )
 
 
 # --- lives --------------------------------------------------------------------------------
+
 
 def _lives(chunk: Chunk, people: People) -> None:
     """A month of activity: routines, favourites, follows, visits, chat, lucky bags,
@@ -313,8 +351,14 @@ def _login(chunk: Chunk, people: People, row: np.ndarray, ts: np.ndarray) -> Non
     chunk.login(people.account[row[own]], ts[own], people.habit("mobile_share")[row[own]])
     first, count = people.cafe_pcs[row[at_cafe]].T
     pc = first + (rng.random(len(first)) * count).astype(np.int64)
-    chunk.login(people.account[row[at_cafe]], ts[at_cafe], 0.0, ip=people.cafe_ip[row[at_cafe]],
-                device=pc, ua=np.full(len(pc), network.PC_USER_AGENT))
+    chunk.login(
+        people.account[row[at_cafe]],
+        ts[at_cafe],
+        0.0,
+        ip=people.cafe_ip[row[at_cafe]],
+        device=pc,
+        ua=np.full(len(pc), network.PC_USER_AGENT),
+    )
 
 
 def _logins(chunk: Chunk, people: People) -> None:
@@ -347,7 +391,8 @@ def _viral_follows(chunk: Chunk, people: People, favourites: np.ndarray) -> None
     account = people.account[rows]
     signup = rng.random(len(rows)) < VIRAL_SIGNUP_SHARE
     chunk.created_at[account[signup]] = follow_ts[signup] - rng.integers(
-        120, 40 * 60, int(signup.sum()))
+        120, 40 * 60, int(signup.sum())
+    )
     chunk.humanlike[account[signup]] = rng.uniform(0.3, 0.8, int(signup.sum()))
     chunk.follow(account, favourites[rows, 0], follow_ts)
     _login(chunk, people, rows, follow_ts - rng.integers(10, 300, len(rows)))
@@ -367,19 +412,23 @@ def _follows(chunk: Chunk, people: People, favourites: np.ndarray) -> np.ndarray
     since = np.minimum(earliest, platform.start)
     before = since + (rng.random(len(who)) * (platform.start - since)).astype(np.int64)
     during = np.maximum(earliest, platform.start) + (
-        rng.random(len(who)) * np.maximum(platform.end - np.maximum(earliest, platform.start),
-                                          1)).astype(np.int64)
+        rng.random(len(who)) * np.maximum(platform.end - np.maximum(earliest, platform.start), 1)
+    ).astype(np.int64)
     ts = np.where((rng.random(len(who)) < 0.25) | (earliest >= platform.start), during, before)
     chunk.follow(who, whom, ts)
     unfollow_ts = ts + (rng.exponential(10, len(who)) * DAY).astype(np.int64)
-    leaves = (rng.random(len(who)) < 0.05) & (unfollow_ts > platform.start) & (
-        unfollow_ts < platform.end)
+    leaves = (
+        (rng.random(len(who)) < 0.05)
+        & (unfollow_ts > platform.start)
+        & (unfollow_ts < platform.end)
+    )
     chunk.follow(who[leaves], whom[leaves], unfollow_ts[leaves], unfollow=True)
     return row * platform.n_streamers + whom
 
 
-def _live_session(sessions: Sessions, favourites: np.ndarray, col: np.ndarray,
-                  day: np.ndarray) -> np.ndarray:
+def _live_session(
+    sessions: Sessions, favourites: np.ndarray, col: np.ndarray, day: np.ndarray
+) -> np.ndarray:
     """The session on `day` of favourite `col`, else of the next favourite live that day,
     else -1."""
     k = favourites.shape[1]
@@ -399,22 +448,30 @@ def _visits(chunk: Chunk, people: People, favourites: np.ndarray):
     row = np.repeat(np.arange(n), rng.poisson(appetite * platform.days / 30))
     loyal = rng.random(len(row)) < people.habit("loyalty")[row]
     col = np.where(loyal, 0, rng.integers(0, FAVOURITES, len(row)))
-    session = _live_session(sessions, favourites[row], col,
-                            active_days(rng, people.routine, row))
+    session = _live_session(sessions, favourites[row], col, active_days(rng, people.routine, row))
     row, session = row[session >= 0], session[session >= 0]
     length = sessions.end[session] - sessions.start[session]
     notified = rng.random(len(row)) < people.habit("notified")[row]
-    offset = np.where(notified, np.minimum(rng.exponential(90, len(row)), 0.5 * length),
-                      rng.random(len(row)) * 0.85 * length)
+    offset = np.where(
+        notified,
+        np.minimum(rng.exponential(90, len(row)), 0.5 * length),
+        rng.random(len(row)) * 0.85 * length,
+    )
     join = sessions.start[session] + offset.astype(np.int64)
     patience = people.habit("watch_minutes") * rng.lognormal(0, 0.7, n)
     minutes = patience[row] * rng.lognormal(0, 1.0, len(row))
     seconds = np.clip((minutes * 60).astype(np.int64), 5, sessions.end[session] - join)
     visits = _with_watch_parties(chunk, people, row, session, join, seconds)
     row, session, join, seconds = _with_bag_hunts(chunk, people, *visits)
-    chunk.watch(people.account[row], session, join, seconds,
-                people.habit("likes_per_hour")[row],
-                gift_probability=people.habit("gift_probability")[row], share_probability=0.04)
+    chunk.watch(
+        people.account[row],
+        session,
+        join,
+        seconds,
+        people.habit("likes_per_hour")[row],
+        gift_probability=people.habit("gift_probability")[row],
+        share_probability=0.04,
+    )
     logs_in = np.flatnonzero(rng.random(len(row)) < 0.6)
     _login(chunk, people, row[logs_in], join[logs_in] - rng.integers(0, 600, len(logs_in)))
     return row, session, join, seconds
@@ -440,16 +497,27 @@ def _with_watch_parties(chunk: Chunk, people: People, row, session, join, second
     shared_visit = np.flatnonzero(leads & (rng.random(len(row)) < share[row]))
     g = group[row[shared_visit]]
     copies = np.repeat(shared_visit, size[g] - 1)
-    nth = 1 + np.arange(len(copies)) - np.repeat(np.cumsum(size[g] - 1) - (size[g] - 1),
-                                                 size[g] - 1)
+    nth = (
+        1 + np.arange(len(copies)) - np.repeat(np.cumsum(size[g] - 1) - (size[g] - 1), size[g] - 1)
+    )
     mate = by_group[np.repeat(first[g], size[g] - 1) + nth]
     mate_session = session[copies]
-    mate_join = np.clip(join[copies] + rng.normal(0, 90, len(copies)).astype(np.int64),
-                        sessions.start[mate_session], sessions.end[mate_session] - 5)
-    mate_seconds = np.clip((seconds[copies] * rng.lognormal(0, 0.3, len(copies))).astype(
-        np.int64), 5, sessions.end[mate_session] - mate_join)
-    return (np.concatenate([row, mate]), np.concatenate([session, mate_session]),
-            np.concatenate([join, mate_join]), np.concatenate([seconds, mate_seconds]))
+    mate_join = np.clip(
+        join[copies] + rng.normal(0, 90, len(copies)).astype(np.int64),
+        sessions.start[mate_session],
+        sessions.end[mate_session] - 5,
+    )
+    mate_seconds = np.clip(
+        (seconds[copies] * rng.lognormal(0, 0.3, len(copies))).astype(np.int64),
+        5,
+        sessions.end[mate_session] - mate_join,
+    )
+    return (
+        np.concatenate([row, mate]),
+        np.concatenate([session, mate_session]),
+        np.concatenate([join, mate_join]),
+        np.concatenate([seconds, mate_seconds]),
+    )
 
 
 def _with_bag_hunts(chunk: Chunk, people: People, row, session, join, seconds):
@@ -467,12 +535,19 @@ def _with_bag_hunts(chunk: Chunk, people: People, row, session, join, seconds):
     has_bag = per_day[day] > 0
     hunter, day = hunter[has_bag], day[has_bag]
     hunt = by_day[first[day] + (rng.random(len(day)) * per_day[day]).astype(np.int64)]
-    hunt_join = np.maximum(sessions.bag_ts[hunt] - rng.integers(60, 600, len(hunt)),
-                           sessions.start[hunt])
-    hunt_seconds = np.minimum(sessions.bag_ts[hunt] - hunt_join + rng.integers(30, 300, len(hunt)),
-                              sessions.end[hunt] - hunt_join)
-    return (np.concatenate([row, hunter]), np.concatenate([session, hunt]),
-            np.concatenate([join, hunt_join]), np.concatenate([seconds, hunt_seconds]))
+    hunt_join = np.maximum(
+        sessions.bag_ts[hunt] - rng.integers(60, 600, len(hunt)), sessions.start[hunt]
+    )
+    hunt_seconds = np.minimum(
+        sessions.bag_ts[hunt] - hunt_join + rng.integers(30, 300, len(hunt)),
+        sessions.end[hunt] - hunt_join,
+    )
+    return (
+        np.concatenate([row, hunter]),
+        np.concatenate([session, hunt]),
+        np.concatenate([join, hunt_join]),
+        np.concatenate([seconds, hunt_seconds]),
+    )
 
 
 def _comments(chunk: Chunk, people: People, row, session, join, seconds) -> None:
@@ -499,9 +574,15 @@ def _comments(chunk: Chunk, people: People, row, session, join, seconds) -> None
     codes[pet] = pet_phrase[pet]
     text_rng = chunk.text_rng
     prefix, suffix = vocabulary.decorate(
-        text_rng, lang, {"mention": world.human_mention_share, "hashtag": world.human_hashtag_share,
-                    "repost": world.human_repost_share},
-        {"link": world.human_link_share, "emoji": world.emoji_share})
+        text_rng,
+        lang,
+        {
+            "mention": world.human_mention_share,
+            "hashtag": world.human_hashtag_share,
+            "repost": world.human_repost_share,
+        },
+        {"link": world.human_link_share, "emoji": world.emoji_share},
+    )
     prefix[stock] = 0
     suffix[stock & (suffix < vocabulary.code("emoji", lang, 0))] = 0
     hawker = text_rng.random(n) < world.hawker_share
@@ -510,12 +591,19 @@ def _comments(chunk: Chunk, people: People, row, session, join, seconds) -> None
     codes[promo] = vocabulary.any(text_rng, "promo", lang[promo])
     linked = promo & (text_rng.random(len(visit)) < 0.7)
     suffix[linked] = vocabulary.code("link", lang[linked], own_link[writer[linked]])
-    chunk.comment(people.account[writer], chunk.platform.sessions.streamer[session[visit]], ts,
-                  codes, prefix, suffix)
+    chunk.comment(
+        people.account[writer],
+        chunk.platform.sessions.streamer[session[visit]],
+        ts,
+        codes,
+        prefix,
+        suffix,
+    )
 
 
-def _lucky_bags(chunk: Chunk, people: People, row, session, join, seconds,
-                followed: np.ndarray) -> None:
+def _lucky_bags(
+    chunk: Chunk, people: People, row, session, join, seconds, followed: np.ndarray
+) -> None:
     """Viewers present when a bag is drawn enter it by posting its password (and following,
     when the bag asks and they do not follow the streamer yet); some unfollow after the
     draw."""
@@ -525,22 +613,27 @@ def _lucky_bags(chunk: Chunk, people: People, row, session, join, seconds,
     present = (bag >= join) & (bag < join + seconds)
     enters = np.flatnonzero(present & (rng.random(len(row)) < people.habit("bag_entry")[row]))
     who, bag_session = people.account[row[enters]], session[enters]
-    ts = np.maximum(sessions.bag_ts[bag_session] - rng.integers(0, 600, len(enters)),
-                    join[enters])
+    ts = np.maximum(sessions.bag_ts[bag_session] - rng.integers(0, 600, len(enters)), join[enters])
     streamer = sessions.streamer[bag_session]
-    chunk.comment(who, streamer, ts, chunk.vocabulary.code(
-        "password", 0, sessions.bag_password[bag_session]))
+    chunk.comment(
+        who, streamer, ts, chunk.vocabulary.code("password", 0, sessions.bag_password[bag_session])
+    )
     follows = sessions.bag_needs_follow[bag_session] & ~np.isin(
-        row[enters] * platform.n_streamers + streamer, followed)
+        row[enters] * platform.n_streamers + streamer, followed
+    )
     chunk.follow(who[follows], streamer[follows], ts[follows] + 5)
     unfollow_ts = ts + rng.integers(HOUR, 5 * DAY, len(enters))
-    leaves = follows & (rng.random(len(enters)) < people.habit("bag_unfollow")[row[enters]]) & (
-        unfollow_ts < platform.end)
+    leaves = (
+        follows
+        & (rng.random(len(enters)) < people.habit("bag_unfollow")[row[enters]])
+        & (unfollow_ts < platform.end)
+    )
     chunk.follow(who[leaves], streamer[leaves], unfollow_ts[leaves], unfollow=True)
 
 
-def _orders(chunk: Chunk, people: People, row, session, join, seconds,
-            favourites: np.ndarray) -> None:
+def _orders(
+    chunk: Chunk, people: People, row, session, join, seconds, favourites: np.ndarray
+) -> None:
     """Orders placed during visits or from a favourite's shop window; buyers refund 5-15% of
     theirs, serial returners 35-70%, others about 8%."""
     rng, platform = chunk.rng, chunk.platform
@@ -550,18 +643,23 @@ def _orders(chunk: Chunk, people: People, row, session, join, seconds,
     first_visit = np.cumsum(visits) - visits
     wanted = rng.poisson(people.habit("orders") * platform.days / 30)
     buyer_row = np.repeat(np.arange(n), np.where(visits > 0, wanted, 0))
-    visit = order_of_row[first_visit[buyer_row] + (rng.random(len(buyer_row))
-                                                   * visits[buyer_row]).astype(np.int64)]
+    visit = order_of_row[
+        first_visit[buyer_row] + (rng.random(len(buyer_row)) * visits[buyer_row]).astype(np.int64)
+    ]
     ts = join[visit] + (rng.random(len(visit)) * seconds[visit]).astype(np.int64)
     streamer = platform.sessions.streamer[session[visit]]
     window = rng.random(len(visit)) < SHOP_WINDOW_SHARE
     ts[window] = times_in_rhythm(rng, people.routine, buyer_row[window], platform)
-    streamer[window] = favourites[buyer_row[window], rng.integers(0, FAVOURITES,
-                                                                  int(window.sum()))]
+    streamer[window] = favourites[buyer_row[window], rng.integers(0, FAVOURITES, int(window.sum()))]
     price = np.floor(rng.lognormal(np.log(59), 0.8, len(visit))) + 0.9
-    chunk.order(people.account[buyer_row], streamer, ts, price, _refund_rates(rng, people)[
-        buyer_row], (np.clip(rng.lognormal(np.log(3), 0.6, len(visit)), 0.5, 20) * DAY).astype(
-        np.int64))
+    chunk.order(
+        people.account[buyer_row],
+        streamer,
+        ts,
+        price,
+        _refund_rates(rng, people)[buyer_row],
+        (np.clip(rng.lognormal(np.log(3), 0.6, len(visit)), 0.5, 20) * DAY).astype(np.int64),
+    )
 
 
 def _refund_rates(rng: np.random.Generator, people: People) -> np.ndarray:

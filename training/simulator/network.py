@@ -16,23 +16,30 @@ IPV6_FLAG = np.int64(1) << np.int64(40)
 
 # Home broadband and mobile ranges of the three big carriers.
 CARRIER_V4 = (
-    ("112.96.0.0", 12),   # Unicom
+    ("112.96.0.0", 12),  # Unicom
     ("223.104.0.0", 14),  # Mobile
     ("117.136.0.0", 13),  # Mobile
     ("183.192.0.0", 10),  # Mobile
-    ("36.96.0.0", 11),    # Telecom
-    ("101.80.0.0", 12),   # Telecom
-    ("114.80.0.0", 12),   # Telecom
+    ("36.96.0.0", 11),  # Telecom
+    ("101.80.0.0", 12),  # Telecom
+    ("114.80.0.0", 12),  # Telecom
 )
 # Mobile CGNAT exits: small pools many subscribers share.
 MOBILE_NAT_V4 = (("223.104.3.0", 24), ("117.136.38.0", 24), ("112.97.54.0", 24))
 # Education network (CERNET) exits of campus Wi-Fi.
 CAMPUS_V4 = (("202.112.0.0", 13), ("219.224.0.0", 12), ("166.111.0.0", 16))
 # Data-centre ranges proxy sellers rent.
-DATACENTRE_V4 = (("47.92.0.0", 14), ("121.40.0.0", 14), ("139.224.0.0", 16),
-                 ("106.14.0.0", 15), ("110.42.0.0", 16), ("43.248.0.0", 16))
-IPV6_PREFIXES = tuple(int(ipaddress.IPv6Address(prefix))
-                      for prefix in ("240e::", "2409:8a00::", "2408:8400::"))
+DATACENTRE_V4 = (
+    ("47.92.0.0", 14),
+    ("121.40.0.0", 14),
+    ("139.224.0.0", 16),
+    ("106.14.0.0", 15),
+    ("110.42.0.0", 16),
+    ("43.248.0.0", 16),
+)
+IPV6_PREFIXES = tuple(
+    int(ipaddress.IPv6Address(prefix)) for prefix in ("240e::", "2409:8a00::", "2408:8400::")
+)
 
 
 def _ranges(table: tuple[tuple[str, int], ...]) -> tuple[np.ndarray, np.ndarray]:

@@ -21,10 +21,62 @@ HOUR = 3_600
 CST_OFFSET = 8 * HOUR
 
 # Relative activity per China-time hour: low 02-07, peak 19-23.
-PLATFORM_HOURS = np.array([3.0, 1.8, 1.0, 0.6, 0.4, 0.4, 0.6, 1.2, 2.0, 2.5, 3.0, 3.5,
-                           4.2, 3.6, 3.0, 3.0, 3.3, 3.8, 4.8, 7.0, 8.5, 8.5, 7.5, 5.0])
-NIGHT_SHIFT_HOURS = np.array([6.0, 6.5, 6.5, 6.0, 5.5, 5.0, 4.5, 4.0, 2.5, 1.0, 0.4, 0.3,
-                              0.3, 0.3, 0.4, 0.6, 1.0, 1.2, 1.4, 1.5, 1.8, 2.5, 3.5, 5.0])
+PLATFORM_HOURS = np.array(
+    [
+        3.0,
+        1.8,
+        1.0,
+        0.6,
+        0.4,
+        0.4,
+        0.6,
+        1.2,
+        2.0,
+        2.5,
+        3.0,
+        3.5,
+        4.2,
+        3.6,
+        3.0,
+        3.0,
+        3.3,
+        3.8,
+        4.8,
+        7.0,
+        8.5,
+        8.5,
+        7.5,
+        5.0,
+    ]
+)
+NIGHT_SHIFT_HOURS = np.array(
+    [
+        6.0,
+        6.5,
+        6.5,
+        6.0,
+        5.5,
+        5.0,
+        4.5,
+        4.0,
+        2.5,
+        1.0,
+        0.4,
+        0.3,
+        0.3,
+        0.3,
+        0.4,
+        0.6,
+        1.0,
+        1.2,
+        1.4,
+        1.5,
+        1.8,
+        2.5,
+        3.5,
+        5.0,
+    ]
+)
 UNIFORM_HOURS = np.ones(24)
 
 # Live slots: (name, share of streamers, audience factor, earliest and latest start in
@@ -48,8 +100,14 @@ def local_hours(profile: np.ndarray, world: World) -> np.ndarray:
     return np.roll(np.asarray(profile, float), world.hour_shift) ** world.rhythm_contrast
 
 
-def times_by_hour(rng: np.random.Generator, n: int, hours: np.ndarray, start: int,
-                  days: int, offset: int = CST_OFFSET) -> np.ndarray:
+def times_by_hour(
+    rng: np.random.Generator,
+    n: int,
+    hours: np.ndarray,
+    start: int,
+    days: int,
+    offset: int = CST_OFFSET,
+) -> np.ndarray:
     """n instants on uniformly chosen days, with the local hour of day (UTC + `offset`
     seconds) drawn from `hours`."""
     day = rng.integers(0, days, n)
@@ -79,7 +137,8 @@ class Sessions:
     def pick(self, rng: np.random.Generator, streamer: np.ndarray) -> np.ndarray:
         """A uniformly random session of each given streamer."""
         return self.first[streamer] + (rng.random(len(streamer)) * self.count[streamer]).astype(
-            np.int64)
+            np.int64
+        )
 
 
 @dataclass(frozen=True)
@@ -106,8 +165,9 @@ class Platform:
     def n_streamers(self) -> int:
         return len(self.popularity)
 
-    def favourites(self, rng: np.random.Generator, n: int, k: int,
-                   slot_preference: np.ndarray | None = None) -> np.ndarray:
+    def favourites(
+        self, rng: np.random.Generator, n: int, k: int, slot_preference: np.ndarray | None = None
+    ) -> np.ndarray:
         """(n, k) streamers each viewer follows, by popularity weighted by the viewer's
         preference for each live slot (one preference vector for all n)."""
         p = self.popularity
@@ -127,8 +187,9 @@ def _popularity(rng: np.random.Generator, slot: np.ndarray) -> np.ndarray:
     return weights / weights.sum()
 
 
-def _sessions(rng: np.random.Generator, slot: np.ndarray, start: int, days: int,
-              world: World) -> Sessions:
+def _sessions(
+    rng: np.random.Generator, slot: np.ndarray, start: int, days: int, world: World
+) -> Sessions:
     n = len(slot)
     lo = np.array([s[3] for s in SLOTS])[slot] + world.hour_shift
     hi = np.array([s[4] for s in SLOTS])[slot] + world.hour_shift
@@ -136,9 +197,13 @@ def _sessions(rng: np.random.Generator, slot: np.ndarray, start: int, days: int,
     live = rng.random((n, days)) < rng.uniform(0.5, 0.95, n)[:, None]
     live[:, days // 2] = True
     streamer, day = np.nonzero(live)
-    begin = (start + day * DAY + slot_start[streamer].astype(np.int64)
-             - world.utc_offset_hours * HOUR
-             + rng.integers(-15 * 60, 15 * 60, len(day)))
+    begin = (
+        start
+        + day * DAY
+        + slot_start[streamer].astype(np.int64)
+        - world.utc_offset_hours * HOUR
+        + rng.integers(-15 * 60, 15 * 60, len(day))
+    )
     length = rng.uniform(2 * HOUR, 4 * HOUR, len(day)).astype(np.int64)
     inside = (begin >= start) & (begin + length < start + days * DAY)
     streamer, day, begin, length = streamer[inside], day[inside], begin[inside], length[inside]
@@ -147,12 +212,14 @@ def _sessions(rng: np.random.Generator, slot: np.ndarray, start: int, days: int,
     on_day = np.full((n, days), -1, np.int64)
     on_day[streamer, day] = np.arange(len(streamer))
     has_bag = rng.random(len(streamer)) < world.lucky_bag_share
-    bag_ts = np.where(has_bag, begin + (rng.uniform(0.15, 0.8, len(begin)) * length).astype(
-        np.int64), -1)
+    bag_ts = np.where(
+        has_bag, begin + (rng.uniform(0.15, 0.8, len(begin)) * length).astype(np.int64), -1
+    )
     password = rng.integers(0, text.N_PASSWORDS, len(begin))
     needs_follow = rng.random(len(begin)) < FOLLOW_TO_ENTER_SHARE
-    return Sessions(streamer, day, begin, begin + length, first, count, on_day, bag_ts,
-                    password, needs_follow)
+    return Sessions(
+        streamer, day, begin, begin + length, first, count, on_day, bag_ts, password, needs_follow
+    )
 
 
 def build_platform(config: SimulationConfig, rng: np.random.Generator) -> Platform:
@@ -168,16 +235,36 @@ def build_platform(config: SimulationConfig, rng: np.random.Generator) -> Platfo
     evening = np.flatnonzero(slot[sessions.streamer] == EVENING_SLOT)
     n_viral = max(1, round(config.total_accounts / 40_000))
     by_rank = np.argsort(-popularity)
-    viral_streamer = rng.choice(by_rank[n // 10: n // 2 + 1], n_viral)
+    viral_streamer = rng.choice(by_rank[n // 10 : n // 2 + 1], n_viral)
     viral_day = rng.integers(3, config.days - 5, n_viral)
-    viral_ts = (start + viral_day * DAY + (rng.integers(12, 22, n_viral) + world.hour_shift)
-                * HOUR - offset + rng.integers(0, HOUR, n_viral))
+    viral_ts = (
+        start
+        + viral_day * DAY
+        + (rng.integers(12, 22, n_viral) + world.hour_shift) * HOUR
+        - offset
+        + rng.integers(0, HOUR, n_viral)
+    )
     mobile_nat = network.MOBILE_NAT_V4
     if world.cgnat_pools:
         pools = network.random_ipv4(rng, world.cgnat_pools) & ~np.int64(0xFF)
         mobile_nat = tuple((str(ipaddress.IPv4Address(int(p))), 24) for p in pools)
-    languages = ((world.language,) if world.second_language_share <= 0
-                 else (world.language, world.second_language))
-    return Platform(start, config.days, popularity, slot, sessions, evening,
-                    viral_streamer, viral_ts, world, offset, local_hours(PLATFORM_HOURS, world),
-                    text.vocabulary(languages), mobile_nat)
+    languages = (
+        (world.language,)
+        if world.second_language_share <= 0
+        else (world.language, world.second_language)
+    )
+    return Platform(
+        start,
+        config.days,
+        popularity,
+        slot,
+        sessions,
+        evening,
+        viral_streamer,
+        viral_ts,
+        world,
+        offset,
+        local_hours(PLATFORM_HOURS, world),
+        text.vocabulary(languages),
+        mobile_nat,
+    )

@@ -13,24 +13,30 @@ import pyarrow as pa
 from . import text
 
 
-def _blend(rng: np.random.Generator, humanlike: np.ndarray, human: np.ndarray,
-           bot: np.ndarray) -> np.ndarray:
+def _blend(
+    rng: np.random.Generator, humanlike: np.ndarray, human: np.ndarray, bot: np.ndarray
+) -> np.ndarray:
     return np.where(rng.random(len(humanlike)) < humanlike, human, bot)
 
 
-def account_profiles(rng: np.random.Generator, humanlike: np.ndarray,
-                     follows_made: np.ndarray, language: str = "zh") -> dict[str, pa.Array]:
+def account_profiles(
+    rng: np.random.Generator, humanlike: np.ndarray, follows_made: np.ndarray, language: str = "zh"
+) -> dict[str, pa.Array]:
     """Profile columns except id and created_at; `follows_made` counts the account's
     follows in the simulated month, which its following_count includes."""
     n = len(humanlike)
     has_avatar = rng.random(n) < _blend(rng, humanlike, np.full(n, 0.88), np.full(n, 0.15))
     has_bio = rng.random(n) < _blend(rng, humanlike, np.full(n, 0.45), np.full(n, 0.06))
     followers = _blend(rng, humanlike, rng.lognormal(np.log(15), 1.5, n), rng.poisson(1.0, n))
-    following = _blend(rng, humanlike, rng.lognormal(np.log(50), 1.0, n),
-                       rng.lognormal(np.log(400), 0.8, n))
-    posts = _blend(rng, humanlike,
-                   np.where(rng.random(n) < 0.4, 0, rng.lognormal(np.log(8), 1.2, n)),
-                   np.where(rng.random(n) < 0.85, 0, rng.poisson(2.0, n)))
+    following = _blend(
+        rng, humanlike, rng.lognormal(np.log(50), 1.0, n), rng.lognormal(np.log(400), 0.8, n)
+    )
+    posts = _blend(
+        rng,
+        humanlike,
+        np.where(rng.random(n) < 0.4, 0, rng.lognormal(np.log(8), 1.2, n)),
+        np.where(rng.random(n) < 0.85, 0, rng.poisson(2.0, n)),
+    )
     return {
         "nickname": text.nicknames(rng, humanlike, language),
         "has_avatar": pa.array(has_avatar),
@@ -41,8 +47,9 @@ def account_profiles(rng: np.random.Generator, humanlike: np.ndarray,
     }
 
 
-def streamer_profiles(rng: np.random.Generator, popularity: np.ndarray,
-                      total_accounts: int, language: str = "zh") -> dict[str, pa.Array]:
+def streamer_profiles(
+    rng: np.random.Generator, popularity: np.ndarray, total_accounts: int, language: str = "zh"
+) -> dict[str, pa.Array]:
     """Streamers: established accounts with audiences beyond the simulated viewers."""
     n = len(popularity)
     columns = account_profiles(rng, np.ones(n), np.zeros(n, np.int64), language)

@@ -36,14 +36,22 @@ def _bumps(*peaks: tuple[float, float, float]) -> np.ndarray:
 # platform.SLOTS: evening, lunch, afternoon, late night, morning)
 RHYTHMS: dict[str, tuple[np.ndarray, tuple[float, ...]]] = {
     "anytime": (PLATFORM_HOURS, (1.0, 1.0, 1.0, 1.0, 1.0)),
-    "after_work": (_bumps((21, 1.8, 6.0), (8, 0.7, 1.0), (12.5, 0.7, 0.8)),
-                   (1.0, 0.1, 0.05, 0.6, 0.05)),
-    "lunch_break": (_bumps((12.3, 0.8, 5.0), (20.5, 1.5, 4.0), (8, 0.6, 1.5), (18, 0.6, 1.5)),
-                    (0.8, 1.0, 0.1, 0.2, 0.2)),
-    "student": (_bumps((17, 1.0, 2.5), (22.5, 1.6, 5.0), (12.5, 0.8, 1.5), (1, 1.0, 1.5)),
-                (0.8, 0.3, 0.6, 1.0, 0.05)),
-    "daytime": (_bumps((9.5, 1.8, 4.0), (15, 2.0, 4.0), (20, 1.5, 2.5)),
-                (0.5, 1.0, 1.0, 0.05, 1.0)),
+    "after_work": (
+        _bumps((21, 1.8, 6.0), (8, 0.7, 1.0), (12.5, 0.7, 0.8)),
+        (1.0, 0.1, 0.05, 0.6, 0.05),
+    ),
+    "lunch_break": (
+        _bumps((12.3, 0.8, 5.0), (20.5, 1.5, 4.0), (8, 0.6, 1.5), (18, 0.6, 1.5)),
+        (0.8, 1.0, 0.1, 0.2, 0.2),
+    ),
+    "student": (
+        _bumps((17, 1.0, 2.5), (22.5, 1.6, 5.0), (12.5, 0.8, 1.5), (1, 1.0, 1.5)),
+        (0.8, 0.3, 0.6, 1.0, 0.05),
+    ),
+    "daytime": (
+        _bumps((9.5, 1.8, 4.0), (15, 2.0, 4.0), (20, 1.5, 2.5)),
+        (0.5, 1.0, 1.0, 0.05, 1.0),
+    ),
     "night": (NIGHT_SHIFT_HOURS, (0.05, 0.05, 0.05, 1.0, 0.6)),
 }
 RHYTHM_NAMES = tuple(RHYTHMS)
@@ -71,8 +79,9 @@ def weekday(start: int, day: np.ndarray, offset: int) -> np.ndarray:
     return (first + np.asarray(day) + 3) % 7
 
 
-def draw_routines(rng: np.random.Generator, platform: Platform, rhythm_mix: np.ndarray,
-                  pattern_mix: np.ndarray) -> Routine:
+def draw_routines(
+    rng: np.random.Generator, platform: Platform, rhythm_mix: np.ndarray, pattern_mix: np.ndarray
+) -> Routine:
     """Routines for people whose rhythm and day-pattern probabilities are given per person
     ((n, len(RHYTHM_NAMES)) and (n, len(DAY_PATTERNS)))."""
     start, days = platform.start, platform.days
@@ -99,8 +108,10 @@ def draw_routines(rng: np.random.Generator, platform: Platform, rhythm_mix: np.n
 def _draw_rows(rng: np.random.Generator, probabilities: np.ndarray) -> np.ndarray:
     """One category per row of a (n, k) probability matrix."""
     cumulative = np.cumsum(probabilities / probabilities.sum(axis=1, keepdims=True), axis=1)
-    return np.minimum((rng.random(len(probabilities))[:, None] > cumulative).sum(axis=1),
-                      probabilities.shape[1] - 1)
+    return np.minimum(
+        (rng.random(len(probabilities))[:, None] > cumulative).sum(axis=1),
+        probabilities.shape[1] - 1,
+    )
 
 
 def active_days(rng: np.random.Generator, routine: Routine, person: np.ndarray) -> np.ndarray:
@@ -111,8 +122,9 @@ def active_days(rng: np.random.Generator, routine: Routine, person: np.ndarray) 
     return (np.cumsum(active, axis=1) > nth[:, None]).argmax(axis=1)
 
 
-def times_in_rhythm(rng: np.random.Generator, routine: Routine, person: np.ndarray,
-                    platform: Platform) -> np.ndarray:
+def times_in_rhythm(
+    rng: np.random.Generator, routine: Routine, person: np.ndarray, platform: Platform
+) -> np.ndarray:
     """An instant for each given person on one of their active days, at an hour of their rhythm."""
     start, days = platform.start, platform.days
     day = active_days(rng, routine, person)

@@ -29,8 +29,14 @@ class PoolSummary:
     logins_added: int
 
 
-def share_address_pools(folder: Path, *, seed: int, account_share: float = 0.6,
-                        accounts_per_address: int = 40, visits: int = 2) -> PoolSummary:
+def share_address_pools(
+    folder: Path,
+    *,
+    seed: int,
+    account_share: float = 0.6,
+    accounts_per_address: int = 40,
+    visits: int = 2,
+) -> PoolSummary:
     """Add `visits` logins through pool addresses for `account_share` of the accounts that
     log in, with about `accounts_per_address` accounts behind each pool address. Each added
     login reuses one of the account's own logins (time, device, user agent), one hour later."""
@@ -44,10 +50,19 @@ def share_address_pools(folder: Path, *, seed: int, account_share: float = 0.6,
     addresses = np.array([f"{POOL_PREFIX}.{i // 256}.{i % 256}" for i in range(n_addresses)])
     own = logins[logins["account_id"].isin(chosen)].sort_values(["account_id", "ts"], kind="stable")
     base = own.drop_duplicates("account_id", keep="first")
-    added = pd.concat([base.assign(ip=addresses[rng.integers(0, n_addresses, len(base))],
-                                   ts=base["ts"] + pd.Timedelta(hours=visit + 1))
-                       for visit in range(visits)], ignore_index=True)
-    out = pa.concat_tables([table, pa.Table.from_pandas(added, schema=table.schema, preserve_index=False)])
+    added = pd.concat(
+        [
+            base.assign(
+                ip=addresses[rng.integers(0, n_addresses, len(base))],
+                ts=base["ts"] + pd.Timedelta(hours=visit + 1),
+            )
+            for visit in range(visits)
+        ],
+        ignore_index=True,
+    )
+    out = pa.concat_tables(
+        [table, pa.Table.from_pandas(added, schema=table.schema, preserve_index=False)]
+    )
     temporary = path.with_name(f".{path.name}.pools")
     pq.write_table(out, temporary)
     temporary.replace(path)

@@ -172,19 +172,42 @@ FULL_RANGES = WorldRanges()
 REGIONS: dict[str, WorldRanges] = {
     "all": FULL_RANGES,
     "home": FULL_RANGES.narrowed(
-        utc_offsets=(7, 8, 9), hour_shift=(-2, 0), rhythm_contrast=(0.6, 1.1),
-        languages=("zh",), second_language_share=(0.0, 0.0), nat_low=(150, 300),
-        campus_low=(200, 400), household_max=(3, 4), cafe_low=(30, 60), cgnat_pools=(2, 5),
-        seller_ip_reuse=(0.3, 1.0), seller_device_reuse=(0.3, 1.0), proxy_subnets=(1, 3),
-        burst_spread=(0.3, 1.0), step_count=(3, 4), step_growth=(1.2, 1.5),
-        care=(0.2, 0.5)),
+        utc_offsets=(7, 8, 9),
+        hour_shift=(-2, 0),
+        rhythm_contrast=(0.6, 1.1),
+        languages=("zh",),
+        second_language_share=(0.0, 0.0),
+        nat_low=(150, 300),
+        campus_low=(200, 400),
+        household_max=(3, 4),
+        cafe_low=(30, 60),
+        cgnat_pools=(2, 5),
+        seller_ip_reuse=(0.3, 1.0),
+        seller_device_reuse=(0.3, 1.0),
+        proxy_subnets=(1, 3),
+        burst_spread=(0.3, 1.0),
+        step_count=(3, 4),
+        step_growth=(1.2, 1.5),
+        care=(0.2, 0.5),
+    ),
     "away": FULL_RANGES.narrowed(
-        utc_offsets=(-8, -6, -5, -3, 0, 1, 2, 3), hour_shift=(1, 3),
-        rhythm_contrast=(1.1, 1.6), languages=("en", "es", "id"), nat_low=(20, 120),
-        campus_low=(30, 150), household_max=(5, 6), cafe_low=(10, 25), cgnat_pools=(6, 12),
-        seller_ip_reuse=(1.0, 3.0), seller_device_reuse=(1.0, 3.0), proxy_subnets=(4, 6),
-        burst_spread=(1.0, 3.0), step_count=(5, 6), step_growth=(1.5, 1.8),
-        care=(0.5, 0.8)),
+        utc_offsets=(-8, -6, -5, -3, 0, 1, 2, 3),
+        hour_shift=(1, 3),
+        rhythm_contrast=(1.1, 1.6),
+        languages=("en", "es", "id"),
+        nat_low=(20, 120),
+        campus_low=(30, 150),
+        household_max=(5, 6),
+        cafe_low=(10, 25),
+        cgnat_pools=(6, 12),
+        seller_ip_reuse=(1.0, 3.0),
+        seller_device_reuse=(1.0, 3.0),
+        proxy_subnets=(4, 6),
+        burst_spread=(1.0, 3.0),
+        step_count=(5, 6),
+        step_growth=(1.5, 1.8),
+        care=(0.5, 0.8),
+    ),
 }
 
 
@@ -223,22 +246,26 @@ def _dirichlet(rng: np.random.Generator, weights, concentration: float) -> np.nd
 def _human_weights(rng: np.random.Generator, ranges: WorldRanges) -> tuple[float, ...]:
     """Archetype shares: superfans, newcomers and promotions from their own ranges, the rest
     Dirichlet around the fixed world's mix."""
-    pinned = {"superfan": ranges.superfan_share, "newcomer": ranges.newcomer_share,
-              "promo_signup": ranges.promo_signup_share}
+    pinned = {
+        "superfan": ranges.superfan_share,
+        "newcomer": ranges.newcomer_share,
+        "promo_signup": ranges.promo_signup_share,
+    }
     drawn = {a: _uniform(rng, pinned[a]) for a in pinned}
     others = [a for a in HUMAN_ARCHETYPES if a not in pinned]
-    rest = _dirichlet(rng, [HUMAN_ARCHETYPE_WEIGHTS[a] for a in others],
-                      ranges.population_concentration)
+    rest = _dirichlet(
+        rng, [HUMAN_ARCHETYPE_WEIGHTS[a] for a in others], ranges.population_concentration
+    )
     rest = np.maximum(rest, 0.01)
     rest = rest / rest.sum() * (1.0 - sum(drawn.values()))
-    drawn.update(zip(others, rest.tolist()))
+    drawn.update(zip(others, rest.tolist(), strict=False))
     return tuple(round(drawn[a], 6) for a in HUMAN_ARCHETYPES)
 
 
 def _steps(rng: np.random.Generator, ranges: WorldRanges) -> tuple[int, ...]:
     count, first = _integer(rng, ranges.step_count), _integer(rng, ranges.step_first)
     growth = _uniform(rng, ranges.step_growth)
-    return tuple(round(first * growth ** i) for i in range(count))
+    return tuple(round(first * growth**i) for i in range(count))
 
 
 def draw_world(seed: int, ranges: WorldRanges = FULL_RANGES) -> DrawnWorld:
@@ -247,8 +274,9 @@ def draw_world(seed: int, ranges: WorldRanges = FULL_RANGES) -> DrawnWorld:
     language = str(rng.choice(ranges.languages))
     others = [lang for lang in LANGUAGES if lang != language]
     slots = _dirichlet(rng, World.slot_shares, ranges.slot_concentration)
-    bots = np.maximum(_dirichlet(rng, BOT_KIND_WEIGHTS.values(), ranges.population_concentration),
-                      0.03)
+    bots = np.maximum(
+        _dirichlet(rng, BOT_KIND_WEIGHTS.values(), ranges.population_concentration), 0.03
+    )
     world = World(
         utc_offset_hours=int(rng.choice(ranges.utc_offsets)),
         hour_shift=_integer(rng, ranges.hour_shift),
@@ -281,10 +309,17 @@ def draw_world(seed: int, ranges: WorldRanges = FULL_RANGES) -> DrawnWorld:
         emoji_share=round(_uniform(rng, ranges.emoji_share), 4),
         long_writer_share=round(_uniform(rng, ranges.long_writer_share), 4),
         stock_scale=round(_uniform(rng, ranges.stock_scale), 4),
-        **{f.name: round(_uniform(rng, getattr(ranges, f.name)), 4) for f in fields(World)
-           if f.name.endswith("_share") and f.name.startswith(("human_", "bot_", "hawker",
-                                                                 "other_bot"))},
+        **{
+            f.name: round(_uniform(rng, getattr(ranges, f.name)), 4)
+            for f in fields(World)
+            if f.name.endswith("_share")
+            and f.name.startswith(("human_", "bot_", "hawker", "other_bot"))
+        },
     )
     kinds = tuple((kind, round(_uniform(rng, ranges.care), 4)) for kind in BOT_KINDS)
-    return DrawnWorld(world, round(_uniform(rng, ranges.bot_share), 4),
-                      round(_uniform(rng, ranges.label_noise), 4), kinds)
+    return DrawnWorld(
+        world,
+        round(_uniform(rng, ranges.bot_share), 4),
+        round(_uniform(rng, ranges.label_noise), 4),
+        kinds,
+    )

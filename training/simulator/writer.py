@@ -22,7 +22,10 @@ from fanaudit.features.io import atomic_folder
 from .tables import SCHEMAS, TABLES
 
 WORLD_ENTRIES = {f"{name}.{fmt}" for name in TABLES for fmt in ("parquet", "csv")} | {
-    "train", "test", "worlds.json"}
+    "train",
+    "test",
+    "worlds.json",
+}
 
 
 def check_replaceable(out_dir: Path) -> None:
@@ -32,8 +35,10 @@ def check_replaceable(out_dir: Path) -> None:
     if out_dir.is_dir():
         others = sorted(p.name for p in out_dir.iterdir() if p.name not in WORLD_ENTRIES)
         if others:
-            raise UsageError(f"{out_dir}: holds files that are not a simulated world "
-                             f"({', '.join(others[:5])}); choose an empty or new folder")
+            raise UsageError(
+                f"{out_dir}: holds files that are not a simulated world "
+                f"({', '.join(others[:5])}); choose an empty or new folder"
+            )
 
 
 def _csv_ready(table: pa.Table) -> pa.Table:
@@ -63,8 +68,7 @@ class _FolderWriter:
 
     def write(self, name: str, table: pa.Table) -> None:
         if table.num_rows:
-            self._writers[name].write_table(
-                table if self._fmt == "parquet" else _csv_ready(table))
+            self._writers[name].write_table(table if self._fmt == "parquet" else _csv_ready(table))
 
     def close(self) -> None:
         for writer in self._writers.values():
@@ -81,13 +85,16 @@ class DatasetWriter:
         self._publish = ExitStack()
         root = self._publish.enter_context(atomic_folder(Path(out_dir)))
         if split:
-            self._folders = {"train": _FolderWriter(root / "train", fmt),
-                             "test": _FolderWriter(root / "test", fmt)}
+            self._folders = {
+                "train": _FolderWriter(root / "train", fmt),
+                "test": _FolderWriter(root / "test", fmt),
+            }
         else:
             self._folders = {"all": _FolderWriter(root, fmt)}
 
-    def write(self, name: str, table: pa.Table, owner: np.ndarray,
-              in_test: np.ndarray | None) -> None:
+    def write(
+        self, name: str, table: pa.Table, owner: np.ndarray, in_test: np.ndarray | None
+    ) -> None:
         if in_test is None or "all" in self._folders:
             self._folders["all"].write(name, table)
             return
