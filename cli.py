@@ -931,6 +931,7 @@ def evaluate(
 ) -> None:
     """The papers' protocol: k-fold CV (or transfer) with accuracy, F1, MCC, ROC-AUC and the
     false-positive rate on humans at the bot threshold, next to the published numbers."""
+    from fanaudit.models.quantify import METHOD_NAMES
     from fanaudit.training.config import TrainConfig
     from fanaudit.training.paper_protocol import (
         BASELINE,
@@ -966,6 +967,12 @@ def evaluate(
         f"bot threshold: {threshold_span(result)} (FPR on humans at most {target_fpr:.1%} "
         "on out-of-fold scores of the training accounts, and at least 0.5)"
     )
+    if result.share is not None:
+        share = result.share
+        out.print(
+            f"bot share: {result.true_share:.1%} labelled, estimated {share.share:.1%} "
+            f"(95% interval {share.low:.1%}-{share.high:.1%}; {METHOD_NAMES[share.method]})"
+        )
     for number, source in enumerate(sources, start=1):
         kind = "baseline" if source == BASELINE else "published"
         out.print(f"{kind} {number}: {source}")

@@ -45,6 +45,7 @@ from fanaudit.features.adapters.registry import imported_adapter
 from fanaudit.features.loading import StagedDataset, duckdb_connection, staged_dataset
 from fanaudit.features.registry import FEATURE_NAMES
 from fanaudit.models.artifact import FanauditModel
+from fanaudit.models.quantify import ShareEstimate, estimate_bot_share
 from fanaudit.training.config import TrainConfig
 from fanaudit.training.train import (
     TrainingDataError,
@@ -122,6 +123,12 @@ class ProtocolResult:
     published: tuple[PublishedResult, ...]
     notes: tuple[str, ...]
     baseline_roc_auc: float | None = None  # TF-IDF + logistic regression on the same folds
+    # the estimated bot share of the scored accounts (models.quantify), and the true one
+    share: ShareEstimate | None = None
+
+    @property
+    def true_share(self) -> float:
+        return self.bots / max(self.humans + self.bots, 1)
 
 
 # --------------------------------------------------------------------------- data
@@ -293,6 +300,19 @@ def text_baseline(
     return p
 
 
+def pooled_share(shares: list[ShareEstimate]) -> ShareEstimate:
+    """The folds' estimates pooled into one for the whole set: the accounts-weighted mean,
+    with the weighted mean of the folds' bounds as a conservative (wide) interval."""
+    n = np.array([s.accounts for s in shares], dtype=float)
+    weighted = {
+        k: float(np.dot(n, [getattr(s, k) for s in shares]) / n.sum())
+        for k in ("share", "low", "high")
+    }
+    return ShareEstimate(
+        weighted["share"], weighted["low"], weighted["high"], shares[0].method, int(n.sum())
+    )
+
+
 def cross_validate(
     labelled: LabelledSet, config: ProtocolConfig, progress: Progress | None = None
 ) -> ProtocolResult:
@@ -302,6 +322,7 @@ def cross_validate(
     y = data.y
     folds = outer_folds(data, config)
     p, bot_threshold, thresholds = np.empty(len(y)), np.empty(len(y)), []
+    shares: list[ShareEstimate] = []
     for number, (train, held) in enumerate(folds):
         if progress:
             progress(f"{data.name}: fold {number + 1} of {config.folds}")
@@ -309,6 +330,7 @@ def cross_validate(
         p[held] = model.predict_proba(data.features.iloc[held])
         bot_threshold[held] = model.thresholds.bot
         thresholds.append(model.thresholds.bot)
+        shares.append(estimate_bot_share(p[held], model, seed=config.train.seed))
     mode = f"{config.folds}-fold {'grouped ' if data.groups is not None else ''}CV" + (
         ", balanced" if notes else ""
     )
@@ -321,6 +343,7 @@ def cross_validate(
             ),
         )
     result = scored_result(data, mode, p, bot_threshold, thresholds, labelled.published, notes)
+    result = replace(result, share=pooled_share(shares))
     if data.documents is None:
         return result
     if progress:
@@ -354,7 +377,7 @@ def transfer(
             f"{shared.sum():,} accounts of {test_set.name} are also in {train_set.name} and "
             "were left out of the test",
         )
-    return scored_result(
+    result = scored_result(
         test_data,
         f"trained on {train_set.name}",
         p,
@@ -363,6 +386,7 @@ def transfer(
         (),
         notes,
     )
+    return replace(result, share=estimate_bot_share(p, model, seed=config.train.seed))
 
 
 def evaluate_folder(

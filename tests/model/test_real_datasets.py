@@ -211,3 +211,12 @@ def test_weibo_evaluate_prints_fanaudit_and_the_text_baseline(tmp_path):
         if line.startswith("│ p >= 0.5") or line.startswith("│ baseline 1")
     ]
     assert len(auc) == 2 and auc[0] > 0.75 and auc[1] > 0.7  # both well above chance
+    # the set's bot share, estimated by each fold's model with its held-out rates (pooled)
+    share = re.search(
+        r"(?m)^bot share: 50\.0% labelled, estimated (\d+\.\d)% \(95% interval "
+        r"(\d+\.\d)%-(\d+\.\d)%; adjusted classify-and-count",
+        result.output,
+    )
+    assert share, result.output
+    estimate, low, high = (float(v) for v in share.groups())
+    assert low <= 50.0 <= high and abs(estimate - 50.0) <= 10
