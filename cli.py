@@ -14,7 +14,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -326,7 +326,7 @@ def simulate(
     if worlds < 1:
         fail("--worlds must be at least 1")
     randomise = randomise or worlds > 1
-    pinned = {
+    pinned: dict[str, Any] = {
         name: value
         for name, value in (
             ("bot_share", bot_share),

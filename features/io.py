@@ -36,7 +36,7 @@ from fanaudit.errors import InputOverwriteError, PathError, UsageError, path_err
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX: no locks, so leftovers are never swept
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
@@ -269,8 +269,9 @@ class AtomicFile:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             remove_abandoned(self.path.parent, f".{glob.escape(self.path.name)}.*{TEMP_SUFFIX}")
-            self.fd = anonymous_file(self.path.parent) if anonymous else None
-            if self.fd is not None:
+            nameless = anonymous_file(self.path.parent) if anonymous else None
+            if nameless is not None:
+                self.fd: int = nameless
                 self.tmp: Path | None = None
                 os.fchmod(self.fd, new_file_mode(private))
                 return
@@ -330,6 +331,7 @@ def atomic_target(path: Path, *, private: bool = False) -> Iterator[Path]:
     operating-system error while writing (disk full, permission) becomes a PathError.
     """
     with AtomicFile(path, private=private) as target:
+        assert target.tmp is not None  # not anonymous: named from the start
         try:
             yield target.tmp
         except OSError as exc:
@@ -367,6 +369,7 @@ def create_file_once(data: bytes, path: Path, *, private: bool = True) -> bool:
     hard-linked into place, so a reader never sees it half-written and of two concurrent
     creators exactly one wins. Whether this call created it."""
     with AtomicFile(path, private=private) as target:
+        assert target.tmp is not None  # not anonymous: named from the start
         os.write(target.fd, data)
         os.fsync(target.fd)
         try:

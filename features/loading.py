@@ -616,7 +616,8 @@ def problem_sql(col: Column, value: str, invalid: str | None, blank: str, latest
     return "CASE " + " ".join(cases) + " END"
 
 
-STAGED_TYPES: dict[str, pa.DataType] = dict(ARROW_TYPES)  # typed as the contract says
+# typed as the contract says
+STAGED_TYPES: dict[str, pa.DataType] = {kind: t for kind, t in ARROW_TYPES.items()}
 ACCEPTED_SOURCE_TYPES = (
     pa.types.is_string,
     pa.types.is_large_string,
@@ -850,8 +851,11 @@ class _TableStager:
         v4_prefixes = pc.replace_substring_regex(
             encoded.dictionary, r"\.[0-9]+$", ".0/24"
         ).to_pylist()
-        addresses, prefixes, invalid = [], [], []
+        addresses: list[str | None] = []
+        prefixes: list[str | None] = []
+        invalid: list[int] = []
         for position, raw in enumerate(encoded.dictionary.to_pylist()):
+            parsed: tuple[str, str] | None
             if canonical_v4[position]:  # the common case, without the ipaddress module
                 parsed = raw, v4_prefixes[position]
             else:
@@ -957,6 +961,16 @@ def unknown_account_sql(info: StagedTable, column: str, accounts: StagedTable) -
     )
 
 
+def _unknown_account_message(table: str) -> Callable[[tuple], str]:
+    def message(row: tuple) -> str:
+        return (
+            f"account {row[1]!r} in table '{table}' is not in accounts "
+            "(add it to accounts, or allow unknown accounts)"
+        )
+
+    return message
+
+
 def unknown_account_problems(con, staged: dict[str, StagedTable]) -> list[Problem]:
     problems = []
     accounts = staged["accounts"]
@@ -972,10 +986,7 @@ def unknown_account_problems(con, staged: dict[str, StagedTable]) -> list[Proble
                     sql,
                     str(info.source),
                     col.name,
-                    lambda r, n=name: (
-                        f"account {r[1]!r} in table '{n}' is not in accounts "
-                        "(add it to accounts, or allow unknown accounts)"
-                    ),
+                    _unknown_account_message(name),
                 )
     return problems
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from fanaudit.features.families import FAMILY_MODULES
@@ -92,15 +93,15 @@ def features_of_family(family: str) -> tuple[Feature, ...]:
 class _ValuesByFeature(dict):
     """Formats `{other_feature}` placeholders with that feature's own format."""
 
-    def __init__(self, values: dict[str, float | None]):
+    def __init__(self, values: Mapping[str, float | None]):
         super().__init__()
-        self.values = values
+        self.account_values = values
 
     def __missing__(self, key: str) -> str:
         feature = FEATURES_BY_NAME.get(key)
         if feature is None:
             raise KeyError(f"reason template names unknown feature '{key}'")
-        return feature.format_value(self.values.get(key))
+        return feature.format_value(self.account_values.get(key))
 
 
 def _is_missing(value: object) -> bool:
@@ -109,7 +110,7 @@ def _is_missing(value: object) -> bool:
 
 def render_reason(
     name: str,
-    values: dict[str, float | None],
+    values: Mapping[str, float | None],
     lang: Language = "en",
     contribution: float | None = None,
 ) -> str:
@@ -122,7 +123,7 @@ def render_reason(
     """
     feature = FEATURES_BY_NAME[name]
     value = values.get(name)
-    if contribution is None and not _is_missing(value) and name in REASONS:
+    if contribution is None and value is not None and not _is_missing(value) and name in REASONS:
         reason = REASONS[name]
         suspicious = (reason.low is not None and float(value) <= reason.low) or (
             reason.high is not None and float(value) >= reason.high
@@ -610,22 +611,23 @@ REASONS: dict[str, Reason] = {
 }
 
 
-def _has_context(reason: Reason, values: dict[str, float | None]) -> bool:
-    return all(
-        not _is_missing(values.get(name)) and float(values[name]) >= least
-        for name, least in reason.needs
-    )
+def _at_least(value: float | None, least: float) -> bool:
+    return value is not None and not _is_missing(value) and float(value) >= least
+
+
+def _has_context(reason: Reason, values: Mapping[str, float | None]) -> bool:
+    return all(_at_least(values.get(name), least) for name, least in reason.needs)
 
 
 def reason_for(
-    name: str, values: dict[str, float | None], contribution: float, lang: Language = "en"
+    name: str, values: Mapping[str, float | None], contribution: float, lang: Language = "en"
 ) -> str | None:
     """The sentence explaining feature `name` of one account whose SHAP contribution is
     `contribution` (> 0 towards bot), or None when it is no reason this way (see `Reason`).
     A missing value speaks for its family ("posted no comments") towards bot only."""
     feature = FEATURES_BY_NAME[name]
     value = values.get(name)
-    if _is_missing(value):
+    if value is None or _is_missing(value):
         text = FAMILY_TEXT.get(feature.family)
         if text is None or contribution <= 0:
             return None

@@ -8,6 +8,7 @@ from datetime import datetime, UTC
 import ibis
 import pandas as pd
 
+from fanaudit.errors import DataError
 from fanaudit.features.contract import EVENT_TABLES
 from fanaudit.features.loading import ROW_COLUMN, StagedDataset
 
@@ -77,6 +78,8 @@ def open_tables(con, staged: StagedDataset) -> Tables:
 
     events = {name: read(name) for name in EVENT_TABLES}
     accounts = read("accounts")
+    if accounts is None:  # staging refuses a dataset without it
+        raise DataError("the staged dataset has no accounts table")
     as_of = staged.last_event
     if as_of is None:  # no events: the latest profile observation, else the newest account
         as_of = (

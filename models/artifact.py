@@ -25,12 +25,16 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
 from fanaudit.errors import ModelStoreError
+
+if TYPE_CHECKING:
+    from fanaudit.models.kinds import KindModel
 
 MODEL_FILE = "model.txt"
 METADATA_FILE = "metadata.json"
@@ -177,6 +181,7 @@ def read_metadata(path: Path) -> dict:
 
 def file_checksums(metadata: dict, meta_path: Path) -> dict[str, str]:
     """File name -> SHA-256 from metadata (format 2: the model file only)."""
+    files: object
     if metadata["format_version"] == 2:
         files = {MODEL_FILE: metadata.get("model_sha256")}
     else:
@@ -259,7 +264,7 @@ class FanauditModel:
     calibration: Calibration
     thresholds: Thresholds
     metadata: dict
-    kind_model: object = None  # models.kinds.KindModel, stored as kinds.txt + kinds.json
+    kind_model: KindModel | None = None  # stored as kinds.txt + kinds.json
 
     def feature_matrix(self, frame: pd.DataFrame) -> np.ndarray:
         missing = [f for f in self.feature_names if f not in frame.columns]
@@ -268,7 +273,8 @@ class FanauditModel:
         return frame.loc[:, list(self.feature_names)].to_numpy(dtype=np.float64, na_value=np.nan)
 
     def raw_score(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.booster.predict(self.feature_matrix(frame), raw_score=True)
+        # a dense matrix in, one column of raw scores out (the stubs allow sparse output)
+        return cast(np.ndarray, self.booster.predict(self.feature_matrix(frame), raw_score=True))
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         """Calibrated probability that each row is a bot."""

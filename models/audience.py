@@ -32,6 +32,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from fanaudit.errors import DataError
 from fanaudit.features.families.comments import COPY_MIN_OTHERS, account_texts, normalise
 from fanaudit.features.tables import Tables
 from fanaudit.models.quantify import QuantificationUnavailable, estimate_bot_share
@@ -270,7 +271,7 @@ def suspected_kind(top_features: str) -> str | None:
     by_family: dict[str, float] = {}
     for item in items:
         by_family[item["family"]] = by_family.get(item["family"], 0.0) + item["shap"]
-    return max(by_family, key=by_family.get) if by_family else None
+    return max(by_family, key=by_family.__getitem__) if by_family else None
 
 
 def account_kind(scored: pd.DataFrame) -> tuple[pd.Series, bool]:
@@ -326,6 +327,8 @@ class Peers:
 def current_followers(tables: Tables) -> pd.DataFrame:
     """streamer, account_id of every current follow (the latest action is a follow)."""
     f = tables.follows
+    if f is None:
+        raise DataError("the dataset has no follows table, so no account follows anyone")
     latest = f.mutate(
         rank=ibis.row_number().over(
             group_by=[f.follower_id, f.followee_id],

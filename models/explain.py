@@ -12,7 +12,8 @@ account. Explaining is the slow step, so callers pass only the rows that need re
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,13 +41,16 @@ class Explanation:
 def explain_matrix(model: FanauditModel, X: np.ndarray) -> Explanation:
     """SHAP contributions of every feature for every row of a feature matrix, in batches."""
     width = len(model.feature_names)
-    threads = {"num_threads": 1} if len(X) < SMALL_BATCH else {}  # no thread wake-ups for a few
+    # no thread wake-ups for a few rows
+    threads: dict[str, Any] = {"num_threads": 1} if len(X) < SMALL_BATCH else {}
     parts = [
         model.booster.predict(X[start : start + EXPLAIN_BATCH], pred_contrib=True, **threads)
         for start in range(0, len(X), EXPLAIN_BATCH)
     ]
     if not parts:  # the base value alone: LightGBM's contribution of an all-missing row
-        base = model.booster.predict(np.full((1, width), np.nan), pred_contrib=True)[0, -1]
+        # a dense row in: a dense (1, width + 1) matrix out (the stubs allow sparse output)
+        matrix = model.booster.predict(np.full((1, width), np.nan), pred_contrib=True)
+        base = cast(np.ndarray, matrix)[0, -1]
         return Explanation(np.empty((0, width)), float(base), model.feature_names)
     values = np.vstack(parts)
     return Explanation(values[:, :width], float(values[0, width]), model.feature_names)
@@ -77,7 +81,10 @@ def _missing(value: object) -> bool:
 
 
 def _speakable(
-    name: str, contribution: float, values: dict[str, float], missing_families: set[str]
+    name: str,
+    contribution: float,
+    values: Mapping[str, float | None],
+    missing_families: set[str],
 ) -> bool:
     """Can this feature be a reason? Only when the registry words it for this value and
     this direction (`features.registry.reason_for`). A missing value speaks only for a
@@ -100,7 +107,7 @@ def top_contributions(
     names: tuple[str, ...],
     towards_bot: bool,
     k: int = TOP_REASONS,
-    values: dict[str, float] | None = None,
+    values: Mapping[str, float | None] | None = None,
 ) -> list[tuple[str, float]]:
     """The k features pushing hardest towards the verdict (bot: positive; human: negative).
 
@@ -153,7 +160,7 @@ def no_single_reason(
         by_family[family] = by_family.get(family, 0.0) + float(value)
     if not by_family:
         return ""
-    family = max(by_family, key=by_family.get)
+    family = max(by_family, key=by_family.__getitem__)
     return NO_SINGLE_REASON[towards_bot][lang == "zh"].format(family=family_title(family, lang))
 
 

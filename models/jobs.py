@@ -222,6 +222,7 @@ def score_folder(
         )
     if data_dir is None or (features_file is not None and streamer is None):
         no_followers_without_data(streamer)
+        assert features_file is not None  # checked above: without data_dir it is given
         # a feature table needs no staging: the data, if given, is only fingerprinted
         features, _ = read_feature_table(
             Path(features_file), fingerprint=fingerprint_of(data_dir), data_name=str(data_dir)
@@ -465,6 +466,7 @@ def explain_account(
         )
         source = features_file
     else:
+        assert data_dir is not None  # checked above: one of the two is given
         with opened(data_dir, allow_unknown=allow_unknown) as data:
             features = data.features()
             source = data.path

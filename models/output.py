@@ -13,7 +13,7 @@ from __future__ import annotations
 import gzip
 import os
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import pandas as pd
 import pyarrow as pa
@@ -34,8 +34,8 @@ class AtomicChunkWriter:
         self.path = Path(path)
         self.format = output_format(self.path)
         self._file = AtomicFile(self.path, anonymous=True)  # a kill leaves nothing
-        self._raw: BinaryIO = os.fdopen(self._file.fd, "wb", closefd=False)
-        self._stream: BinaryIO = (
+        self._raw: IO[bytes] = os.fdopen(self._file.fd, "wb", closefd=False)
+        self._stream: IO[bytes] | gzip.GzipFile = (
             gzip.GzipFile(fileobj=self._raw, mode="wb")
             if self.path.name.lower().endswith(".gz")
             else self._raw
@@ -59,6 +59,7 @@ class AtomicChunkWriter:
                 self._write_parquet(chunk)
             else:
                 text = frame_to_csv(chunk, None, header=not self._header_written)
+                assert text is not None  # no target given: pandas returns the text
                 self._stream.write(text.encode("utf-8"))
                 self._header_written = True
         except OSError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,7 @@ import pandas as pd  # noqa: E402
 import shap  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
+from fanaudit.features.feature import Language  # noqa: E402
 from fanaudit.features.io import atomic_target  # noqa: E402
 from fanaudit.models.artifact import FanauditModel  # noqa: E402
 from fanaudit.models.explain import explain  # noqa: E402
@@ -92,7 +94,7 @@ def cjk_font() -> str | None:
     return None
 
 
-def chart_language(lang: str) -> str:
+def chart_language(lang: str) -> Language:
     """The language chart labels can be drawn in on this machine."""
     return "zh" if lang == "zh" and cjk_font() else "en"
 
@@ -157,7 +159,7 @@ def probability_histogram(
 ) -> str:
     fig, ax = plt.subplots(figsize=(4.6, 2.4))
     bins = np.linspace(0, 1, 41)
-    ax.hist(p, bins=bins, color=COLOURS["neutral"])
+    ax.hist(p, bins=bins.tolist(), color=COLOURS["neutral"])
     for t in sorted(set(thresholds)):
         ax.axvline(t, color="#333", linestyle=":", linewidth=1)
     ax.set(xlabel=labels["probability_axis"], ylabel=labels["followers_axis"])
@@ -200,7 +202,7 @@ def growth_window(daily: pd.DataFrame, burst_starts: list[date]) -> pd.DataFrame
 
 
 def growth_chart(
-    daily: pd.DataFrame, bursts: list[tuple[date, date, str, str]], labels: dict[str, str]
+    daily: pd.DataFrame, bursts: Sequence[tuple[date, date, str, str]], labels: dict[str, str]
 ) -> str:
     """New followers per day stacked by verdict; bursts shaded and labelled.
 

@@ -82,7 +82,7 @@ def followers_of(staged: StagedDataset, streamer: str) -> pd.Series:
 
 
 def build_request(
-    staged: StagedDataset,
+    staged: StagedDataset | None,
     all_ids: pd.Index,
     *,
     streamer: str | None = None,
@@ -96,6 +96,8 @@ def build_request(
     if len(chosen) > 1:
         raise RequestError("score the followers of a streamer or a list of accounts, not both")
     if streamer is not None:
+        if staged is None:
+            raise RequestError(f"the followers of {streamer!r} come from a dataset; none given")
         wanted, source = followers_of(staged, streamer), f"followers of {streamer}"
     elif accounts_file is not None:
         wanted, source = read_account_list(accounts_file), str(accounts_file)

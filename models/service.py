@@ -23,7 +23,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, SupportsFloat
 
 import numpy as np
 import pandas as pd
@@ -91,7 +91,7 @@ def build_state(
     )
 
 
-def number(value: object) -> float | None:
+def number(value: SupportsFloat | None) -> float | None:
     """A JSON-safe float: NaN and missing become null."""
     if value is None:
         return None
@@ -396,6 +396,7 @@ def load_state(
         )
         source, fingerprint = str(features_file), info.fingerprint
     else:
+        assert data_dir is not None  # checked above: one of the two is given
         with staged(Path(data_dir), allow_unknown=allow_unknown, progress=progress) as data:
             frame = features_of(data, progress=progress)
         source, fingerprint = f"{data_dir} (cached features)", data.fingerprint

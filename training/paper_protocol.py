@@ -433,7 +433,7 @@ def threshold_span(result: ProtocolResult) -> str:
 def comparison_rows(result: ProtocolResult) -> list[tuple[str, str, dict[str, float | None]]]:
     """(who, setting, metric -> value or None when not reported): fanaudit at its `bot`
     threshold and at 0.5, then each published result with its source as the setting."""
-    rows = []
+    rows: list[tuple[str, str, dict[str, float | None]]] = []
     for setting, point in (
         ("bot threshold", result.at_bot),
         (f"p >= {PAPER_DECISION}", result.at_half),

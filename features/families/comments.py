@@ -148,6 +148,8 @@ def text_features(per_text: ibis.Table) -> ibis.Table:
 def interval_features(tables: Tables) -> ibis.Table:
     """Coefficient of variation of the gaps between an account's consecutive comments."""
     comments = tables.comments
+    if comments is None:
+        raise ValueError("interval features need the comments table")
     c = tables.keyed(comments.select("account_id", t=epoch(comments.ts)))
     previous = c.t.lag().over(group_by=c.account_key, order_by=c.t)
     gaps = c.select("account_key", gap=c.t - previous)  # integer seconds: exact sums

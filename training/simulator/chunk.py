@@ -44,7 +44,7 @@ class Chunk:
     device_base: int = 0  # device codes of this world start here (worlds share no device)
     # what comments say beyond their body (languages, mentions, links, promotions...) is
     # drawn from its own stream, so it never moves what accounts do
-    text_rng: np.random.Generator | None = None
+    text_rng: np.random.Generator = field(init=False)
     created_at: np.ndarray = field(init=False)
     humanlike: np.ndarray = field(init=False)
     task_follows: np.ndarray = field(init=False)
@@ -66,8 +66,7 @@ class Chunk:
         self.ua = np.zeros(n, np.int64)
         self._columns = {table: [] for table in TABLE_COLUMNS}
         self._next_device = self.device_base + (self.index + 1) * 10**9
-        if self.text_rng is None:
-            self.text_rng = np.random.default_rng([self.config.seed, self.index, 0x7E47])
+        self.text_rng = np.random.default_rng([self.config.seed, self.index, 0x7E47])
 
     @property
     def world(self):

@@ -88,7 +88,8 @@ def _labels(config: SimulationConfig, rng: np.random.Generator, roles: np.ndarra
     flipped = np.zeros(len(roles), bool)
     flipped[rng.choice(len(roles), round(config.label_noise * len(roles)), replace=False)] = True
     label = np.where(is_bot ^ flipped, "bot", "human")
-    bot_kind = np.where(is_bot, roles, None)
+    # numpy's stubs leave None out of ArrayLike, though np.where takes it (an object array)
+    bot_kind = np.where(is_bot, roles, None)  # type: ignore[call-overload]
     return label, bot_kind, roles
 
 
@@ -273,6 +274,8 @@ def simulate_worlds(
     every world's parameters. The summary adds up the worlds; `summary.worlds` holds each."""
     if not configs:
         raise ValueError("simulate_worlds needs at least one world")
+    if isinstance(ranges, str) and ranges not in REGIONS:
+        raise ValueError(f"unknown region {ranges!r}; known: {', '.join(REGIONS)}")
     began = time.perf_counter()
     out_dir = Path(out_dir)
     first = configs[0]
@@ -298,10 +301,10 @@ def simulate_worlds(
         list(configs),
         summaries,
         first.seed,
-        REGIONS.get(name, ranges) if ranges is not None else None,
+        REGIONS[ranges] if isinstance(ranges, str) else ranges,
         name,
     )
-    role_sum = {}
+    role_sum: dict[str, int] = {}
     for summary in summaries:
         for role, count in {**summary.bots_by_kind, **summary.humans_by_archetype}.items():
             role_sum[role] = role_sum.get(role, 0) + count

@@ -145,6 +145,13 @@ class People:
         self.cafe_ip = np.zeros(len(self.account), np.int64)
         self.cafe_pcs = np.zeros((len(self.account), 2), np.int64)
 
+    @property
+    def drawn_routine(self) -> Routine:
+        """The routines `_lives` draws first; everything after it reads them."""
+        if self.routine is None:
+            raise RuntimeError("people's routines are read before they were drawn")
+        return self.routine
+
     def habit(self, attribute: str) -> np.ndarray:
         values = np.array([getattr(HABITS[a], attribute) for a in HUMAN_ARCHETYPES])
         return values[self.archetype]
@@ -191,7 +198,7 @@ def paid_people(chunk: Chunk, accounts: np.ndarray, cloned_share: float = 0.0) -
         _share_identity(chunk, group)
     chunk.task_follows[accounts] = rng.lognormal(np.log(TASK_FOLLOWS), 0.8, len(accounts))
     _lives(chunk, people)
-    return people.routine.active
+    return people.drawn_routine.active
 
 
 def languages(chunk: Chunk, n: int) -> np.ndarray:
@@ -366,7 +373,7 @@ def _logins(chunk: Chunk, people: People) -> None:
     platform = chunk.platform
     count = chunk.rng.poisson(people.habit("extra_logins") * platform.days / 30)
     row = np.repeat(np.arange(len(people.account)), count)
-    _login(chunk, people, row, times_in_rhythm(chunk.rng, people.routine, row, platform))
+    _login(chunk, people, row, times_in_rhythm(chunk.rng, people.drawn_routine, row, platform))
 
 
 def _favourites(chunk: Chunk, people: People) -> np.ndarray:
@@ -374,7 +381,7 @@ def _favourites(chunk: Chunk, people: People) -> np.ndarray:
     rng, platform = chunk.rng, chunk.platform
     favourites = np.zeros((len(people.account), FAVOURITES), np.int64)
     for index, name in enumerate(RHYTHM_NAMES):
-        mine = people.routine.rhythm == index
+        mine = people.drawn_routine.rhythm == index
         favourites[mine] = platform.favourites(rng, int(mine.sum()), FAVOURITES, RHYTHMS[name][1])
     return favourites
 
@@ -448,7 +455,8 @@ def _visits(chunk: Chunk, people: People, favourites: np.ndarray):
     row = np.repeat(np.arange(n), rng.poisson(appetite * platform.days / 30))
     loyal = rng.random(len(row)) < people.habit("loyalty")[row]
     col = np.where(loyal, 0, rng.integers(0, FAVOURITES, len(row)))
-    session = _live_session(sessions, favourites[row], col, active_days(rng, people.routine, row))
+    days = active_days(rng, people.drawn_routine, row)
+    session = _live_session(sessions, favourites[row], col, days)
     row, session = row[session >= 0], session[session >= 0]
     length = sessions.end[session] - sessions.start[session]
     notified = rng.random(len(row)) < people.habit("notified")[row]
@@ -531,7 +539,7 @@ def _with_bag_hunts(chunk: Chunk, people: People, row, session, join, seconds):
     by_day = bagged[np.argsort(sessions.day[bagged], kind="stable")]
     per_day = np.bincount(sessions.day[bagged], minlength=chunk.platform.days)
     first = np.cumsum(per_day) - per_day
-    day = active_days(rng, people.routine, hunter)
+    day = active_days(rng, people.drawn_routine, hunter)
     has_bag = per_day[day] > 0
     hunter, day = hunter[has_bag], day[has_bag]
     hunt = by_day[first[day] + (rng.random(len(day)) * per_day[day]).astype(np.int64)]
@@ -649,7 +657,7 @@ def _orders(
     ts = join[visit] + (rng.random(len(visit)) * seconds[visit]).astype(np.int64)
     streamer = platform.sessions.streamer[session[visit]]
     window = rng.random(len(visit)) < SHOP_WINDOW_SHARE
-    ts[window] = times_in_rhythm(rng, people.routine, buyer_row[window], platform)
+    ts[window] = times_in_rhythm(rng, people.drawn_routine, buyer_row[window], platform)
     streamer[window] = favourites[buyer_row[window], rng.integers(0, FAVOURITES, int(window.sum()))]
     price = np.floor(rng.lognormal(np.log(59), 0.8, len(visit))) + 0.9
     chunk.order(

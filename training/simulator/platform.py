@@ -8,6 +8,7 @@ All times are int64 epoch seconds in UTC; hours of day are the audience's local 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -166,7 +167,11 @@ class Platform:
         return len(self.popularity)
 
     def favourites(
-        self, rng: np.random.Generator, n: int, k: int, slot_preference: np.ndarray | None = None
+        self,
+        rng: np.random.Generator,
+        n: int,
+        k: int,
+        slot_preference: np.ndarray | Sequence[float] | None = None,
     ) -> np.ndarray:
         """(n, k) streamers each viewer follows, by popularity weighted by the viewer's
         preference for each live slot (one preference vector for all n)."""
@@ -244,7 +249,7 @@ def build_platform(config: SimulationConfig, rng: np.random.Generator) -> Platfo
         - offset
         + rng.integers(0, HOUR, n_viral)
     )
-    mobile_nat = network.MOBILE_NAT_V4
+    mobile_nat: tuple[tuple[str, int], ...] = network.MOBILE_NAT_V4
     if world.cgnat_pools:
         pools = network.random_ipv4(rng, world.cgnat_pools) & ~np.int64(0xFF)
         mobile_nat = tuple((str(ipaddress.IPv4Address(int(p))), 24) for p in pools)

@@ -1078,8 +1078,8 @@ class Vocabulary:
         codes = np.zeros(n, np.int64)
         u = rng.random(n)
         low = np.zeros(n)
-        for part, share in shares.items():
-            share = np.broadcast_to(np.asarray(share, float), (n,))
+        for part, given in shares.items():
+            share = np.broadcast_to(np.asarray(given, float), (n,))
             chosen = (u >= low) & (u < low + share)
             low = low + share
             if not chosen.any():
@@ -1140,4 +1140,8 @@ def nicknames(rng: np.random.Generator, humanlike: np.ndarray, language: str = "
 def bios(rng: np.random.Generator, has_bio: np.ndarray, language: str = "zh") -> pa.Array:
     """Profile texts; null where the account has none."""
     texts = _pick(rng, LANGUAGE_TEXTS[language].bios, len(has_bio))
-    return pa.array(np.where(has_bio, texts, None).tolist(), type=pa.string())
+    # numpy's stubs leave None out of ArrayLike, though np.where takes it (an object array)
+    return pa.array(
+        np.where(has_bio, texts, None).tolist(),  # type: ignore[call-overload]
+        type=pa.string(),
+    )

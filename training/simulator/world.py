@@ -19,6 +19,7 @@ model can be trained on one region and judged on worlds from another it never sa
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 
@@ -96,7 +97,10 @@ class World:
     @classmethod
     def from_dict(cls, values: dict) -> World:
         """A world from its `to_dict` (as read back from worlds.json)."""
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+        settings: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in values.items()
+        }
+        return cls(**settings)
 
 
 @dataclass(frozen=True)
