@@ -566,6 +566,7 @@ def score(
             engine=EngineChoice(engine).value,
             spark_master=spark_master,
             features_file=features_file,
+            summary_file=summary_file,
         )
     if summary.unknown:
         console.print(
@@ -628,6 +629,7 @@ def explain(
             allow_unknown=allow_unknown,
             allow_registry_mismatch=allow_registry_mismatch,
             features_file=features_file,
+            waterfall=waterfall,
         )
     out.print(
         f"account {result.account_id}: [bold]{result.verdict}[/] "

@@ -104,6 +104,14 @@ class ScoreSummary:
         }
 
 
+def check_side_output(path: Path, reads: list[Path]) -> None:
+    """A second output of any name (a JSON summary, a PNG): never onto what the command
+    reads or writes, never a directory."""
+    check_output(path, reads, folder=True)
+    if path.is_dir():
+        raise PathError(path, "is a directory; give the output a file name")
+
+
 def write_summary(summary: ScoreSummary, path: Path) -> None:
     """The summary as JSON, written atomically."""
     write_text_atomic(
@@ -170,6 +178,7 @@ def score_folder(
     spark_master: str | None = None,
     features_file: Path | None = None,
     allow_registry_mismatch: bool = False,
+    summary_file: Path | None = None,
 ) -> ScoreSummary:
     """Score the requested accounts of `data_dir` chunk by chunk into `out`, atomically.
 
@@ -196,6 +205,8 @@ def score_folder(
         *model_inputs(model_uri),
     ]
     check_output(Path(out), reads, folder=engine == "spark")  # before any work
+    if summary_file is not None:  # the JSON summary: any name, never onto an input or `out`
+        check_side_output(Path(summary_file), [*reads, Path(out)])
     if features_file is not None:
         check_table(table_info(Path(features_file)))  # and on an unusable feature table
     use_tracking(tracking_uri)
@@ -449,6 +460,7 @@ def explain_account(
     allow_unknown: bool = False,
     features_file: Path | None = None,
     allow_registry_mismatch: bool = False,
+    waterfall: Path | None = None,
 ) -> tuple[AccountExplanation, LoadedModel, pd.DataFrame]:
     """Verdict, probability and the top SHAP reasons of one account.
 
@@ -457,6 +469,16 @@ def explain_account(
     """
     if data_dir is None and features_file is None:
         raise RequestError("give a dataset folder or a feature table to explain from")
+    if waterfall is not None:  # the plot the caller will write: checked before any work
+        folder = data_dir.path if isinstance(data_dir, Dataset) else data_dir
+        check_side_output(
+            Path(waterfall),
+            [
+                *(dataset_inputs(Path(folder)) if folder is not None else []),
+                *([Path(features_file)] if features_file else []),
+                *model_inputs(model_uri),
+            ],
+        )
     if features_file is not None:
         row, _ = read_feature_table(
             Path(features_file),

@@ -35,6 +35,28 @@ def test_an_output_onto_a_table_of_the_input_folder_is_refused_before_any_work(d
     assert {p.name: p.read_bytes() for p in data.iterdir()} == before
 
 
+@pytest.mark.parametrize(
+    "option, target",
+    [("summary", "accounts.csv"), ("summary", "scores.csv"), ("waterfall", "logins.csv")],
+)
+def test_a_second_output_onto_an_input_or_the_first_output_is_refused(
+    data, tmp_path, option, target
+):
+    # score --summary FILE.json and explain --waterfall PNG write a second file: checked like
+    # the first, before any work (no model is needed to be refused)
+    before = {p.name: p.read_bytes() for p in data.iterdir()}
+    path = (tmp_path / target) if target == "scores.csv" else (data / target)
+    if option == "summary":
+        args = ["score", "--data", data, "--out", tmp_path / "scores.csv", "--summary", path]
+    else:
+        args = ["explain", "--data", data, "--account", "a1", "--waterfall", path]
+    result = fanaudit(*args)
+    assert result.returncode == EXIT_USAGE, result.stderr
+    assert f"refusing to write onto {path}" in one_error_line(result)
+    assert {p.name: p.read_bytes() for p in data.iterdir()} == before
+    assert not (tmp_path / "scores.csv").exists()
+
+
 def test_an_output_through_a_symlink_onto_an_input_is_refused(data, tmp_path):
     (tmp_path / "alias.csv").symlink_to(data / "accounts.csv")
     with pytest.raises(InputOverwriteError):
