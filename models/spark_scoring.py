@@ -33,7 +33,7 @@ from fanaudit.features.feature import Language
 from fanaudit.features.loading import StagedDataset
 from fanaudit.features.io import check_parquet_folder, publish_folder, unpublished_folder
 from fanaudit.features.pipeline import ID, feature_dataframe
-from fanaudit.models.artifact import METADATA_FILE, MODEL_FILE, FanauditModel
+from fanaudit.models.artifact import FanauditModel
 from fanaudit.models.scoring import (
     OUTPUT_SCHEMA,
     ExplainWhich,
@@ -45,24 +45,29 @@ from fanaudit.models.scoring import (
 
 @dataclass(frozen=True)
 class ShippedModel:
-    """A model as the text of its artifact files: small, picklable, broadcastable."""
+    """A model as the text of every file of its artifact folder (the booster, its metadata
+    and, when trained with one, the kind model): small, picklable, broadcastable."""
 
-    booster_text: str
-    metadata_json: str
+    files: tuple[tuple[str, str], ...]  # (file name, text), sorted by name
 
     @classmethod
     def of(cls, model: FanauditModel) -> ShippedModel:
         with tempfile.TemporaryDirectory(prefix="fanaudit-ship-") as folder:
             model.save(Path(folder))
             return cls(
-                (Path(folder) / MODEL_FILE).read_text(encoding="utf-8"),
-                (Path(folder) / METADATA_FILE).read_text(encoding="utf-8"),
+                tuple(
+                    sorted(
+                        (path.name, path.read_text(encoding="utf-8"))
+                        for path in Path(folder).iterdir()
+                        if path.is_file()
+                    )
+                )
             )
 
     def load(self) -> FanauditModel:
         with tempfile.TemporaryDirectory(prefix="fanaudit-model-") as folder:
-            (Path(folder) / MODEL_FILE).write_text(self.booster_text, encoding="utf-8")
-            (Path(folder) / METADATA_FILE).write_text(self.metadata_json, encoding="utf-8")
+            for name, text in self.files:
+                (Path(folder) / name).write_text(text, encoding="utf-8")
             return FanauditModel.load(Path(folder))
 
 
