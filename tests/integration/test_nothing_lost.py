@@ -157,7 +157,9 @@ def test_killed_scoring_leaves_no_partial_output_and_a_rerun_completes(
 ):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    env = os.environ | {"TMPDIR": str(scratch)}
+    # the cache off: every run stages the folder again (with the cache on, the reference
+    # run's staged tables are reused and there is no staging left to kill)
+    env = os.environ | {"TMPDIR": str(scratch), "FANAUDIT_CACHE_MAX_GB": "0"}
     logs = open(tmp_path / "score.log", "w")
 
     def start(out: Path) -> subprocess.Popen:
@@ -179,7 +181,7 @@ def test_killed_scoring_leaves_no_partial_output_and_a_rerun_completes(
         "the killed run's staged folder is its only trace"
     )
 
-    for fraction in (0.85, 0.7, 0.55, 0.4):  # late: while accounts are scored and written
+    for fraction in (0.85, 0.7, 0.55, 0.4, 0.25, 0.1):  # late: while accounts are scored
         began = time.monotonic()
         kill_when(
             start(target),
