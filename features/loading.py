@@ -39,6 +39,7 @@ import io
 import os
 import stat
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, UTC
@@ -65,7 +66,6 @@ from fanaudit.features.privacy import (
     PERSONAL_COLUMNS,
     Pseudonymiser,
     load_or_create_secret,
-    parse_ip,
 )
 
 BATCH_ROWS = 500_000
@@ -837,10 +837,7 @@ class _TableStager:
         if isinstance(values, pa.Array):  # an absent column arrives as one null array
             values = pa.chunked_array([values])
         encoded = pc.dictionary_encode(values).combine_chunks()
-        mapped = [
-            None if v is None else self.pseudonymiser.pseudonym(v, kind)
-            for v in encoded.dictionary.to_pylist()
-        ]
+        mapped = self.pseudonymiser.pseudonyms(encoded.dictionary.to_pylist(), kind)
         return pc.take(pa.array(mapped, pa.string()), encoded.indices)
 
     def pseudonymise_ips(
@@ -855,18 +852,21 @@ class _TableStager:
         prefixes: list[str | None] = []
         invalid: list[int] = []
         for position, raw in enumerate(encoded.dictionary.to_pylist()):
-            parsed: tuple[str, str] | None
-            if canonical_v4[position]:  # the common case, without the ipaddress module
-                parsed = raw, v4_prefixes[position]
-            else:
-                parsed = parse_ip(raw) if raw is not None else None
-            if parsed is None:
+            # a canonical IPv4 (the common case) is its own address, without ipaddress
+            found = (
+                None
+                if raw is None
+                else self.pseudonymiser.address(
+                    raw, v4_prefixes[position] if canonical_v4[position] else None
+                )
+            )
+            if found is None:
                 invalid.append(position)
                 addresses.append(None)
                 prefixes.append(None)
                 continue
-            addresses.append(self.pseudonymiser.pseudonym(parsed[0], "ip"))
-            prefixes.append(self.pseudonymiser.pseudonym(parsed[1], "net"))
+            addresses.append(found[0])
+            prefixes.append(found[1])
         if invalid:
             bad = pc.is_in(encoded.indices, pa.array(invalid, encoded.indices.type))
             rows = typed.column(ROW_COLUMN)
@@ -876,6 +876,24 @@ class _TableStager:
             pc.take(pa.array(addresses, pa.string()), encoded.indices),
             pc.take(pa.array(prefixes, pa.string()), encoded.indices),
         )
+
+
+_END = object()
+
+
+def read_ahead(items: Iterator, pool: ThreadPoolExecutor) -> Iterator:
+    """The items of `items`, the next one read in `pool` while the caller works on this one
+    (an error reading it is raised here, when it is due)."""
+    pending = pool.submit(next, items, _END)
+    try:
+        while True:
+            item = pending.result()
+            if item is _END:
+                return
+            pending = pool.submit(next, items, _END)
+            yield item
+    finally:
+        pending.exception()  # the reader is idle before the file is closed
 
 
 def stage_table(
@@ -897,19 +915,29 @@ def stage_table(
     if stager.problems:
         return 0, stager.problems
     writer: pq.ParquetWriter | None = None
-    try:
-        for batch in iter_source_batches(path):
-            staged = stager.stage_batch(batch, present)
-            if stager.full:
-                break
-            if stager.problems:
-                continue
-            if writer is None:
-                writer = pq.ParquetWriter(out_dir / "part-0.parquet", staged.schema)
-            writer.write_table(staged)
-    finally:
-        if writer is not None:
-            writer.close()
+    # Reading the next batch and writing the last one (Arrow releases the GIL) overlap the
+    # typing and pseudonymising of this one; batches are written in order, one at a time.
+    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as writing:
+        written: Future | None = None
+        try:
+            for batch in read_ahead(iter_source_batches(path), reader):
+                staged = stager.stage_batch(batch, present)
+                if stager.full:
+                    break
+                if stager.problems:
+                    continue
+                if writer is None:
+                    writer = pq.ParquetWriter(out_dir / "part-0.parquet", staged.schema)
+                if written is not None:
+                    written.result()
+                written = writing.submit(writer.write_table, staged)
+            if written is not None:
+                written.result()
+        finally:
+            if written is not None:
+                written.exception()  # wait: never close a file being written
+            if writer is not None:
+                writer.close()
     if writer is None:
         pq.write_table(staged_schema(table).empty_table(), out_dir / "part-0.parquet")
     stager.zone_problems()

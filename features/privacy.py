@@ -31,7 +31,10 @@ HOME_ENV = "FANAUDIT_HOME"
 SECRET_FILE = "secret"
 MIN_SECRET_CHARS = 16
 PSEUDONYM_HEX_CHARS = 20  # 80 bits: collisions are negligible at platform scale
-MEMO_LIMIT = 200_000  # distinct values remembered before the memo starts afresh
+# Distinct values remembered in one run before the memo starts afresh: about 250 bytes
+# each, so at most about 1 GiB; a million-account platform (1.1 million addresses,
+# 0.9 million devices) fits, and every distinct value is hashed once.
+MEMO_LIMIT = 4_000_000
 PERSONAL_COLUMNS = ("ip", "device_id")  # never echoed in messages, never staged raw
 
 
@@ -102,18 +105,51 @@ class Pseudonymiser:
 
     def __init__(self, secret: bytes):
         self.secret = secret
-        self._memo: dict[str, str] = {}
+        self._memo: dict[str, dict[str, str]] = {}  # kind -> value -> pseudonym
+        self._addresses: dict[str, tuple[str, str] | None] = {}  # raw ip -> (ip, net) or None
+        self._remembered = 0
+
+    def _remember(self) -> None:
+        self._remembered += 1
+        if self._remembered > MEMO_LIMIT:
+            self._memo.clear()
+            self._addresses.clear()
+            self._remembered = 1
 
     def pseudonym(self, value: str, kind: str) -> str:
         """`kind`'s first letter and 20 hex digits of HMAC-SHA256(secret, kind:value)."""
-        key = kind + ":" + value
-        found = self._memo.get(key)
+        memo = self._memo.setdefault(kind, {})
+        found = memo.get(value)
         if found is None:
+            key = kind + ":" + value
             digest = hmac.digest(self.secret, key.encode("utf-8"), hashlib.sha256).hex()
             found = kind[0] + digest[:PSEUDONYM_HEX_CHARS]
-            if len(self._memo) >= MEMO_LIMIT:
-                self._memo.clear()
-            self._memo[key] = found
+            self._remember()
+            memo = self._memo.setdefault(kind, {})  # (afresh if the memo was just cleared)
+            memo[value] = found
+        return found
+
+    def pseudonyms(self, values: list[str | None], kind: str) -> list[str | None]:
+        """`pseudonym` of each value (None stays None)."""
+        memo = self._memo.setdefault(kind, {})
+        return [
+            None if value is None else memo.get(value) or self.pseudonym(value, kind)
+            for value in values
+        ]
+
+    def address(self, raw: str, canonical_v4_prefix: str | None = None) -> tuple[str, str] | None:
+        """The pseudonyms of an address and of its network (`parse_ip`), or None when `raw`
+        is not an address; `canonical_v4_prefix` is the /24 of a canonical IPv4 `raw`."""
+        if raw in self._addresses:
+            return self._addresses[raw]
+        parsed = (raw, canonical_v4_prefix) if canonical_v4_prefix else parse_ip(raw)
+        found = (
+            None
+            if parsed is None
+            else (self.pseudonym(parsed[0], "ip"), self.pseudonym(parsed[1], "net"))
+        )
+        self._remember()
+        self._addresses[raw] = found
         return found
 
 
