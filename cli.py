@@ -616,7 +616,10 @@ def explain(
     features_file: FeaturesOpt = None,
 ) -> None:
     """Print an account's verdict, probability and top reasons with their SHAP contributions."""
-    from fanaudit.models.jobs import explain_account
+    from fanaudit.runtime import lightgbm_without_sklearn
+
+    lightgbm_without_sklearn()  # a second of start-up: this process trains nothing
+    from fanaudit.models.account import explain_account
 
     with clear_errors():
         result, loaded, row = explain_account(
