@@ -12,7 +12,6 @@ gets exactly what the one-account functions give it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from string import Formatter
 
@@ -229,6 +228,34 @@ def no_single_reasons(
     ]
 
 
+def top_features_lines(
+    contributions: np.ndarray,
+    X: np.ndarray,
+    names: tuple[str, ...],
+    features: np.ndarray,
+    counts: np.ndarray,
+) -> list[str]:
+    """Each row's chosen features as `explain.top_features_json` writes them (the same
+    text: `json.dumps` writes a float as its repr), built as strings rather than dicts."""
+    rows, slots = np.nonzero(features >= 0)  # row by row, slots in order
+    columns = features[rows, slots]
+    head = [
+        f'{{"feature": "{name}", "value": ' for name in names
+    ]  # registry names are plain identifiers: nothing to escape
+    tail = [f'"family": "{FEATURES_BY_NAME[name].family}"}}' for name in names]
+    values = X[rows, columns].tolist()
+    shaps = contributions[rows, columns].tolist()
+    items = [
+        f"{head[j]}{'null' if v != v else repr(v)}, \"shap\": {round(c, 6)!r}, {tail[j]}"
+        for j, v, c in zip(columns.tolist(), values, shaps, strict=True)
+    ]
+    lines, at = [], 0
+    for count in counts.tolist():
+        lines.append("[" + ", ".join(items[at : at + count]) + "]")
+        at += count
+    return lines
+
+
 @dataclass(frozen=True)
 class Worded:
     """Reasons of many rows, as `fanaudit score` writes them."""
@@ -253,27 +280,15 @@ def word(
     separator = "；" if lang == "zh" else "; "
     silent = chosen.counts == 0
     fallback = iter(no_single_reasons(contributions[silent], names, towards_bot[silent], lang))
-    signed = np.where(towards_bot[:, None], contributions, -contributions)
-    raw, raw_counts = top_k(signed, np.ones_like(signed, dtype=bool), k)
-    features = np.where(silent[:, None], raw, chosen.features)
-    counts = np.where(silent, raw_counts, chosen.counts)
-    families = [FEATURES_BY_NAME[n].family for n in names]
-    reasons, tops = [], []
-    for r in range(len(X)):
-        if silent[r]:
-            reasons.append(next(fallback))
-        else:
-            reasons.append(separator.join(said[r, : chosen.counts[r]]))
-        items = []
-        for j in features[r, : counts[r]].tolist():
-            value = X[r, j]
-            items.append(
-                {
-                    "feature": names[j],
-                    "value": None if value != value else float(value),
-                    "shap": round(float(contributions[r, j]), 6),
-                    "family": families[j],
-                }
-            )
-        tops.append(json.dumps(items))
+    features, counts = chosen.features.copy(), chosen.counts.copy()
+    if silent.any():  # the JSON gets the strongest contributions, readable or not
+        signed = np.where(towards_bot[silent, None], contributions[silent], -contributions[silent])
+        features[silent], counts[silent] = top_k(signed, np.ones_like(signed, dtype=bool), k)
+    reasons = [
+        next(fallback) if quiet else separator.join(line[:count])
+        for quiet, line, count in zip(
+            silent.tolist(), said.tolist(), chosen.counts.tolist(), strict=True
+        )
+    ]
+    tops = top_features_lines(contributions, X, names, features, counts)
     return Worded(reasons, tops)
