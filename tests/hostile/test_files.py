@@ -29,6 +29,7 @@ def make_unreadable(kind: str, path: Path) -> None:
         os.mkfifo(path)
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("kind", ["dangling symlink", "symlink loop", "directory", "fifo"])
 def test_a_table_that_is_not_a_readable_file_is_an_error_naming_it(kind, tmp_path):
     data = write_folder(tmp_path / "data", {"accounts.csv": ACCOUNTS})
@@ -39,6 +40,7 @@ def test_a_table_that_is_not_a_readable_file_is_an_error_naming_it(kind, tmp_pat
     assert "valid" not in result.stdout
 
 
+@pytest.mark.process
 def test_events_before_registration_are_counted_and_ages_never_go_negative(tmp_path):
     accounts = "account_id,created_at\na1,2024-03-01T00:00:00Z\na2,2024-01-01T00:00:00Z\n"
     follows = (
@@ -94,6 +96,7 @@ def run_limited(script: str, limit_bytes: int) -> tuple[subprocess.CompletedProc
     return done, peak
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("quoted_lines", [False, True], ids=["one long line", "unclosed quote"])
 def test_a_gzip_bomb_is_refused_with_its_row_under_a_memory_limit(quoted_lines, tmp_path):
     data = tmp_path / "data"
