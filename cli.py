@@ -257,6 +257,13 @@ AllowUnknownOpt = Annotated[
         help="Add accounts that only appear in event tables, with empty profiles.",
     ),
 ]
+AllowMismatchOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-registry-mismatch",
+        help="Use a model built with another feature registry version.",
+    ),
+]
 
 
 def stage_progress():
@@ -532,13 +539,7 @@ def score(
     lang: LangOpt = Lang.en,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
-    allow_registry_mismatch: Annotated[
-        bool,
-        typer.Option(
-            "--allow-registry-mismatch",
-            help="Use a model built with another feature registry version.",
-        ),
-    ] = False,
+    allow_registry_mismatch: AllowMismatchOpt = False,
     engine: Annotated[
         EngineChoice, typer.Option(help="spark writes a Parquet folder.")
     ] = EngineChoice.duckdb,
@@ -619,13 +620,7 @@ def explain(
     ] = None,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
-    allow_registry_mismatch: Annotated[
-        bool,
-        typer.Option(
-            "--allow-registry-mismatch",
-            help="Use a model built with another feature registry version.",
-        ),
-    ] = False,
+    allow_registry_mismatch: AllowMismatchOpt = False,
     data_dir: OptionalDataOpt = None,
     features_file: FeaturesOpt = None,
 ) -> None:
@@ -678,13 +673,7 @@ def report(
     lang: LangOpt = Lang.en,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
-    allow_registry_mismatch: Annotated[
-        bool,
-        typer.Option(
-            "--allow-registry-mismatch",
-            help="Use a model built with another feature registry version.",
-        ),
-    ] = False,
+    allow_registry_mismatch: AllowMismatchOpt = False,
     features_file: FeaturesOpt = None,
 ) -> None:
     """Write a streamer's audience audit page (self-contained HTML)."""
