@@ -49,7 +49,7 @@ from fanaudit.features.feature_table import (
     read_feature_table,
     write_feature_table,
 )
-from fanaudit.features.io import scratch_folder
+from fanaudit.features.io import scratch_folder, write_text_atomic
 from fanaudit.features.loading import (
     StagedDataset,
     StagedTable,
@@ -141,9 +141,7 @@ def data_fingerprint(folder: Path) -> str:
     settled = all(s[2] < time.time_ns() - RACY_NS for s in stats)
     if limit_bytes() > 0 and settled:
         memo.parent.mkdir(exist_ok=True)
-        tmp = memo.with_name(f".{memo.name}.{os.getpid()}")
-        tmp.write_text(fingerprint)
-        os.replace(tmp, memo)
+        write_text_atomic(fingerprint, memo)
     return fingerprint
 
 

@@ -208,6 +208,7 @@ def written_files(audit: Audit) -> list[Path]:
     return sorted(p for folder in audit.written for p in folder.rglob("*") if p.is_file())
 
 
+@pytest.mark.process
 def test_the_runs_wrote_what_the_audit_searches(audit):
     names = {p.name for p in written_files(audit)}
     assert {
@@ -265,6 +266,7 @@ READ_SECRET = (
 )
 
 
+@pytest.mark.process
 def test_concurrent_first_runs_agree_on_one_secret(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != SECRET_ENV} | {
         "FANAUDIT_HOME": str(tmp_path)
