@@ -49,7 +49,7 @@ from fanaudit.features.feature_table import (
     read_feature_table,
     write_feature_table,
 )
-from fanaudit.features.io import scratch_folder, write_text_atomic
+from fanaudit.features.io import atomic_target, scratch_folder, write_text_atomic
 from fanaudit.features.loading import (
     StagedDataset,
     StagedTable,
@@ -458,16 +458,15 @@ def keep_arrays(
     kind: str, key: str, arrays: dict[str, np.ndarray], *, source: str, fingerprint: str,
     accounts: int,
 ) -> None:
-    """Keep `arrays` under `key` (written whole, then moved in place), then bound the cache."""
+    """Keep `arrays` under `key` (written whole, then renamed into place), then bound the
+    cache."""
     if limit_bytes() == 0:
         return
     folder = cache_root() / kind
     folder.mkdir(exist_ok=True)
     path = folder / f"{key}.npz"
     about = {"source": source, "fingerprint": fingerprint, "accounts": accounts}
-    tmp = folder / f".{key}.{os.getpid()}.npz"
-    with open(tmp, "wb") as out:
+    write_text_atomic(json.dumps(about), path.with_suffix(".json"))
+    with atomic_target(path) as tmp, open(tmp, "wb") as out:  # a file: savez adds no suffix
         np.savez(out, **arrays)  # type: ignore[arg-type]  # the stubs: allow_pickle
-    path.with_suffix(".json").write_text(json.dumps(about))
-    os.replace(tmp, path)
     enforce_limit(keep=path)
