@@ -523,6 +523,38 @@ def reasons(world: World, config_file: Path | None = None) -> list[Row]:
     ]
 
 
+def reasons_x5(world: World, config_file: Path | None = None) -> list[Row]:
+    """Score + reasons (flagged) of the world's feature table repeated 5 times under new
+    ids: a 1M-account table from a scale-10 world without simulating and staging scale 50
+    (TreeSHAP and wording cost per row, so only the count of rows matters)."""
+    import pandas as pd
+
+    from fanaudit.models.scoring import score_in_chunks
+
+    base = pd.read_parquet(world.features_file)
+    frame = pd.concat(
+        [base.assign(account_id=base["account_id"].astype(str) + f"-{i}") for i in range(5)],
+        ignore_index=True,
+    )
+    del base
+    model, model_scale = model_for(world, config_file)
+    scored, seconds = timed(lambda: score_in_chunks(frame, model, "benchmark", which="flagged"))
+    flagged = int((scored["verdict"] != "human").sum())
+    _, bare = timed(lambda: score_in_chunks(frame, model, "benchmark", which="none"))
+    return [
+        Row(
+            "score + reasons (flagged), feature table x5",
+            world.scale * 5,
+            len(frame),
+            0,
+            seconds,
+            "accounts",
+            f"model of scale {model_scale:g}; {flagged:,} flagged; "
+            f"probabilities alone {bare:.1f} s",
+        )
+    ]
+
+
 def serve(world: World, config_file: Path | None = None) -> list[Row]:
     """`fanaudit serve` on the world's feature table, driven by benchmarks/serve_load.py:
     single look-ups at 100 requests/s (open loop) and batch look-ups of 1,000 ids."""
@@ -596,4 +628,5 @@ STAGES: dict[str, Callable[..., list[Row]]] = {  # (world) or (world, train conf
     "explain-one": explain_one,
     "reasons": reasons,
     "serve": serve,
+    "reasons-x5": reasons_x5,
 }

@@ -109,3 +109,19 @@ def test_no_rows_word_nothing():
     worded = word(np.empty((0, 4)), np.empty((0, 4)), names, np.zeros(0, bool))
     assert worded.reasons == [] and worded.top_features == []
     assert pd.Series(worded.reasons, dtype=object).empty
+
+
+def test_kind_scores_are_written_as_json_dumps_writes_them():
+    from fanaudit.models.kinds import scores_json
+
+    kinds = ("bulk_fans", "drip_feed", "中文")
+    rng = np.random.default_rng(4)
+    p = rng.dirichlet(np.ones(3), size=500)
+    p[0] = [1.0, 0.0, 0.0]
+    p[1] = [1e-9, 0.5, 0.5 - 1e-9]
+    expected = [
+        json.dumps({k: round(float(v), 6) for k, v in zip(kinds, row, strict=True)})
+        for row in p
+    ]
+    assert scores_json(kinds, p) == expected
+    assert scores_json(kinds, p[:0]) == []
