@@ -8,7 +8,6 @@ module knows about the command line. Options whose values are a fixed set are en
 from __future__ import annotations
 
 import functools
-import re
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -21,8 +20,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from rich.traceback import Traceback
 
+from fanaudit.logs import escape_controls
 from fanaudit.errors import (
     EXIT_BUG,
     EXIT_INTERRUPTED,
@@ -34,18 +35,15 @@ from fanaudit.errors import (
 )
 
 VERBOSE = False  # set by the app's callback (-v): unexpected errors then show their traceback
-# Characters that steer a terminal (C0/C1 controls, DEL, bidirectional overrides).
-CONTROL_CHARS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def safe(text: object, *, lines: bool = False) -> str:
-    """User-controlled text made inert for the terminal: control characters shown as escapes
-    (``\\x1b``), rich markup escaped. With `lines`, newlines are kept (multi-line messages)."""
+    """User-controlled text made inert inside a markup template (``markup=True``): control
+    characters shown as escapes, rich markup escaped. With `lines`, newlines are kept."""
     shown = str(text)
     if not lines:
         shown = shown.replace("\n", "\\n")
-    shown = CONTROL_CHARS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), shown)
-    return escape(shown)
+    return escape(escape_controls(shown))
 
 
 def failure_exit(exc: BaseException) -> int:
@@ -55,7 +53,7 @@ def failure_exit(exc: BaseException) -> int:
     one-line notice, and its traceback only under ``-v``.
     """
     if isinstance(exc, KeyboardInterrupt):
-        console.print("[bold red]interrupted[/]")
+        console.print("[bold red]interrupted[/]", markup=True)
         return EXIT_INTERRUPTED
     if isinstance(exc, FanauditError):
         return error_line(str(exc), exc.exit_code)
@@ -82,7 +80,7 @@ def failure_exit(exc: BaseException) -> int:
 
 def error_line(message: str, code: int) -> int:
     console.print(
-        f"[bold red]error:[/] {safe(message, lines=True)}", highlight=False, soft_wrap=True
+        f"[bold red]error:[/] {safe(message, lines=True)}", markup=True
     )
     return code
 
@@ -138,8 +136,23 @@ app = App(
     add_completion=True,
     pretty_exceptions_show_locals=False,
 )
-console = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
+
+
+class SafeConsole(Console):
+    """A console that user text cannot steer: every string it renders, printed or in a table
+    cell, has its control characters shown as escapes (`escape_controls`), and markup is off
+    unless a call asks for it with ``markup=True`` (whose interpolated values then go through
+    `safe`). So a path, id or message is printed exactly as it is, whatever it contains."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(markup=False, emoji=False, highlight=False, soft_wrap=True, **kwargs)
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        return super().render_str(escape_controls(text), **kwargs)
+
+
+console = SafeConsole(stderr=True)
+out = SafeConsole()
 
 
 class Lang(StrEnum):
@@ -244,6 +257,13 @@ AllowUnknownOpt = Annotated[
         help="Add accounts that only appear in event tables, with empty profiles.",
     ),
 ]
+AllowMismatchOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-registry-mismatch",
+        help="Use a model built with another feature registry version.",
+    ),
+]
 
 
 def stage_progress():
@@ -258,7 +278,7 @@ def stage_progress():
 
 
 def status(message: str) -> None:
-    console.print(f"[dim]… {message}[/]", highlight=False)
+    console.print(f"[dim]… {safe(message)}[/]", markup=True)
 
 
 def check_lang(lang: Lang | str) -> Literal["en", "zh"]:
@@ -398,8 +418,8 @@ def validate(
         out.print(f"accounts: {staged.accounts:,}")
         out.print(f"time span: {staged.first_event} .. {staged.last_event}")
         for warning in staged.warnings:
-            console.print(f"[yellow]warning:[/] {warning}")
-        out.print("[green]valid[/]")
+            console.print(f"[yellow]warning:[/] {safe(warning, lines=True)}", markup=True)
+        out.print("[green]valid[/]", markup=True)
 
 
 @app.command()
@@ -475,9 +495,9 @@ def train(
         )
     out.print(f"run id: {result.run_id}")
     if result.groups is not None:
-        out.print(f"validation: {result.groups.sentence()}", markup=False)
+        out.print(f"validation: {result.groups.sentence()}")
     if result.group_warning:
-        out.print(f"warning: {result.group_warning}", markup=False)
+        out.print(f"warning: {result.group_warning}")
     out.print(
         f"model: {config.model_name} version {result.version}"
         + (" (champion)" if result.champion else " (not promoted; use fanaudit promote)")
@@ -519,13 +539,7 @@ def score(
     lang: LangOpt = Lang.en,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
-    allow_registry_mismatch: Annotated[
-        bool,
-        typer.Option(
-            "--allow-registry-mismatch",
-            help="Use a model built with another feature registry version.",
-        ),
-    ] = False,
+    allow_registry_mismatch: AllowMismatchOpt = False,
     engine: Annotated[
         EngineChoice, typer.Option(help="spark writes a Parquet folder.")
     ] = EngineChoice.duckdb,
@@ -571,7 +585,8 @@ def score(
     if summary.unknown:
         console.print(
             f"[yellow]skipped {len(summary.unknown)} unknown id(s):[/] "
-            + ", ".join(summary.unknown[:20])
+            + ", ".join(safe(i) for i in summary.unknown[:20]),
+            markup=True,
         )
     out.print(
         f"requested {summary.requested:,} ({summary.source}); duplicates {summary.duplicates:,}; "
@@ -583,11 +598,11 @@ def score(
     if summary.share is not None:
         out.print(share_sentence(summary.share))
     elif summary.share_note:
-        out.print(f"no bot share: {summary.share_note}", markup=False)
+        out.print(f"no bot share: {summary.share_note}")
     if summary_file is not None:
         with clear_errors():
             write_summary(summary, summary_file)
-        out.print(f"summary: {summary_file}", markup=False)
+        out.print(f"summary: {summary_file}")
     out.print(
         f"model {summary.model_uri} (version {summary.model_version}); wrote {summary.out} "
         f"in {summary.seconds:.1f} s"
@@ -605,18 +620,15 @@ def explain(
     ] = None,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
-    allow_registry_mismatch: Annotated[
-        bool,
-        typer.Option(
-            "--allow-registry-mismatch",
-            help="Use a model built with another feature registry version.",
-        ),
-    ] = False,
+    allow_registry_mismatch: AllowMismatchOpt = False,
     data_dir: OptionalDataOpt = None,
     features_file: FeaturesOpt = None,
 ) -> None:
     """Print an account's verdict, probability and top reasons with their SHAP contributions."""
-    from fanaudit.models.jobs import explain_account
+    from fanaudit.runtime import lightgbm_without_sklearn
+
+    lightgbm_without_sklearn()  # a second of start-up: this process trains nothing
+    from fanaudit.models.account import explain_account
 
     with clear_errors():
         result, loaded, row = explain_account(
@@ -632,9 +644,10 @@ def explain(
             waterfall=waterfall,
         )
     out.print(
-        f"account {result.account_id}: [bold]{result.verdict}[/] "
-        f"(bot probability {result.probability:.3f}; model version {result.model_version}; "
-        f"thresholds human < {result.thresholds[0]:.3f}, bot ≥ {result.thresholds[1]:.3f})"
+        f"account {safe(result.account_id)}: [bold]{result.verdict}[/] "
+        f"(bot probability {result.probability:.3f}; model version {safe(result.model_version)}; "
+        f"thresholds human < {result.thresholds[0]:.3f}, bot ≥ {result.thresholds[1]:.3f})",
+        markup=True,
     )
     table = Table("SHAP (log-odds)", "feature", "value", "reason")
     for name, shap_value, value, reason in result.contributions:
@@ -644,9 +657,7 @@ def explain(
         f"base value {result.base_value:+.3f} + contributions = raw score {result.raw_score:+.3f}"
     )
     if result.kind_line:
-        from rich.markup import escape
-
-        out.print(escape(result.kind_line))
+        out.print(result.kind_line)
     if waterfall:
         from fanaudit.models.plots import waterfall_png
 
@@ -665,13 +676,7 @@ def report(
     lang: LangOpt = Lang.en,
     tracking_uri: TrackingOpt = None,
     allow_unknown: AllowUnknownOpt = False,
-    allow_registry_mismatch: Annotated[
-        bool,
-        typer.Option(
-            "--allow-registry-mismatch",
-            help="Use a model built with another feature registry version.",
-        ),
-    ] = False,
+    allow_registry_mismatch: AllowMismatchOpt = False,
     features_file: FeaturesOpt = None,
 ) -> None:
     """Write a streamer's audience audit page (self-contained HTML)."""
@@ -749,14 +754,14 @@ def runs(
     except MlflowException as exc:
         fail(f"cannot list runs from {use_tracking(tracking_uri)}: {exc.message.splitlines()[0]}")
     for run in found:
-        status = (
-            f"[red]{run.status}[/]" if run.status in ("DIED", "FAILED", "KILLED") else run.status
+        status = Text(
+            run.status, style="red" if run.status in ("DIED", "FAILED", "KILLED") else ""
         )
         table.add_row(
             run.run_id[:12],
             run.started,
             status,
-            safe(run.version),
+            run.version,
             f"{run.roc_auc:.4f}",
             f"{run.pr_auc:.4f}",
             f"{run.recall_at_fpr:.3f}",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 
 from rich.console import Console
@@ -25,6 +26,24 @@ QUIET, NORMAL, VERBOSE, DEBUG = -1, 0, 1, 2
 _verbosity = NORMAL
 _handler: logging.Handler | None = None  # set by setup(): the process's logging is ours
 CHATTY_LIBRARIES = ("mlflow", "alembic", "urllib3", "py4j", "numba", "shap", "matplotlib")
+# Characters that steer a terminal (C0/C1 controls but newline, DEL, bidirectional overrides).
+CONTROL_CHARS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_controls(text: str) -> str:
+    """Characters that steer a terminal shown as escapes (``\\x1b``); newlines kept."""
+    return CONTROL_CHARS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+class InertMessages(logging.Filter):
+    """Log messages (which may quote ids, paths, file contents) cannot steer the terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        shown = escape_controls(message)
+        if shown != message:
+            record.msg, record.args = shown, None
+        return True
 
 
 def verbosity() -> int:
@@ -48,7 +67,9 @@ def setup(level: int, console: Console | None = None) -> None:
         show_path=False,
         show_time=_verbosity >= VERBOSE,
         rich_tracebacks=True,
+        markup=False,
     )
+    handler.addFilter(InertMessages())
     _handler = handler
     root = logging.getLogger()
     root.handlers = [handler]

@@ -35,7 +35,9 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
 DEFAULT_STAGES = ("simulate", "stage", "features", "train", "score", "explain")
 FLOOR_STAGES = {"stage", "features", "spark-features", "read-floor"}
-MODEL_STAGES = {"train", "score", "explain", "spark-score", "explain-one", "reasons", "serve"}
+MODEL_STAGES = {
+    "train", "score", "explain", "spark-score", "explain-one", "reasons", "serve", "reasons-x5"
+}
 
 
 def child_environment(cache: Path) -> dict[str, str]:

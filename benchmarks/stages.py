@@ -394,8 +394,24 @@ def explain_one(world: World, config_file: Path | None = None) -> list[Row]:
     for _ in range(3):
         _, seconds = timed(lambda: subprocess.run(command, check=True, capture_output=True))
         walls.append(seconds)
-    _, import_seconds = timed(lambda: __import__("fanaudit.models.jobs"))
-    from fanaudit.models.jobs import explain_account
+
+    def fresh(*arguments: str) -> float:  # median wall of 3 fresh interpreters
+        runs = [
+            timed(lambda: subprocess.run(arguments, check=True, capture_output=True))[1]
+            for _ in range(3)
+        ]
+        return statistics.median(runs)
+
+    imports = fresh(
+        sys.executable,
+        "-c",
+        "from fanaudit.runtime import lightgbm_without_sklearn as w; w(); "
+        "import fanaudit.cli, fanaudit.models.account",
+    )
+    version = fresh(sys.executable, "-m", "fanaudit", "--version")
+    helped = fresh(sys.executable, "-m", "fanaudit", "--help")
+    bare = fresh(sys.executable, "-c", "import pandas, pyarrow.parquet, lightgbm")
+    from fanaudit.models.account import explain_account
 
     calls = []
     for _ in range(3):
@@ -412,7 +428,8 @@ def explain_one(world: World, config_file: Path | None = None) -> list[Row]:
             world.events(),
             statistics.median(walls),
             "accounts",
-            f"{note}; imports {import_seconds:.1f} s of it",
+            f"{note}; its imports {imports:.2f} s; python -c 'import pandas, pyarrow.parquet, "
+            f"lightgbm' {bare:.2f} s; fanaudit --version {version:.2f} s, --help {helped:.2f} s",
         ),
         Row(
             "explain one account (library call, from feature table)",
@@ -455,6 +472,13 @@ def reasons(world: World, config_file: Path | None = None) -> list[Row]:
             )
         return values[..., -1] if values.ndim == 3 else values
 
+    from fanaudit.models.reasons import word
+
+    towards_bot = np.ones(len(flagged), dtype=bool)
+    matrix = model.feature_matrix(flagged)
+    _, word_seconds = timed(
+        lambda: word(own.contributions, matrix, model.feature_names, towards_bot)
+    )
     theirs, shap_seconds = timed(with_shap)
     difference = float(np.abs(own.contributions - theirs).max()) if len(flagged) else 0.0
     _, full_seconds = timed(lambda: score_in_chunks(frame, model, "benchmark", which="flagged"))
@@ -468,6 +492,15 @@ def reasons(world: World, config_file: Path | None = None) -> list[Row]:
             own_seconds,
             "accounts",
             f"{shape}; max |difference| to SHAP {difference:.1e}",
+        ),
+        Row(
+            "reasons: wording (top 3, sentences, JSON; flagged)",
+            world.scale,
+            len(flagged),
+            0,
+            word_seconds,
+            "accounts",
+            f"{shape}; models.reasons.word on the contributions above",
         ),
         Row(
             "reasons: SHAP TreeExplainer (flagged)",
@@ -490,6 +523,38 @@ def reasons(world: World, config_file: Path | None = None) -> list[Row]:
     ]
 
 
+def reasons_x5(world: World, config_file: Path | None = None) -> list[Row]:
+    """Score + reasons (flagged) of the world's feature table repeated 5 times under new
+    ids: a 1M-account table from a scale-10 world without simulating and staging scale 50
+    (TreeSHAP and wording cost per row, so only the count of rows matters)."""
+    import pandas as pd
+
+    from fanaudit.models.scoring import score_in_chunks
+
+    base = pd.read_parquet(world.features_file)
+    frame = pd.concat(
+        [base.assign(account_id=base["account_id"].astype(str) + f"-{i}") for i in range(5)],
+        ignore_index=True,
+    )
+    del base
+    model, model_scale = model_for(world, config_file)
+    scored, seconds = timed(lambda: score_in_chunks(frame, model, "benchmark", which="flagged"))
+    flagged = int((scored["verdict"] != "human").sum())
+    _, bare = timed(lambda: score_in_chunks(frame, model, "benchmark", which="none"))
+    return [
+        Row(
+            "score + reasons (flagged), feature table x5",
+            world.scale * 5,
+            len(frame),
+            0,
+            seconds,
+            "accounts",
+            f"model of scale {model_scale:g}; {flagged:,} flagged; "
+            f"probabilities alone {bare:.1f} s",
+        )
+    ]
+
+
 def serve(world: World, config_file: Path | None = None) -> list[Row]:
     """`fanaudit serve` on the world's feature table, driven by benchmarks/serve_load.py:
     single look-ups at 100 requests/s (open loop) and batch look-ups of 1,000 ids."""
@@ -504,13 +569,18 @@ def serve(world: World, config_file: Path | None = None) -> list[Row]:
         ids = pq.read_table(table, columns=["account_id"]).column(0).to_pylist()
         for account in ids[:50]:
             serve_load.get_status(url, f"/accounts/{account}")
+        reasons = serve_load.session().get(f"{url}/health", timeout=30).json()["reasons"]
+        cached = (
+            f"reasons of {reasons['cached_accounts']:,} flagged accounts "
+            + ("read from the cache" if reasons["from_cache"] else "computed at start")
+        )
         single = serve_load.single_lookups(url, ids, 100.0, 20.0)
         batch = serve_load.batch_lookups(url, ids, 1000, 10.0, top=3)
         bare = serve_load.batch_lookups(url, ids, 1000, 10.0, top=0)
     finally:
         process.terminate()
         process.wait(timeout=30)
-    note = f"model of scale {model_scale:g}; server up in {startup:.1f} s"
+    note = f"model of scale {model_scale:g}; server up in {startup:.1f} s ({cached})"
     return [
         Row(
             "serve: GET /accounts/ID at 100 req/s (top 3 reasons)",
@@ -558,4 +628,5 @@ STAGES: dict[str, Callable[..., list[Row]]] = {  # (world) or (world, train conf
     "explain-one": explain_one,
     "reasons": reasons,
     "serve": serve,
+    "reasons-x5": reasons_x5,
 }

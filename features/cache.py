@@ -8,6 +8,8 @@ same data starts from them:
 
     staged/KEY/     the staged, pseudonymised Parquet tables and manifest.json
     features/KEY.parquet   the feature table (registry version and fingerprint inside)
+    reasons/KEY.npz the service's reasons of the flagged accounts of one feature table
+                    under one model (`models.service`), keyed on both their fingerprints
     fingerprints/   file size and modification time -> fingerprint, so unchanged files
                     are not hashed again
 
@@ -30,12 +32,14 @@ import json
 import os
 import shutil
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from fanaudit.errors import ConfigError
@@ -45,7 +49,7 @@ from fanaudit.features.feature_table import (
     read_feature_table,
     write_feature_table,
 )
-from fanaudit.features.io import scratch_folder
+from fanaudit.features.io import atomic_target, scratch_folder, write_text_atomic
 from fanaudit.features.loading import (
     StagedDataset,
     StagedTable,
@@ -65,6 +69,7 @@ FORMAT = "1"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
 RACY_NS = 2_000_000_000
+REASONS = "reasons"
 
 
 class CacheError(ConfigError):
@@ -136,9 +141,7 @@ def data_fingerprint(folder: Path) -> str:
     settled = all(s[2] < time.time_ns() - RACY_NS for s in stats)
     if limit_bytes() > 0 and settled:
         memo.parent.mkdir(exist_ok=True)
-        tmp = memo.with_name(f".{memo.name}.{os.getpid()}")
-        tmp.write_text(fingerprint)
-        os.replace(tmp, memo)
+        write_text_atomic(fingerprint, memo)
     return fingerprint
 
 
@@ -147,7 +150,7 @@ def data_fingerprint(folder: Path) -> str:
 
 @dataclass(frozen=True)
 class CacheEntry:
-    kind: str  # "staged" or "features"
+    kind: str  # "staged", "features" or "reasons"
     key: str
     path: Path
     bytes: int
@@ -208,12 +211,34 @@ def entries() -> list[CacheEntry]:
             )
         except FileNotFoundError:
             continue
+    for kind, suffix in ((REASONS, ".npz"),):
+        folder = root / kind
+        for path in sorted(folder.glob(f"*{suffix}")) if folder.is_dir() else []:
+            about = _read_json(path.with_suffix(".json"))
+            if about is None:
+                continue
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            found.append(
+                CacheEntry(
+                    kind,
+                    path.stem,
+                    path,
+                    stat.st_size,
+                    stat.st_mtime,
+                    about["source"],
+                    about["fingerprint"],
+                    about["accounts"],
+                )
+            )
     return sorted(found, key=lambda e: e.last_used)
 
 
 def _remove(entry: CacheEntry) -> bool:
     """Remove an entry unless another process is using it."""
-    if entry.kind == "features":
+    if entry.kind in ("features", REASONS):
         entry.path.unlink(missing_ok=True)
         entry.path.with_suffix(".json").unlink(missing_ok=True)
         return True
@@ -410,3 +435,38 @@ def features_of(staged_data: StagedDataset, *, progress: Progress | None = None)
     path.with_suffix(".json").write_text(json.dumps(about))
     enforce_limit(keep=path)
     return frame
+
+
+# --------------------------------------------------------------------------- arrays
+
+
+def load_arrays(kind: str, key: str) -> dict[str, np.ndarray] | None:
+    """The arrays kept under `key` (None: not cached, cache off, or unreadable)."""
+    if limit_bytes() == 0:
+        return None
+    path = cache_root() / kind / f"{key}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+        os.utime(path)
+        return arrays
+    except (FileNotFoundError, OSError, ValueError, zipfile.BadZipFile):
+        return None  # absent, removed meanwhile, or damaged: computed afresh
+
+
+def keep_arrays(
+    kind: str, key: str, arrays: dict[str, np.ndarray], *, source: str, fingerprint: str,
+    accounts: int,
+) -> None:
+    """Keep `arrays` under `key` (written whole, then renamed into place), then bound the
+    cache."""
+    if limit_bytes() == 0:
+        return
+    folder = cache_root() / kind
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{key}.npz"
+    about = {"source": source, "fingerprint": fingerprint, "accounts": accounts}
+    write_text_atomic(json.dumps(about), path.with_suffix(".json"))
+    with atomic_target(path) as tmp, open(tmp, "wb") as out:  # a file: savez adds no suffix
+        np.savez(out, **arrays)  # type: ignore[arg-type]  # the stubs: allow_pickle
+    enforce_limit(keep=path)

@@ -138,11 +138,16 @@ def kind_columns(model, frame: pd.DataFrame, flagged: np.ndarray) -> pd.DataFram
     best = p.argmax(axis=1)
     out.iloc[rows, 0] = np.asarray(kinds.kinds, dtype=object)[best]
     out.iloc[rows, 1] = p[np.arange(len(rows)), best]
-    out.iloc[rows, 2] = [
-        json.dumps({k: round(float(v), 6) for k, v in zip(kinds.kinds, row, strict=True)})
-        for row in p
-    ]
+    out.iloc[rows, 2] = scores_json(kinds.kinds, p)
     return out
+
+
+def scores_json(kinds: tuple[str, ...], p: np.ndarray) -> list[str]:
+    """Each row of `p` as JSON {kind: probability rounded to 6 places}: the text
+    `json.dumps` writes (a float as its repr), built per kind rather than per row."""
+    keys = [json.dumps(kind) + ": " for kind in kinds]
+    columns = [[f"{key}{round(v, 6)!r}" for v in p[:, j].tolist()] for j, key in enumerate(keys)]
+    return ["{" + ", ".join(parts) + "}" for parts in zip(*columns, strict=True)]
 
 
 def kind_note(model) -> str:

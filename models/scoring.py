@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -14,17 +14,14 @@ import pyarrow as pa
 
 from fanaudit.errors import DataError
 from fanaudit.features.feature import Language
-from fanaudit.features.loading import StagedDataset, duckdb_connection, read_id_column
 from fanaudit.features.pipeline import ID
 from fanaudit.models.artifact import FanauditModel
 from fanaudit.models.kinds import kind_columns
-from fanaudit.models.explain import (
-    explain,
-    no_single_reason,
-    reasons_sentence,
-    top_contributions,
-    top_features_json,
-)
+from fanaudit.models.explain import explain_matrix
+from fanaudit.models.reasons import word
+
+if TYPE_CHECKING:  # staging (DuckDB) is imported only by the functions that read data
+    from fanaudit.features.loading import StagedDataset
 
 SCORE_CHUNK = 200_000  # accounts per chunk when only probabilities are needed
 EXPLAIN_CHUNK = 20_000  # when reasons are computed too: SHAP is slow, so progress moves often
@@ -61,11 +58,15 @@ class Request:
 def read_account_list(path: Path) -> pd.Series:
     """The `account_id` column of a CSV or Parquet file, by the tables' id rule
     (`features.loading.read_id_column`)."""
+    from fanaudit.features.loading import read_id_column
+
     return pd.Series(read_id_column(Path(path)), dtype=object)
 
 
 def followers_of(staged: StagedDataset, streamer: str) -> pd.Series:
     """Accounts whose latest follow action on `streamer` is a follow (current followers)."""
+    from fanaudit.features.loading import duckdb_connection
+
     if not staged.has("follows"):
         raise RequestError(f"{staged.source}: no follows table, so no followers of {streamer!r}")
     sql = f"""
@@ -142,21 +143,11 @@ def add_reasons(
     rows = np.flatnonzero(needs_reasons(scored["verdict"].to_numpy(), which))
     if len(rows) == 0:
         return
-    subset = features.iloc[rows]
-    contributions = explain(model, subset).contributions
-    names = model.feature_names
-    reasons, tops = [], []
-    for position, values in enumerate(subset.loc[:, list(names)].to_dict("records")):
-        towards_bot = scored["verdict"].iat[rows[position]] != "human"
-        top = top_contributions(
-            contributions[position], names, values=values, towards_bot=towards_bot
-        )
-        if top:
-            reasons.append(reasons_sentence(top, values, lang))
-        else:  # no readable reason: say so; the file still gets the strongest contributions
-            reasons.append(no_single_reason(contributions[position], names, towards_bot, lang))
-            top = top_contributions(contributions[position], names, towards_bot=towards_bot)
-        tops.append(top_features_json(top, values))
+    matrix = model.feature_matrix(features.iloc[rows])
+    contributions = explain_matrix(model, matrix).contributions
+    towards_bot = scored["verdict"].to_numpy()[rows] != "human"
+    worded = word(contributions, matrix, model.feature_names, towards_bot, lang)
+    reasons, tops = worded.reasons, worded.top_features
     scored.iloc[rows, scored.columns.get_loc("reasons")] = reasons
     scored.iloc[rows, scored.columns.get_loc("top_features")] = tops
 

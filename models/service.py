@@ -2,9 +2,12 @@
 
 At start the service loads the model and one feature table (a file written by the
 features job, or the dataset's cached one) and scores every account once (probability,
-verdict, and the kind of bot when scoring gives one). Requests then only look up rows;
-reasons (SHAP contributions turned into the registry's sentences) are computed per
-request for the accounts asked about, a fraction of a millisecond each.
+verdict, and the kind of bot when scoring gives one). The reasons of every flagged
+account (its MAX_TOP strongest readable SHAP contributions) are computed once per feature
+table and model and kept in fanaudit's cache (`features.cache`, keyed on the fingerprints
+of both), so the next start reads them and look-ups of flagged accounts never run
+TreeSHAP; for other accounts and posted rows it runs per request, a fraction of a
+millisecond each. Requests then only look up rows and word the chosen reasons.
 
     GET  /health                 model, feature table, accounts: is it up and on what
     GET  /accounts/{account_id}  one account: probability, verdict, top reasons, kind
@@ -19,6 +22,7 @@ bodies 422, each with one sentence saying what is wrong.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -35,15 +39,44 @@ from starlette.exceptions import HTTPException
 
 from fanaudit.features.feature import Language
 from fanaudit.features.pipeline import ID
-from fanaudit.features.registry import FEATURES_BY_NAME, reason_for, registry_version
+from fanaudit.features.registry import FEATURES_BY_NAME, registry_version
 from fanaudit.models.artifact import FanauditModel
-from fanaudit.models.explain import TOP_REASONS, explain_matrix, top_contributions
+from fanaudit.models.explain import EXPLAIN_BATCH, TOP_REASONS, explain_matrix
+from fanaudit.models.reasons import NONE, Chosen, choose, sentences
 from fanaudit.models.scoring import score_features, score_in_chunks
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB: about 25,000 ids or 400 feature rows
 MAX_BATCH = 10_000
 MAX_TOP = 10
 KIND_COLUMNS = ("bot_kind", "kind_probability")  # passed on when scoring provides them
+
+
+REASONS_FORMAT = "1"
+REASON_CODE = ("models/reasons.py", "models/explain.py", "features/registry.py")
+
+
+@dataclass(frozen=True)
+class CachedReasons:
+    """The MAX_TOP strongest readable reasons of every flagged account (towards bot), computed
+    once: row `row_of[p]` of the arrays for the account at position p (-1: not cached)."""
+
+    row_of: np.ndarray
+    features: np.ndarray  # cached accounts x MAX_TOP, column positions (NONE past count)
+    case: np.ndarray  # which of the feature's sentences (models.reasons)
+    contributions: np.ndarray  # the SHAP contribution of each chosen feature
+    counts: np.ndarray
+    key: str
+    from_cache: bool
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        positions = np.flatnonzero(self.row_of >= 0)
+        return {
+            "positions": positions,
+            "features": self.features,
+            "case": self.case,
+            "contributions": self.contributions,
+            "counts": self.counts,
+        }
 
 
 @dataclass
@@ -60,6 +93,8 @@ class ServiceState:
     fingerprint: str
     registry: str
     columns: dict[str, list] = field(default_factory=dict)  # `scores` as plain lists
+    cached: CachedReasons | None = None
+    explained_on_request: int = 0  # rows whose reasons requests computed (TreeSHAP)
     id_list: list[str] = field(default_factory=list)
 
     def __post_init__(self):
@@ -75,10 +110,11 @@ def build_state(
     model_version: str,
     features_source: str,
     fingerprint: str,
+    progress=None,
 ) -> ServiceState:
     scored = score_in_chunks(features, model, model_version, which="none")
     keep = ["bot_probability", "verdict"] + [c for c in KIND_COLUMNS if c in scored.columns]
-    return ServiceState(
+    state = ServiceState(
         model,
         model_uri,
         model_version,
@@ -89,6 +125,105 @@ def build_state(
         fingerprint,
         registry_version(),
     )
+    state.cached = flagged_reasons(state, progress=progress)
+    return state
+
+
+def table_fingerprint(ids: list[str], matrix: np.ndarray, names: tuple[str, ...]) -> str:
+    """SHA-256 of exactly what is served: account ids, feature names and values."""
+    digest = hashlib.sha256()
+    digest.update("\n".join(names).encode() + b"\0")
+    digest.update("\n".join(ids).encode() + b"\0")
+    digest.update(np.ascontiguousarray(matrix, dtype=np.float64).data)
+    return digest.hexdigest()
+
+
+def model_fingerprint(model: FanauditModel) -> str:
+    """SHA-256 of what decides reasons: the trees, the calibration and the thresholds."""
+    digest = hashlib.sha256(model.booster.model_to_string().encode())
+    about = {
+        "calibration": model.calibration.to_dict(),
+        "thresholds": [model.thresholds.human, model.thresholds.bot],
+    }
+    digest.update(json.dumps(about, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def reasons_key(state: ServiceState) -> str:
+    """The cache key of the flagged accounts' reasons: the feature table's and the model's
+    fingerprints and the code that chooses reasons."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(f"{REASONS_FORMAT}|{MAX_TOP}|".encode())
+    names = state.model.feature_names
+    digest.update(table_fingerprint(state.id_list, state.matrix, names).encode())
+    digest.update(model_fingerprint(state.model).encode())
+    for name in REASON_CODE:
+        digest.update((root / name).read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def flagged_reasons(state: ServiceState, progress=None) -> CachedReasons:
+    """The reasons of every flagged account: from the cache when this feature table was
+    served with this model before, else computed in batches (TreeSHAP) and kept."""
+    from fanaudit.features.cache import REASONS, keep_arrays, load_arrays
+
+    key = reasons_key(state)
+    flagged = np.flatnonzero(np.asarray(state.columns["verdict"], dtype=object) != "human")
+    row_of = np.full(len(state.id_list), -1, dtype=np.int64)
+    stored = load_arrays(REASONS, key)
+    if stored is not None and np.array_equal(stored["positions"], flagged):
+        if progress:
+            progress(f"reasons of {len(flagged):,} flagged accounts from the cache")
+        row_of[flagged] = np.arange(len(flagged))
+        return CachedReasons(
+            row_of,
+            stored["features"],
+            stored["case"],
+            stored["contributions"],
+            stored["counts"],
+            key,
+            True,
+        )
+    names = state.model.feature_names
+    parts: list[tuple[np.ndarray, ...]] = []
+    for start in range(0, len(flagged), EXPLAIN_BATCH):
+        if progress:
+            progress(f"reasons of flagged accounts: {start:,} of {len(flagged):,}")
+        rows = state.matrix[flagged[start : start + EXPLAIN_BATCH]]
+        contributions = explain_matrix(state.model, rows).contributions
+        chosen = choose(contributions, rows, names, np.ones(len(rows), bool), MAX_TOP)
+        kept = np.take_along_axis(contributions, np.maximum(chosen.features, 0), axis=1)
+        shaps = np.where(chosen.features >= 0, kept, 0.0)
+        parts.append((chosen.features, chosen.case, shaps, chosen.counts))
+    width = min(MAX_TOP, len(names))
+    empty = (
+        np.empty((0, width), np.int64),
+        np.empty((0, width), np.int8),
+        np.empty((0, width)),
+        np.empty(0, np.int64),
+    )
+    features, case, contributions, counts = (
+        np.concatenate([p[i] for p in parts]) if parts else empty[i] for i in range(4)
+    )
+    row_of[flagged] = np.arange(len(flagged))
+    cached = CachedReasons(
+        row_of,
+        features.astype(np.int16),
+        case.astype(np.int8),
+        contributions,
+        counts.astype(np.int16),
+        key,
+        False,
+    )
+    keep_arrays(
+        REASONS,
+        key,
+        cached.arrays(),
+        source=state.features_source,
+        fingerprint=state.fingerprint,
+        accounts=len(flagged),
+    )
+    return cached
 
 
 def number(value: SupportsFloat | None) -> float | None:
@@ -100,32 +235,60 @@ def number(value: SupportsFloat | None) -> float | None:
 
 
 def reasons_of(
-    model: FanauditModel, rows: np.ndarray, verdicts: list[str], top: int, lang: Language
+    model: FanauditModel,
+    rows: np.ndarray,
+    verdicts: list[str],
+    top: int,
+    lang: Language,
+    cached: CachedReasons | None = None,
+    positions: np.ndarray | None = None,
+    state: ServiceState | None = None,
 ) -> list[list[dict]]:
-    """Top reasons of each row of `rows` (a feature matrix) towards its verdict."""
+    """Top reasons of each row of `rows` (a feature matrix) towards its verdict: the
+    cached ones where `cached` holds the row at `positions`, else computed (TreeSHAP,
+    counted in `state.explained_on_request`)."""
     if len(rows) == 0 or top == 0:
         return [[] for _ in range(len(rows))]
     names = model.feature_names
-    contributions = explain_matrix(model, rows).contributions
+    k = min(top, len(names))
+    features = np.full((len(rows), k), NONE, dtype=np.int64)
+    case = np.full((len(rows), k), NONE, dtype=np.int8)
+    shaps = np.zeros((len(rows), k))
+    hit = np.zeros(len(rows), dtype=bool)
+    if cached is not None and positions is not None:
+        at = cached.row_of[positions]
+        hit = at >= 0
+        took = at[hit]
+        features[hit] = cached.features[took, :k]
+        case[hit] = cached.case[took, :k]
+        shaps[hit] = cached.contributions[took, :k]
+    todo = np.flatnonzero(~hit)
+    if state is not None:
+        state.explained_on_request += len(todo)
+    if len(todo):
+        contributions = explain_matrix(model, rows[todo]).contributions
+        towards_bot = np.array([verdicts[i] != "human" for i in todo.tolist()], dtype=bool)
+        fresh = choose(contributions, rows[todo], names, towards_bot, k)
+        features[todo], case[todo] = fresh.features, fresh.case
+        shaps[todo] = np.take_along_axis(contributions, np.maximum(fresh.features, 0), axis=1)
+    counts = (features >= 0).sum(axis=1)
+    said = sentences(Chosen(features, case, counts), rows, names, lang)
+    families = [FEATURES_BY_NAME[n].family for n in names]
     found = []
-    for position, verdict in enumerate(verdicts):
-        row = rows[position].tolist()
-        values = {k: (None if v != v else v) for k, v in zip(names, row, strict=True)}
-        chosen = top_contributions(
-            contributions[position], names, values=values, towards_bot=verdict != "human", k=top
-        )
-        found.append(
-            [
+    for r in range(len(rows)):
+        row = []
+        for slot, j in enumerate(features[r, : counts[r]].tolist()):
+            value = rows[r, j]
+            row.append(
                 {
-                    "feature": name,
-                    "family": FEATURES_BY_NAME[name].family,
-                    "value": values[name],
-                    "contribution": round(shap, 6),
-                    "reason": reason_for(name, values, shap, lang) or "",
+                    "feature": names[j],
+                    "family": families[j],
+                    "value": None if value != value else float(value),
+                    "contribution": round(float(shaps[r, slot]), 6),
+                    "reason": said[r, slot],
                 }
-                for name, shap in chosen
-            ]
-        )
+            )
+        found.append(row)
     return found
 
 
@@ -144,7 +307,10 @@ def answers(
     matrix = state.matrix if matrix is None else matrix
     ids = state.id_list if ids is None else ids
     verdicts = [columns["verdict"][p] for p in positions]
-    reasons = reasons_of(state.model, matrix[positions], verdicts, top, lang)
+    cached = state.cached if scores is None else None  # posted rows are never cached
+    reasons = reasons_of(
+        state.model, matrix[positions], verdicts, top, lang, cached, np.asarray(positions), state
+    )
     out = []
     for i, position in enumerate(positions):
         answer = {
@@ -305,7 +471,7 @@ def create_app(state: ServiceState) -> FastAPI:
 
     @app.get("/health")
     async def health() -> dict:
-        thresholds = state.model.thresholds
+        thresholds, cached = state.model.thresholds, state.cached
         return {
             "status": "ok",
             "model": state.model_uri,
@@ -315,6 +481,12 @@ def create_app(state: ServiceState) -> FastAPI:
             "data_fingerprint": state.fingerprint,
             "registry_version": state.registry,
             "thresholds": {"human_below": thresholds.human, "bot_from": thresholds.bot},
+            "reasons": {
+                "cached_accounts": 0 if cached is None else int((cached.row_of >= 0).sum()),
+                "from_cache": cached is not None and cached.from_cache,
+                "key": None if cached is None else cached.key,
+                "explained_on_request": state.explained_on_request,
+            },
         }
 
     @app.get("/accounts/{account_id}")
@@ -409,6 +581,7 @@ def load_state(
         model_version=loaded.version,
         features_source=source,
         fingerprint=fingerprint,
+        progress=progress,
     )
 
 

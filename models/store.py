@@ -16,10 +16,6 @@ from pathlib import Path
 import os
 import socket
 
-import mlflow
-from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
-
 from fanaudit.errors import ModelStoreError
 from fanaudit.features.privacy import STORE_ENTRIES, fanaudit_home
 from fanaudit.features.registry import registry_version
@@ -47,6 +43,7 @@ def default_artifact_root() -> str:
 
 def use_tracking(uri: str | None = None) -> str:
     """Point MLflow at `uri`, the settings' tracking URI, or the embedded default; return it."""
+    import mlflow  # only here: importing MLflow takes seconds
     resolved = uri or current().tracking_uri or default_tracking_uri()
     tame_mlflow()  # the command line's verbosity, now that MLflow is loaded
     mlflow.set_tracking_uri(resolved)
@@ -68,6 +65,9 @@ def store_exists(uri: str) -> bool:
 
 def ensure_experiment(name: str) -> str:
     """The experiment's id, creating it (artifacts in the home folder when the store is local)."""
+    import mlflow  # only here: importing MLflow takes seconds
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
     client = MlflowClient()
     found = client.get_experiment_by_name(name)
     if found is not None:
@@ -99,6 +99,7 @@ class LoadedModel:
 
 def registered_version(uri: str) -> str:
     """The registry version a models:/ URI names (alias or number), else 'unregistered'."""
+    from mlflow import MlflowClient  # only here: importing MLflow takes seconds
     if not uri.startswith("models:/"):
         return "unregistered"
     name, _, ref = uri[len("models:/") :].partition("@")
@@ -140,6 +141,8 @@ def load_model(uri: str | None = None, *, allow_registry_mismatch: bool = False)
 
 
 def download_model(uri: str) -> LoadedModel:
+    import mlflow  # only here: importing MLflow takes seconds
+    from mlflow.exceptions import MlflowException
     with tempfile.TemporaryDirectory(prefix="fanaudit-model-") as target:
         try:
             version = registered_version(uri)
@@ -154,10 +157,13 @@ def download_model(uri: str) -> LoadedModel:
 
 
 def set_champion(version: str, name: str | None = None) -> None:
+    from mlflow import MlflowClient  # only here: importing MLflow takes seconds
     MlflowClient().set_registered_model_alias(model_name(name), CHAMPION, str(version))
 
 
 def has_champion(name: str | None = None) -> bool:
+    from mlflow import MlflowClient  # only here: importing MLflow takes seconds
+    from mlflow.exceptions import MlflowException
     try:
         MlflowClient().get_model_version_by_alias(model_name(name), CHAMPION)
         return True
@@ -167,6 +173,8 @@ def has_champion(name: str | None = None) -> bool:
 
 def missing_champion_hint(uri: str) -> str:
     """What to do when a model cannot be found: train, or promote an orphaned version."""
+    from mlflow import MlflowClient  # only here: importing MLflow takes seconds
+    from mlflow.exceptions import MlflowException
     name = uri[len("models:/") :].partition("@")[0] if uri.startswith("models:/") else None
     try:
         versions = (

@@ -77,16 +77,28 @@ def cjk_font() -> list[str]:
     return fonts
 
 
-# Fixtures that train a model or simulate a world large enough to take seconds: a test
-# that uses one (directly or through another fixture) is marked slow, and so is every
-# Spark test (a JVM and a session per module), so that `pytest -m "not slow"` stays fast
-# without every module remembering its marks. `audit` (test_privacy) trains through the CLI.
-SLOW_FIXTURES = {"trained", "small_world", "audit"}
-SLOW_MARKERS = {"spark"}
+# What makes a test slow, marked here once so that `pytest -m "not slow"` stays under a
+# minute without every module remembering it: a fixture that trains a model, simulates a
+# world or reads the shared real datasets (directly or through another fixture); a Spark
+# test (a JVM and a session per module); a test that starts fresh processes (`process`:
+# each pays the imports of pandas, LightGBM and MLflow again). `audit` (test_privacy)
+# trains through the CLI; `family` and `loud_world` (test_worlds) simulate randomised worlds.
+SLOW_FIXTURES = {"trained", "small_world", "audit", "shared_datasets", "family", "loud_world"}
+SLOW_MARKERS = {"spark", "process"}
 
 
 def pytest_configure(config):
+    from hypothesis import settings
+
     from fanaudit.runtime import prepare
+
+    # A quick run (`-m "not slow"`) tries 5 examples per property test; the full suite tries
+    # each test's own number (tests cap theirs with `min(N, settings.default.max_examples)`,
+    # and the full profile's 200 is above every N).
+    settings.register_profile("full", max_examples=200)
+    settings.register_profile("quick", max_examples=5)
+    quick = "not slow" in (config.option.markexpr or "")
+    settings.load_profile("quick" if quick else "full")
 
     os.environ.setdefault("MPLBACKEND", "Agg")  # charts go to files
 

@@ -374,6 +374,7 @@ def test_broken_input_fails_with_file_row_and_column_and_writes_nothing(
     assert list(private_tmp.iterdir()) == [], "a staged folder was left behind"
 
 
+@pytest.mark.process
 def test_validate_exits_3_as_a_real_process(tmp_path):
     data = write_folder(
         tmp_path / "data",

@@ -30,7 +30,7 @@ from fanaudit.features.loading import ContractError, stage_dataset
 from fanaudit.features.privacy import parse_ip
 
 SETTINGS = settings(
-    max_examples=25,
+    max_examples=min(25, settings.default.max_examples),
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,

@@ -140,6 +140,7 @@ def _table_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+@pytest.mark.slow  # simulates three worlds
 def test_same_seed_gives_identical_tables_and_other_seeds_differ(tmp_path):
     config = SimulationConfig(seed=3, scale=0.06)
     simulate(config, tmp_path / "a")

@@ -156,6 +156,7 @@ def test_home_and_away_regions_do_not_overlap_where_they_differ():
 # --- simulating -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # simulates three worlds
 def test_randomised_worlds_are_deterministic_and_differ_across_seeds(tmp_path):
     for name, seed in (("a", 11), ("b", 11), ("c", 12)):
         simulate(randomised_configs(seed, scale=SCALE)[0], tmp_path / name)
@@ -219,6 +220,7 @@ def test_worlds_in_one_folder_keep_to_themselves(family):
     assert [w["accounts"] for w in lineage["worlds"]] == [s.accounts for s in alone]
 
 
+@pytest.mark.slow  # simulates two worlds
 def test_a_family_folder_validates_through_the_command_line(tmp_path):
     runner = CliRunner()
     out = tmp_path / "family"

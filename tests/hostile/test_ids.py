@@ -43,7 +43,9 @@ def parquet_bytes(table: pa.Table) -> bytes:
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=min(150, settings.default.max_examples),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(ids=st.lists(ID_TEXT, min_size=1, max_size=20))
 def test_any_id_written_as_csv_reads_back_as_itself(ids, tmp_path):
@@ -56,7 +58,9 @@ def test_any_id_written_as_csv_reads_back_as_itself(ids, tmp_path):
 
 
 @settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=min(100, settings.default.max_examples),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(ids=st.lists(ID_TEXT, min_size=1, max_size=10))
 def test_the_chunk_writer_round_trips_ids_too(ids, tmp_path):
@@ -85,7 +89,9 @@ def test_a_formula_and_its_quoted_twin_stay_apart_and_a_bare_cr_keeps_the_row_co
 
 
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=min(15, settings.default.max_examples),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     core=st.text(

@@ -47,6 +47,7 @@ def start_simulation(out: Path, scale: float) -> subprocess.Popen:
     )
 
 
+@pytest.mark.process
 def test_a_killed_simulation_leaves_no_folder_that_validates_and_keeps_the_old_world(tmp_path):
     out = tmp_path / "world"
     assert fanaudit("simulate", "--out", out, "--scale", "0.05", "--seed", "1").returncode == 0
@@ -82,6 +83,7 @@ def test_a_killed_simulation_leaves_no_folder_that_validates_and_keeps_the_old_w
     assert partial_worlds(tmp_path) == [], "the next simulation did not sweep the leftover"
 
 
+@pytest.mark.process
 def test_runs_marks_a_run_whose_process_was_killed(tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     script = (

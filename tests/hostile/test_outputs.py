@@ -26,6 +26,7 @@ def data(tmp_path) -> Path:
     )
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("target", ["accounts.csv", "logins.parquet", "labels.csv.gz"])
 def test_an_output_onto_a_table_of_the_input_folder_is_refused_before_any_work(data, target):
     before = {p.name: p.read_bytes() for p in data.iterdir()}
@@ -35,6 +36,7 @@ def test_an_output_onto_a_table_of_the_input_folder_is_refused_before_any_work(d
     assert {p.name: p.read_bytes() for p in data.iterdir()} == before
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     "option, target",
     [("summary", "accounts.csv"), ("summary", "scores.csv"), ("waterfall", "logins.csv")],
@@ -63,6 +65,7 @@ def test_an_output_through_a_symlink_onto_an_input_is_refused(data, tmp_path):
         check_output(tmp_path / "alias.csv", [data / "accounts.csv"])
 
 
+@pytest.mark.process
 def test_an_output_into_the_model_store_is_refused(data, isolated_home):
     (isolated_home / "mlartifacts").mkdir(exist_ok=True)
     result = fanaudit("features", "--data", data, "--out", isolated_home / "mlartifacts" / "f.csv")
@@ -78,6 +81,7 @@ def test_an_output_onto_the_secret_or_the_store_database_is_refused(isolated_hom
         check_output(isolated_home / name, home_state(), folder=True)
 
 
+@pytest.mark.process
 def test_a_directory_as_output_is_one_line_naming_it(data, tmp_path):
     folder = tmp_path / "features.csv"
     folder.mkdir()
@@ -86,6 +90,7 @@ def test_a_directory_as_output_is_one_line_naming_it(data, tmp_path):
     assert f"{folder}: is a directory" in one_error_line(result)
 
 
+@pytest.mark.process
 def test_an_output_under_a_file_is_one_line_naming_it(data, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
@@ -119,6 +124,7 @@ def test_a_full_disk_is_one_line_and_the_old_output_stays_whole(tiny_disk, tmp_p
     assert [p.name for p in tiny_disk.iterdir()] == ["scores.csv"], "a temporary file was left"
 
 
+@pytest.mark.process
 def test_a_full_disk_through_the_command_line_exits_5_in_one_line(tiny_disk, tmp_path):
     accounts = "account_id,created_at,nickname\n" + "".join(
         f"{uuid.uuid4().hex},2024-01-01T00:00:00Z,{'n' * 200}\n" for _ in range(3_000)

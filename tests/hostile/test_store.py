@@ -77,6 +77,7 @@ def test_an_edited_file_of_another_part_is_refused_before_any_parsing(tmp_path):
         FanauditModel.load(folder)
 
 
+@pytest.mark.process
 def test_an_edited_model_file_never_reaches_lightgbm_in_a_real_process(tmp_path):
     folder = tiny_model(tmp_path / "m")
     text = (folder / "model.txt").read_text()
@@ -110,6 +111,7 @@ def test_deeply_nested_metadata_is_a_clear_error_not_a_recursion_error(tmp_path)
         FanauditModel.load(folder)
 
 
+@pytest.mark.process
 def test_a_model_of_another_feature_registry_is_refused_unless_allowed(tmp_path):
     folder = tiny_model(tmp_path / "m", registry="0123456789ab")
     with pytest.raises(RegistryMismatchError, match="0123456789ab"):

@@ -28,6 +28,7 @@ from hostile_helpers import fanaudit, one_error_line, write_folder
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202e"
 
 
+@pytest.mark.process
 def test_rich_markup_in_ids_is_printed_literally_and_never_crashes(tmp_path):
     accounts = (
         "account_id,created_at\n[/],2024-01-01\n[red]u1[/red],2024-01-01\n"
@@ -39,6 +40,7 @@ def test_rich_markup_in_ids_is_printed_literally_and_never_crashes(tmp_path):
     assert "duplicate id '[red]u1[/red]'" in one_error_line(result)
 
 
+@pytest.mark.process
 def test_escape_sequences_in_user_text_are_shown_escaped(tmp_path):
     data = tmp_path / f"data{ESCAPES}"
     result = fanaudit("validate", data, timeout=120)
@@ -118,7 +120,69 @@ def test_a_bug_is_one_line_and_exit_1_and_shows_its_traceback_only_with_verbose(
     assert "Traceback" in capsys.readouterr().err
 
 
+@pytest.mark.process
 def test_a_bad_option_value_is_a_usage_error_not_a_bug(tmp_path):
     result = fanaudit("simulate", "--out", tmp_path / "w", "--scale", "-1", timeout=120)
     assert result.returncode == EXIT_USAGE
     assert "scale must be positive" in one_error_line(result)
+
+
+def test_every_string_the_consoles_render_is_inert_printed_or_in_a_table():
+    """The class fix: markup is off and control characters are escaped for every string
+    the command line's consoles render, so a print that forgets `safe` is still safe."""
+    import io
+
+    from rich.table import Table
+
+    console = cli.SafeConsole(file=io.StringIO())
+    hostile = f"[red]u1[/red] [/] {ESCAPES}"
+    console.print(f"wrote {hostile}")
+    table = Table("id")
+    table.add_row(hostile)
+    console.print(table)
+    console.print(f"[bold]verdict[/] {cli.safe(hostile)}", markup=True)
+    shown = console.file.getvalue()
+    assert shown.count("[red]u1[/red] [/]") == 3
+    assert not set("\x1b\x07\x9b\u202e") & set(shown)
+    assert "\\x1b]0;pwned\\x07" in shown
+
+
+def test_every_markup_print_in_the_command_line_escapes_what_it_interpolates():
+    """A print that turns markup on must pass each interpolated value through `safe`
+    (numbers with a format spec and the fixed verdict words aside)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(cli))
+    unsafe = []
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call) or not any(
+            k.arg == "markup" and getattr(k.value, "value", None) is True for k in call.keywords
+        ):
+            continue
+        for node in ast.walk(call):
+            if not isinstance(node, ast.FormattedValue) or node.format_spec is not None:
+                continue
+            value = node.value
+            wrapped = isinstance(value, ast.Call) and getattr(value.func, "id", "") == "safe"
+            fixed = {"result.verdict", "len(summary.unknown)"}  # an enum word, a count
+            if not wrapped and ast.unparse(value) not in fixed:
+                unsafe.append(f"line {node.lineno}: {{{ast.unparse(value)}}}")
+    assert not unsafe, unsafe
+
+
+def test_log_messages_cannot_steer_the_terminal(capsys):
+    import logging
+
+    from fanaudit import logs
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        logs.setup(0, cli.SafeConsole(stderr=True))
+        logging.getLogger("fanaudit.test").warning("unknown id %s", f"[red]x[/red]{ESCAPES}")
+    finally:
+        root.handlers, _ = saved[0], root.setLevel(saved[1])
+    err = capsys.readouterr().err
+    assert "[red]x[/red]" in err and "\\x1b]0;pwned" in err
+    assert not set("\x1b\x07\x9b") & set(err)

@@ -172,6 +172,7 @@ def test_unknown_requested_id_is_an_error_and_writes_nothing(e2e, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.process
 def test_registered_champion_loads_in_a_fresh_process_with_the_same_probabilities(e2e, tmp_path):
     features = tmp_path / "features.parquet"
     invoke("features", "--data", e2e["data"], "--out", features)
@@ -196,6 +197,7 @@ def test_registered_champion_loads_in_a_fresh_process_with_the_same_probabilitie
     assert (fresh - scored.to_numpy()).abs().max() < 1e-9
 
 
+@pytest.mark.process
 def test_fanaudit_is_a_real_console_command():
     result = subprocess.run(["fanaudit", "--help"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
@@ -212,6 +214,7 @@ def test_fanaudit_is_a_real_console_command():
     } <= listed, result.stdout
 
 
+@pytest.mark.process
 def test_validate_as_a_subprocess_names_file_row_and_column(tmp_path):
     (tmp_path / "accounts.csv").write_text(
         "account_id,created_at\na1,2024-01-01T00:00:00Z\na2,not-a-time\n"

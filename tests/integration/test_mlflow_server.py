@@ -182,6 +182,7 @@ def test_first_version_is_champion_and_concurrent_runs_both_register(setup, trai
     assert int(client.get_model_version_by_alias(setup.model, "champion").version) == 1
 
 
+@pytest.mark.process
 def test_promote_then_score_over_http(setup, trained):
     finished(fanaudit(setup, "promote", "3", "--name", setup.model))
     client = MlflowClient(setup.uri, setup.uri)
@@ -206,6 +207,7 @@ def test_promote_then_score_over_http(setup, trained):
     assert "(version 3)" in " ".join(output.split())
 
 
+@pytest.mark.process
 def test_registered_model_loads_in_a_fresh_process_and_holds_no_pickle(setup, trained):
     folder = setup.root / "downloaded"
     script = textwrap.dedent(f"""

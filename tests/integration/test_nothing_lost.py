@@ -64,6 +64,7 @@ write_frame_atomic(frame, Path(sys.argv[1]))
 """
 
 
+@pytest.mark.process
 def test_writer_killed_mid_write_leaves_the_old_file_and_the_next_write_sweeps(tmp_path):
     target = tmp_path / "scores.csv"
     target.write_text("account_id\nold\n")
@@ -306,6 +307,7 @@ def test_a_corrupt_model_folder_is_a_clear_error(name, trained, model_folder, tm
     assert not out.exists()
 
 
+@pytest.mark.process
 def test_a_truncated_model_never_reaches_lightgbm_in_a_real_process(
     trained, model_folder, tmp_path
 ):

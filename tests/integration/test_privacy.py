@@ -31,6 +31,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from leak_search import address_leaks, hex_device_leaks
+
 from fanaudit.features.privacy import (
     MIN_SECRET_CHARS,
     SECRET_ENV,
@@ -41,9 +43,6 @@ from fanaudit.features.privacy import (
 INJECTED_IPS = ("203.0.113.77", "2001:db8::dead:beef", "::ffff:198.51.100.23")
 INJECTED_DEVICES = ("RAWDEV-7Q3ZK-0001", "raw-device-ffee-0002")
 TRAIN_TOML = "[train]\nn_estimators = 30\nn_folds = 2\nbootstrap = 2\nseed = 1\n"
-IPV4 = re.compile(rb"\d{1,3}(?:\.\d{1,3}){3}")
-IPV6 = re.compile(rb"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\d{1,3}(?:\.\d{1,3}){3})?")
-HEX_RUN = re.compile(rb"[0-9a-f]{16,}")
 
 
 @dataclass(frozen=True)
@@ -193,21 +192,15 @@ def readable_forms(path: Path) -> list[bytes]:
 def leaks(blob: bytes, audit: Audit) -> set[str]:
     """Raw addresses, networks and device ids that occur in `blob`."""
     found = {v for v in INJECTED_IPS + INJECTED_DEVICES if v.encode() in blob}
-    for token in {m.decode() for m in IPV4.findall(blob)} | {
-        m.decode() for m in IPV6.findall(blob)
-    }:
-        if token in audit.raw_ips or token in audit.raw_networks:
-            found.add(token)
-    for run in {m.decode() for m in HEX_RUN.findall(blob)}:
-        windows = {run[i : i + 16] for i in range(len(run) - 15)}
-        found |= windows & audit.raw_devices
-    return found
+    found |= address_leaks(blob, audit.raw_ips | audit.raw_networks)
+    return found | hex_device_leaks(blob, audit.raw_devices)
 
 
 def written_files(audit: Audit) -> list[Path]:
     return sorted(p for folder in audit.written for p in folder.rglob("*") if p.is_file())
 
 
+@pytest.mark.process
 def test_the_runs_wrote_what_the_audit_searches(audit):
     names = {p.name for p in written_files(audit)}
     assert {
@@ -265,6 +258,7 @@ READ_SECRET = (
 )
 
 
+@pytest.mark.process
 def test_concurrent_first_runs_agree_on_one_secret(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != SECRET_ENV} | {
         "FANAUDIT_HOME": str(tmp_path)

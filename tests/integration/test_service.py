@@ -10,6 +10,8 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,11 +33,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def served(trained, tmp_path_factory):
-    features = tmp_path_factory.mktemp("serve") / "features.parquet"
-    write_features(trained.world.path, features)
-    model_uri = f"models:/fanaudit/{trained.run.version}"
+@contextmanager
+def server(features: Path, model_uri: str, tracking_uri: str, **env: str):
+    """`fanaudit serve` as a process on a free port; its URL once /health answers."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -48,11 +48,11 @@ def served(trained, tmp_path_factory):
             "--model",
             model_uri,
             "--tracking-uri",
-            trained.tracking_uri,
+            tracking_uri,
             "--port",
             str(port),
         ],
-        env=dict(os.environ),
+        env=dict(os.environ) | env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -71,6 +71,18 @@ def served(trained, tmp_path_factory):
             if time.monotonic() > deadline:
                 pytest.fail("server did not start in 240 s")
             time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def served(trained, tmp_path_factory):
+    features = tmp_path_factory.mktemp("serve") / "features.parquet"
+    write_features(trained.world.path, features)
+    model_uri = f"models:/fanaudit/{trained.run.version}"
+    with server(features, model_uri, trained.tracking_uri) as url:
         use_tracking(trained.tracking_uri)
         loaded = load_model(model_uri)
         yield {
@@ -79,10 +91,9 @@ def served(trained, tmp_path_factory):
             "model": loaded.model,
             "version": loaded.version,
             "path": features,
+            "model_uri": model_uri,
+            "tracking_uri": trained.tracking_uri,
         }
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def expected(served, account: str) -> tuple[float, str, np.ndarray]:
@@ -250,3 +261,99 @@ def test_the_api_is_documented(served):
     spec = requests.get(f"{served['url']}/openapi.json", timeout=10).json()
     assert {"/health", "/accounts/{account_id}", "/accounts", "/score"} <= set(spec["paths"])
     assert requests.get(f"{served['url']}/docs", timeout=10).status_code == 200
+
+
+def health_of(url: str) -> dict:
+    return requests.get(f"{url}/health", timeout=10).json()
+
+
+def test_reasons_of_flagged_accounts_are_computed_once_and_looked_up(served, tmp_path):
+    from fanaudit.features.cache import entries
+
+    frame, model, url = served["features"], served["model"], served["url"]
+    verdicts = model.thresholds.verdicts(model.predict_proba(frame))
+    flagged = frame[ID][verdicts != "human"].tolist()
+    human = frame[ID][verdicts == "human"].tolist()
+    health = health_of(url)
+    assert health["reasons"]["cached_accounts"] == len(flagged) > 0
+    before = health["reasons"]["explained_on_request"]
+    first = requests.get(f"{url}/accounts/{flagged[0]}", timeout=10).json()
+    many = requests.post(
+        f"{url}/accounts", json={"account_ids": flagged[:200], "top": 10}, timeout=30
+    ).json()["results"]
+    assert len(many) == 200 and any(len(a["reasons"]) > 3 for a in many)
+    assert health_of(url)["reasons"]["explained_on_request"] == before  # no TreeSHAP
+    requests.get(f"{url}/accounts/{human[0]}", timeout=10).raise_for_status()
+    assert health_of(url)["reasons"]["explained_on_request"] == before + 1  # not cached
+    # cached reasons are those the library computes for the account
+    names = list(model.feature_names)
+    for answer in [first, *many[:20]]:
+        _, verdict, contributions = expected(served, answer["account_id"])
+        assert answer["verdict"] == verdict != "human"
+        for reason in answer["reasons"]:
+            own = contributions[names.index(reason["feature"])]
+            assert reason["contribution"] == pytest.approx(own, abs=1e-6) and own > 0
+    # kept in the cache, beside the feature tables, under both fingerprints
+    kept = [e for e in entries() if e.kind == "reasons" and e.key == health["reasons"]["key"]]
+    assert len(kept) == 1 and kept[0].accounts == len(flagged) and kept[0].bytes > 0
+
+    # a second start on the same table and model reads them: same answers
+    with server(served["path"], served["model_uri"], served["tracking_uri"]) as again:
+        reasons = health_of(again)["reasons"]
+        assert reasons["from_cache"] and reasons["key"] == health["reasons"]["key"]
+        assert requests.get(f"{again}/accounts/{flagged[0]}", timeout=10).json() == first
+
+    # another table (one value changed) misses: computed afresh under another key
+    changed = frame.copy()
+    column = names[0]
+    changed.loc[changed[ID] == flagged[0], column] = 12345.0
+    other = tmp_path / "changed.parquet"
+    from fanaudit.features.feature_table import table_info, write_feature_table
+
+    write_feature_table(changed, other, table_info(served["path"]).fingerprint)
+    with server(other, served["model_uri"], served["tracking_uri"]) as third:
+        reasons = health_of(third)["reasons"]
+        assert not reasons["from_cache"] and reasons["key"] != health["reasons"]["key"]
+
+    # another model (other thresholds, so other verdicts) misses too
+    folder = tmp_path / "model"
+    from dataclasses import replace
+
+    replace(model, thresholds=replace(model.thresholds, bot=model.thresholds.bot + 0.01)).save(
+        folder
+    )
+    with server(served["path"], str(folder), served["tracking_uri"]) as fourth:
+        reasons = health_of(fourth)["reasons"]
+        assert not reasons["from_cache"] and reasons["key"] != health["reasons"]["key"]
+
+
+def test_cached_reasons_are_bounded_like_the_rest_of_the_cache(served, tmp_path):
+    from dataclasses import replace
+
+    model = served["model"]
+    with server(
+        served["path"], served["model_uri"], served["tracking_uri"], FANAUDIT_CACHE_MAX_GB="0"
+    ) as url:  # caching off: computed at start all the same, answered, not read
+        health = health_of(url)
+        assert health["reasons"]["cached_accounts"] > 0 and not health["reasons"]["from_cache"]
+    # in a home of its own: two models' reasons, with room for one and a half
+    home = tmp_path / "home"
+    folders = [tmp_path / "model-a", tmp_path / "model-b"]
+    for folder, bot in zip(folders, (0.0, 0.02), strict=True):
+        thresholds = replace(model.thresholds, bot=model.thresholds.bot + bot)
+        replace(model, thresholds=thresholds).save(folder)
+    stored = home / "cache" / "reasons"
+    with server(served["path"], str(folders[0]), served["tracking_uri"], FANAUDIT_HOME=str(home)):
+        pass
+    (first,) = stored.glob("*.npz")
+    bound = 1.5 * first.stat().st_size / 2**30
+    with server(
+        served["path"],
+        str(folders[1]),
+        served["tracking_uri"],
+        FANAUDIT_HOME=str(home),
+        FANAUDIT_CACHE_MAX_GB=f"{bound:.12f}",
+    ) as url:
+        assert health_of(url)["reasons"]["cached_accounts"] > 0
+    (second,) = stored.glob("*.npz")  # the least recently used entry went
+    assert second != first and not first.with_suffix(".json").exists()

@@ -235,6 +235,7 @@ KILLED_WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("name", ["scores.parquet", "scores.csv"])
 def test_a_killed_writer_leaves_no_partial_file(tmp_path, name):
     out = tmp_path / name

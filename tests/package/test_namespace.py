@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 GENERIC = ("cli", "features", "models", "training", "artifact")
 
 
@@ -15,6 +17,7 @@ def run_python(code: str, cwd) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.process
 def test_fanaudit_imports_outside_the_source_tree(tmp_path):
     done = run_python(
         "import fanaudit, fanaudit.cli, fanaudit.models.pyfunc_model;print(fanaudit.__version__)",
@@ -24,6 +27,7 @@ def test_fanaudit_imports_outside_the_source_tree(tmp_path):
     assert done.stdout.strip() != "0.0.0+unknown"
 
 
+@pytest.mark.process
 def test_no_generic_top_level_names_are_installed(tmp_path):
     for name in GENERIC:
         done = run_python(f"import {name}", tmp_path)

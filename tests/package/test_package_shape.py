@@ -94,6 +94,7 @@ def test_scoring_never_imports_training(imports):
     assert imports["training"] == []
 
 
+@pytest.mark.process
 def test_prepare_applies_the_settings_to_the_environment(tmp_path):
     code = """
 import os
@@ -187,6 +188,7 @@ def test_library_errors_never_name_command_line_options():
     assert not offenders
 
 
+@pytest.mark.process
 def test_version_option(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "fanaudit", "--version"],
@@ -199,6 +201,7 @@ def test_version_option(tmp_path):
     assert done.stdout.strip() == f"fanaudit {fanaudit.__version__}"
 
 
+@pytest.mark.process
 def test_help_lists_the_choices_of_enum_options(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "fanaudit", "score", "--help"],

@@ -27,17 +27,22 @@ def features_of(folder: Path, engine: str = "duckdb") -> pd.DataFrame:
         return compute_features(staged, engine=engine).set_index("account_id")
 
 
-@pytest.fixture
-def featurize(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def featurize(tmp_path_factory):
     """featurize(tables, engine) -> features indexed by account_id, for a dataset written in
-    tmp_path and computed on `engine` (duckdb or spark)."""
-    monkeypatch.setenv("FANAUDIT_SECRET", "unit-test-secret")
+    a fresh folder and computed on `engine` (duckdb or spark). Module-scoped, like the
+    modules' `feats` fixtures built on it: each tiny platform is staged once per module."""
     counter = iter(range(1_000))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FANAUDIT_SECRET", "unit-test-secret")
 
-    def run(tables: dict[str, list[dict] | pd.DataFrame], engine: str = "duckdb") -> pd.DataFrame:
-        return features_of(write_dataset(tmp_path / f"ds{next(counter)}", tables), engine)
+        def run(
+            tables: dict[str, list[dict] | pd.DataFrame], engine: str = "duckdb"
+        ) -> pd.DataFrame:
+            folder = tmp_path_factory.mktemp("ds") / f"ds{next(counter)}"
+            return features_of(write_dataset(folder, tables), engine)
 
-    return run
+        yield run
 
 
 def accounts(*ids: str, created_at: str = "2026-01-01T00:00:00Z") -> list[dict]:
@@ -45,7 +50,7 @@ def accounts(*ids: str, created_at: str = "2026-01-01T00:00:00Z") -> list[dict]:
     return [{"account_id": i, "created_at": created_at} for i in ids]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_accounts():
     """The `accounts` row helper, as a fixture for test modules."""
     return accounts
@@ -184,7 +189,7 @@ def random_world(seed: int, n_accounts: int = 24) -> dict[str, pd.DataFrame]:
     }
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_world():
     """random_world(seed) as a fixture."""
     return random_world

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def row(featurize, make_accounts):
     # 08:00, 08:10, 08:20 China time on 10-01, then 02:00 China time on 10-02.
     feats = featurize(

@@ -16,7 +16,7 @@ def comment(account, second, text):
     }
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def feats(featurize, make_accounts):
     rows = [comment(a, 0, TEMPLATE) for a in ("c1", "c2", "c3", "c4")]
     rows += [comment("c1", 60, "Hello, World!"), comment("c1", 180, "hello   world")]

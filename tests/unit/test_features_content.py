@@ -47,7 +47,7 @@ def rows():
     return out
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def feats(featurize, make_accounts):
     ids = ["p1", "c1", "n1", "n2", "h1", "s1", "quiet", *FILLERS]
     return featurize(

@@ -7,7 +7,7 @@ import pytest
 BOTS = [f"b{i}" for i in range(6)]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def feats(featurize, make_accounts):
     acc = [{"account_id": b, "created_at": "2026-10-01T00:00:00Z"} for b in BOTS[:5]]
     acc += [{"account_id": "b5", "created_at": "2026-10-02T00:00:00Z"}]

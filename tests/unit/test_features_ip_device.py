@@ -5,7 +5,7 @@ import pytest
 AS_OF = "2026-10-10T00:00:00Z"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def feats(featurize):
     created = {
         "a1": "2026-10-01T01:00:00Z",

@@ -14,7 +14,7 @@ def view(account, room, hh, mm, ss=0):
     }
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def feats(featurize, make_accounts):
     engagements = [
         view(k, room, hour, 1, 10 * i)

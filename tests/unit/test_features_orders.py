@@ -9,7 +9,7 @@ def at(day, hour):
     return f"2026-10-{day:02d}T{hour:02d}:00:00Z"  # 04:00 UTC is noon China time
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def feats(featurize, make_accounts):
     orders = [
         {

@@ -46,6 +46,7 @@ def renamed_and_shuffled(tables: dict[str, pd.DataFrame], seed: int):
     return out, {v: k for k, v in accounts.items()}
 
 
+@pytest.mark.slow  # eight stagings of a whole small platform
 @settings(
     max_examples=4,
     deadline=None,

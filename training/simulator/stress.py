@@ -19,6 +19,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from fanaudit.features.io import atomic_target
+
 POOL_PREFIX = "100.64"  # the shared address space of carrier-grade NAT (RFC 6598)
 
 
@@ -63,7 +65,6 @@ def share_address_pools(
     out = pa.concat_tables(
         [table, pa.Table.from_pandas(added, schema=table.schema, preserve_index=False)]
     )
-    temporary = path.with_name(f".{path.name}.pools")
-    pq.write_table(out, temporary)
-    temporary.replace(path)
+    with atomic_target(path) as temporary:
+        pq.write_table(out, temporary)
     return PoolSummary(len(chosen), n_addresses, len(added))
