@@ -191,27 +191,7 @@ def entries() -> list[CacheEntry]:
                 manifest["accounts"],
             )
         )
-    tables = sorted((root / "features").glob("*.parquet")) if (root / "features").is_dir() else []
-    for path in tables:
-        about = _read_json(path.with_suffix(".json"))
-        if about is None:
-            continue
-        try:
-            found.append(
-                CacheEntry(
-                    "features",
-                    path.stem,
-                    path,
-                    path.stat().st_size,
-                    path.stat().st_mtime,
-                    about["source"],
-                    about["fingerprint"],
-                    about["accounts"],
-                )
-            )
-        except FileNotFoundError:
-            continue
-    for kind, suffix in ((REASONS, ".npz"),):
+    for kind, suffix in (("features", ".parquet"), (REASONS, ".npz")):  # file + sidecar JSON
         folder = root / kind
         for path in sorted(folder.glob(f"*{suffix}")) if folder.is_dir() else []:
             about = _read_json(path.with_suffix(".json"))
@@ -432,7 +412,7 @@ def features_of(staged_data: StagedDataset, *, progress: Progress | None = None)
         "fingerprint": staged_data.fingerprint,
         "accounts": len(frame),
     }
-    path.with_suffix(".json").write_text(json.dumps(about))
+    write_text_atomic(json.dumps(about), path.with_suffix(".json"))
     enforce_limit(keep=path)
     return frame
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from fanaudit.features.engine import Engine, connect, spark_checkpoint
 from fanaudit.features.families import FAMILY_MODULES
-from fanaudit.features.loading import StagedDataset
+from fanaudit.features.loading import StagedDataset, sql_string
 from fanaudit.features.registry import FEATURE_NAMES
 from fanaudit.features.tables import Tables, open_tables
 
@@ -89,7 +89,7 @@ def session(engine: Engine, spark_master: str | None = None):
         con.compiler = duckdb_epoch_compiler()
         con.raw_sql("SET preserve_insertion_order = false")
         spill = Path(tempfile.gettempdir()) / "fanaudit-duckdb-spill"
-        con.raw_sql(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+        con.raw_sql(f"SET temp_directory = {sql_string(str(spill))}")
     return con
 
 

@@ -118,15 +118,13 @@ class Pseudonymiser:
 
     def pseudonym(self, value: str, kind: str) -> str:
         """`kind`'s first letter and 20 hex digits of HMAC-SHA256(secret, kind:value)."""
-        memo = self._memo.setdefault(kind, {})
-        found = memo.get(value)
+        found = self._memo.get(kind, {}).get(value)
         if found is None:
             key = kind + ":" + value
             digest = hmac.digest(self.secret, key.encode("utf-8"), hashlib.sha256).hex()
             found = kind[0] + digest[:PSEUDONYM_HEX_CHARS]
-            self._remember()
-            memo = self._memo.setdefault(kind, {})  # (afresh if the memo was just cleared)
-            memo[value] = found
+            self._remember()  # may start the memo afresh: look the kind's dict up after it
+            self._memo.setdefault(kind, {})[value] = found
         return found
 
     def pseudonyms(self, values: list[str | None], kind: str) -> list[str | None]:
